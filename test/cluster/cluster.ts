@@ -1,0 +1,226 @@
+import fs from "node:fs";
+import path from "node:path";
+import { ensureBinaries, failureMessage } from "./build.js";
+import {
+  apiserverUrl,
+  componentKubeconfig,
+  etcd,
+  kubeApiserver,
+  kubeControllerManager,
+  kubeScheduler,
+  kwok,
+  portNames,
+  prometheus,
+  prometheusDir,
+  prometheusUrl,
+  servingCaBundle,
+  type ComponentSpec,
+  type Layout,
+  type Ports,
+} from "./components.js";
+import { writeKubeconfig } from "./kubeconfig.js";
+import { freePorts, httpGet } from "./net.js";
+import { createKwokNodes, waitForDefaultServiceAccount, waitForNodesReady } from "./nodes.js";
+import { kubeconfigPath, stateDir } from "./paths.js";
+import { writeCredentials, type Credentials } from "./pki.js";
+import { isOurs, startDetached, stopProcess, type RecordedProcess } from "./proc.js";
+import { log, phase } from "./progress.js";
+import { targetsDir } from "./prometheus.js";
+
+/** What `cluster:up` leaves in the state folder and what tests need to reach the cluster. */
+export interface ClusterInfo {
+  state: string;
+  kubeconfig: string;
+  apiserver: string;
+  prometheus: string;
+  /** Where tests drop file_sd target files for Prometheus to scrape. */
+  prometheusTargets: string;
+  ports: Ports;
+  processes: RecordedProcess[];
+  adminToken: string;
+  startedAt: string;
+}
+
+const stateFile = (state: string): string => path.join(state, "cluster.json");
+const readyTimeoutMs = Number(process.env.KESTREL_READY_TIMEOUT_MS ?? 120_000);
+const nodeCount = Number(process.env.KESTREL_CLUSTER_NODES ?? 3);
+
+export function readClusterInfo(state = stateDir()): ClusterInfo | undefined {
+  try {
+    return JSON.parse(fs.readFileSync(stateFile(state), "utf8")) as ClusterInfo;
+  } catch {
+    return undefined;
+  }
+}
+
+function saveClusterInfo(info: ClusterInfo): void {
+  fs.writeFileSync(stateFile(info.state), JSON.stringify(info, null, 2) + "\n");
+}
+
+/** True when every recorded process is alive and the API server answers /readyz. */
+export async function isHealthy(info: ClusterInfo): Promise<boolean> {
+  if (!info.processes.every(isOurs)) return false;
+  try {
+    const res = await httpGet(`${info.apiserver}/readyz`, { Authorization: `Bearer ${info.adminToken}` });
+    return res.status === 200;
+  } catch {
+    return false;
+  }
+}
+
+/** Starts the whole local cluster, or reuses the one already running from the same state folder. */
+export async function clusterUp(state = stateDir()): Promise<ClusterInfo> {
+  const existing = readClusterInfo(state);
+  if (existing && (await isHealthy(existing))) {
+    log(`reusing the running cluster in ${state}`);
+    return existing;
+  }
+  if (existing || fs.existsSync(state)) {
+    log(`cleaning up a stale state folder ${state}`);
+    await stopAll(existing);
+    fs.rmSync(state, { recursive: true, force: true });
+  }
+  await ensureBinaries();
+
+  const logs = path.join(state, "logs");
+  fs.mkdirSync(logs, { recursive: true });
+  const pki = path.join(state, "pki");
+  const creds: Credentials = writeCredentials(pki);
+  const portList = await freePorts(portNames.length);
+  const ports = Object.fromEntries(portNames.map((n, i) => [n, portList[i]])) as unknown as Ports;
+  const layout: Layout = { state, logs, pki, ports, creds };
+  const info: ClusterInfo = {
+    state,
+    kubeconfig: kubeconfigPath(state),
+    apiserver: apiserverUrl(layout),
+    prometheus: prometheusUrl(layout),
+    prometheusTargets: targetsDir(prometheusDir(layout)),
+    ports,
+    processes: [],
+    adminToken: creds.tokens.admin,
+    startedAt: new Date().toISOString(),
+  };
+  saveClusterInfo(info);
+
+  try {
+    await phase("starting etcd", () => startAndWait(layout, info, etcd(layout)));
+    await phase("starting kube-apiserver", () => startAndWait(layout, info, kubeApiserver(layout)));
+    writeKubeconfig(info.kubeconfig, info.apiserver, servingCaBundle(layout), creds.tokens.admin);
+    for (const who of ["controller-manager", "scheduler", "kwok"] as const) {
+      writeKubeconfig(
+        componentKubeconfig(layout, who),
+        info.apiserver,
+        servingCaBundle(layout),
+        creds.tokens[who],
+      );
+    }
+    await phase("starting controller-manager, scheduler, kwok, prometheus", () =>
+      Promise.all(
+        [kubeControllerManager, kubeScheduler, kwok, prometheus].map((c) =>
+          startAndWait(layout, info, c(layout)),
+        ),
+      ),
+    );
+    await phase(`registering ${nodeCount} kwok nodes`, async () => {
+      await createKwokNodes(info.kubeconfig, nodeCount);
+      await waitForNodesReady(info.kubeconfig, nodeCount, readyTimeoutMs);
+      await waitForDefaultServiceAccount(info.kubeconfig, readyTimeoutMs);
+    });
+  } catch (err) {
+    // Leave nothing running; keep the logs for the reader (the next `up` cleans them).
+    await stopAll(info);
+    throw err;
+  }
+  return info;
+}
+
+async function startAndWait(layout: Layout, info: ClusterInfo, spec: ComponentSpec): Promise<void> {
+  const logFile = path.join(layout.logs, `${spec.name}.log`);
+  if (!fs.existsSync(spec.command)) {
+    throw new Error(
+      failureMessage(
+        `starting ${spec.name}`,
+        spec.command,
+        "the executable does not exist (run npm run cluster:build)",
+        logFile,
+      ),
+    );
+  }
+  spec = { ...spec, args: [...spec.args, ...extraArgs(spec.name)] };
+  const proc = startDetached(spec.name, spec.command, spec.args, logFile);
+  const { exited: _, ...record } = proc;
+  info.processes.push(record);
+  saveClusterInfo(info);
+  if (!spec.healthUrl) return;
+  const deadline = Date.now() + readyTimeoutMs;
+  let last = "no answer yet";
+  while (Date.now() < deadline) {
+    if (proc.exited()) {
+      throw new Error(
+        failureMessage(`starting ${spec.name}`, commandLine(spec), "the process exited", logFile),
+      );
+    }
+    try {
+      const res = await httpGet(spec.healthUrl, spec.healthHeaders);
+      if (res.status === 200) return;
+      last = `HTTP ${res.status}: ${res.body.slice(0, 300)}`;
+    } catch (err) {
+      last = err instanceof Error ? err.message : String(err);
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(
+    failureMessage(
+      `starting ${spec.name}`,
+      commandLine(spec),
+      `not ready within ${readyTimeoutMs / 1000}s at ${spec.healthUrl} (last: ${last})`,
+      logFile,
+    ),
+  );
+}
+
+/**
+ * KESTREL_EXTRA_ARGS_KUBE_APISERVER="--flag=value ..." (and likewise per component) appends flags,
+ * e.g. to raise the control plane's own rate limits for a benchmark.
+ */
+export function extraArgs(component: string): string[] {
+  const value = process.env[`KESTREL_EXTRA_ARGS_${component.toUpperCase().replace(/-/g, "_")}`];
+  return value ? value.trim().split(/\s+/) : [];
+}
+
+const commandLine = (spec: ComponentSpec): string => [spec.command, ...spec.args].join(" ");
+
+/** Stops every recorded process by PID, dependents first, so nothing reconnects to a dying store. */
+async function stopAll(info: ClusterInfo | undefined): Promise<void> {
+  if (!info) return;
+  for (const p of [...info.processes].reverse()) await stopProcess(p);
+}
+
+/** Stops the cluster and removes its state folder; a no-op when nothing runs. */
+export async function clusterDown(state = stateDir()): Promise<void> {
+  const info = readClusterInfo(state);
+  if (!info && !fs.existsSync(state)) {
+    log(`no cluster state in ${state}; nothing to stop`);
+    return;
+  }
+  await phase("stopping the cluster", async () => {
+    await stopAll(info);
+    fs.rmSync(state, { recursive: true, force: true });
+  });
+}
+
+/** Prints each component's state; true when the cluster is healthy. */
+export async function clusterStatus(state = stateDir()): Promise<boolean> {
+  const info = readClusterInfo(state);
+  if (!info) {
+    log(`no cluster in ${state} (run npm run cluster:up)`);
+    return false;
+  }
+  for (const p of info.processes)
+    log(`${p.name.padEnd(24)} pid ${p.pid} ${isOurs(p) ? "running" : "NOT RUNNING"}`);
+  const healthy = await isHealthy(info);
+  log(`api server ${info.apiserver}: ${healthy ? "ready" : "NOT READY"}`);
+  log(`prometheus ${info.prometheus}`);
+  log(`kubeconfig ${info.kubeconfig}`);
+  return healthy;
+}

@@ -1,0 +1,42 @@
+import crypto from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
+
+/** Identities of the local cluster: static bearer tokens and the ServiceAccount signing key pair. */
+export interface Credentials {
+  tokens: Record<Identity, string>;
+  serviceAccountKey: string;
+  serviceAccountPub: string;
+  tokenFile: string;
+}
+
+export type Identity = "admin" | "controller-manager" | "scheduler" | "kwok";
+
+/**
+ * The control-plane components and the admin are in system:masters: RBAC is enforced for everyone
+ * else (ServiceAccounts, impersonated users), which is what the tests exercise.
+ */
+const users: Record<Identity, string> = {
+  admin: "kestrel-admin",
+  "controller-manager": "system:kube-controller-manager",
+  scheduler: "system:kube-scheduler",
+  kwok: "kwok-controller",
+};
+
+export function writeCredentials(dir: string): Credentials {
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const { privateKey, publicKey } = crypto.generateKeyPairSync("rsa", { modulusLength: 2048 });
+  const serviceAccountKey = path.join(dir, "sa.key");
+  const serviceAccountPub = path.join(dir, "sa.pub");
+  fs.writeFileSync(serviceAccountKey, privateKey.export({ type: "pkcs8", format: "pem" }), { mode: 0o600 });
+  fs.writeFileSync(serviceAccountPub, publicKey.export({ type: "spki", format: "pem" }));
+  const tokens = Object.fromEntries(
+    (Object.keys(users) as Identity[]).map((id) => [id, crypto.randomBytes(24).toString("hex")]),
+  ) as Record<Identity, string>;
+  const tokenFile = path.join(dir, "tokens.csv");
+  const lines = (Object.keys(users) as Identity[]).map(
+    (id) => `${tokens[id]},${users[id]},${users[id]},"system:masters"`,
+  );
+  fs.writeFileSync(tokenFile, lines.join("\n") + "\n", { mode: 0o600 });
+  return { tokens, serviceAccountKey, serviceAccountPub, tokenFile };
+}
