@@ -1,0 +1,120 @@
+/**
+ * A de-duplicating, rate-limited work queue with client-go's semantics:
+ * - a key is queued at most once; adding a queued key is a no-op;
+ * - a key being processed is never handed to a second worker; if it is added meanwhile it is
+ *   queued again when the first worker calls done(), so no change is lost;
+ * - addAfter() schedules a key (pause timers, analysis intervals), keeping the earliest time;
+ * - addRateLimited() backs off exponentially per key until forget().
+ */
+export interface WorkQueueOptions {
+  baseDelayMs?: number;
+  maxDelayMs?: number;
+  /** Injected so tests can drive time. */
+  setTimer?: (fn: () => void, ms: number) => { cancel(): void };
+}
+
+const defaultTimer = (fn: () => void, ms: number): { cancel(): void } => {
+  const t = setTimeout(fn, ms);
+  t.unref?.();
+  return { cancel: () => clearTimeout(t) };
+};
+
+export class WorkQueue {
+  private readonly queue: string[] = [];
+  private readonly queued = new Set<string>();
+  private readonly processing = new Set<string>();
+  private readonly dirtyWhileProcessing = new Set<string>();
+  private readonly delayed = new Map<string, { at: number; timer: { cancel(): void } }>();
+  private readonly failures = new Map<string, number>();
+  private readonly waiters: ((key: string | undefined) => void)[] = [];
+  private shuttingDown = false;
+  private readonly baseDelayMs: number;
+  private readonly maxDelayMs: number;
+  private readonly setTimer: NonNullable<WorkQueueOptions["setTimer"]>;
+
+  constructor(opts: WorkQueueOptions = {}) {
+    this.baseDelayMs = opts.baseDelayMs ?? 5;
+    this.maxDelayMs = opts.maxDelayMs ?? 60_000;
+    this.setTimer = opts.setTimer ?? defaultTimer;
+  }
+
+  add(key: string): void {
+    if (this.shuttingDown) return;
+    if (this.processing.has(key)) {
+      this.dirtyWhileProcessing.add(key);
+      return;
+    }
+    if (this.queued.has(key)) return;
+    const waiter = this.waiters.shift();
+    if (waiter) {
+      this.processing.add(key);
+      waiter(key);
+      return;
+    }
+    this.queued.add(key);
+    this.queue.push(key);
+  }
+
+  /** Queues the key after `ms`; an earlier pending schedule wins, a later one is dropped. */
+  addAfter(key: string, ms: number, now = Date.now()): void {
+    if (this.shuttingDown) return;
+    if (ms <= 0) return this.add(key);
+    const at = now + ms;
+    const existing = this.delayed.get(key);
+    if (existing && existing.at <= at) return;
+    existing?.timer.cancel();
+    const timer = this.setTimer(() => {
+      this.delayed.delete(key);
+      this.add(key);
+    }, ms);
+    this.delayed.set(key, { at, timer });
+  }
+
+  /** Requeues after an error with per-key exponential backoff. */
+  addRateLimited(key: string): void {
+    const n = this.failures.get(key) ?? 0;
+    this.failures.set(key, n + 1);
+    this.addAfter(key, this.backoffMs(n));
+  }
+
+  backoffMs(failures: number): number {
+    return Math.min(this.maxDelayMs, this.baseDelayMs * 2 ** Math.min(failures, 30));
+  }
+
+  /** Clears the key's backoff after a success. */
+  forget(key: string): void {
+    this.failures.delete(key);
+  }
+
+  numRequeues(key: string): number {
+    return this.failures.get(key) ?? 0;
+  }
+
+  /** Resolves with the next key, or undefined once shut down. The caller must call done(key). */
+  get(): Promise<string | undefined> {
+    const key = this.queue.shift();
+    if (key !== undefined) {
+      this.queued.delete(key);
+      this.processing.add(key);
+      return Promise.resolve(key);
+    }
+    if (this.shuttingDown) return Promise.resolve(undefined);
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  done(key: string): void {
+    this.processing.delete(key);
+    if (this.dirtyWhileProcessing.delete(key)) this.add(key);
+  }
+
+  get length(): number {
+    return this.queue.length;
+  }
+
+  shutDown(): void {
+    this.shuttingDown = true;
+    for (const { timer } of this.delayed.values()) timer.cancel();
+    this.delayed.clear();
+    for (const w of this.waiters.splice(0)) w(undefined);
+  }
+}

@@ -1,0 +1,105 @@
+import assert from "node:assert/strict";
+import { WorkQueue } from "../../../controller/kube/workqueue.js";
+
+/** A fake timer wheel so delays are driven by the test, not the clock. */
+function fakeTimers() {
+  let now = 0;
+  const timers: { at: number; fn: () => void; cancelled: boolean }[] = [];
+  return {
+    setTimer: (fn: () => void, ms: number) => {
+      const t = { at: now + ms, fn, cancelled: false };
+      timers.push(t);
+      return { cancel: () => (t.cancelled = true) };
+    },
+    advance(ms: number) {
+      now += ms;
+      for (const t of timers.filter((t) => !t.cancelled && t.at <= now)) {
+        t.cancelled = true;
+        t.fn();
+      }
+    },
+    now: () => now,
+  };
+}
+
+describe("WorkQueue", () => {
+  it("de-duplicates a key added several times before it is taken", async () => {
+    const q = new WorkQueue();
+    q.add("ns/a");
+    q.add("ns/a");
+    q.add("ns/b");
+    assert.equal(q.length, 2);
+    assert.equal(await q.get(), "ns/a");
+    assert.equal(await q.get(), "ns/b");
+  });
+
+  it("never hands a key in progress to a second worker, and re-queues it on done if it changed meanwhile", async () => {
+    const q = new WorkQueue();
+    q.add("ns/a");
+    const key = await q.get();
+    q.add("ns/a");
+    assert.equal(q.length, 0, "not queued while in progress");
+    q.done(key!);
+    assert.equal(q.length, 1, "queued again after done");
+    assert.equal(await q.get(), "ns/a");
+  });
+
+  it("does not re-queue a key that did not change while in progress", async () => {
+    const q = new WorkQueue();
+    q.add("ns/a");
+    q.done((await q.get())!);
+    assert.equal(q.length, 0);
+  });
+
+  it("wakes a waiting worker when a key arrives", async () => {
+    const q = new WorkQueue();
+    const pending = q.get();
+    q.add("ns/late");
+    assert.equal(await pending, "ns/late");
+  });
+
+  it("keeps the earliest of several delayed adds", () => {
+    const t = fakeTimers();
+    const q = new WorkQueue({ setTimer: t.setTimer });
+    q.addAfter("ns/a", 5_000, t.now());
+    q.addAfter("ns/a", 1_000, t.now());
+    q.addAfter("ns/a", 9_000, t.now());
+    t.advance(999);
+    assert.equal(q.length, 0);
+    t.advance(1);
+    assert.equal(q.length, 1);
+    t.advance(10_000);
+    assert.equal(q.length, 1, "the cancelled later timers do not add it again");
+  });
+
+  const backoffCases: [number, number][] = [
+    [0, 5],
+    [1, 10],
+    [4, 80],
+    [20, 60_000],
+  ];
+  for (const [failures, expected] of backoffCases) {
+    it(`backs off ${expected}ms after ${failures} failures`, () => {
+      assert.equal(new WorkQueue().backoffMs(failures), expected);
+    });
+  }
+
+  it("grows the delay per failure and resets it on forget", () => {
+    const t = fakeTimers();
+    const q = new WorkQueue({ setTimer: t.setTimer, baseDelayMs: 100 });
+    q.addRateLimited("ns/a");
+    q.addRateLimited("ns/a");
+    assert.equal(q.numRequeues("ns/a"), 2);
+    q.forget("ns/a");
+    assert.equal(q.numRequeues("ns/a"), 0);
+  });
+
+  it("releases waiting workers with undefined on shutdown", async () => {
+    const q = new WorkQueue();
+    const pending = q.get();
+    q.shutDown();
+    assert.equal(await pending, undefined);
+    q.add("ns/a");
+    assert.equal(q.length, 0, "adds after shutdown are dropped");
+  });
+});
