@@ -1,0 +1,57 @@
+{{/* The release's full name, used for every object the chart creates. */}}
+{{- define "kestrel.fullname" -}}
+{{- if contains .Chart.Name .Release.Name -}}
+{{- .Release.Name | trunc 63 | trimSuffix "-" -}}
+{{- else -}}
+{{- printf "%s-%s" .Release.Name .Chart.Name | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "kestrel.labels" -}}
+app.kubernetes.io/name: {{ .Chart.Name }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
+{{- end -}}
+
+{{- define "kestrel.selectorLabels" -}}
+app.kubernetes.io/name: {{ .Chart.Name }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end -}}
+
+{{- define "kestrel.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create -}}
+{{- default (include "kestrel.fullname" .) .Values.serviceAccount.name -}}
+{{- else -}}
+{{- required "serviceAccount.name is required when serviceAccount.create is false" .Values.serviceAccount.name -}}
+{{- end -}}
+{{- end -}}
+
+{{/* What the controller does in a namespace it watches: the one list of rules for both scopes. */}}
+{{- define "kestrel.workloadRules" -}}
+- apiGroups: ["kestrel.dev"]
+  resources: ["rollouts", "analysisruns", "analysistemplates"]
+  verbs: ["get", "list", "watch"]
+- apiGroups: ["kestrel.dev"]
+  resources: ["rollouts", "rollouts/status", "analysisruns", "analysisruns/status"]
+  verbs: ["update", "patch"]
+- apiGroups: ["kestrel.dev"]
+  resources: ["analysisruns"]
+  verbs: ["create", "delete"]
+- apiGroups: ["apps"]
+  resources: ["replicasets"]
+  verbs: ["get", "list", "watch", "create", "update", "patch", "delete"]
+- apiGroups: [""]
+  resources: ["services"]
+  verbs: ["get", "list", "watch", "patch", "update"]
+- apiGroups: [""]
+  resources: ["pods"]
+  verbs: ["get", "list", "watch"]
+- apiGroups: [""]
+  resources: ["secrets"]
+  verbs: ["get"]
+- apiGroups: [""]
+  resources: ["events"]
+  verbs: ["create", "patch"]
+{{- end -}}
