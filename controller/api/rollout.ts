@@ -1,0 +1,356 @@
+import type { V1LabelSelector, V1ObjectMeta, V1PodTemplateSpec } from "@kubernetes/client-node";
+import Type, { type Static } from "typebox";
+import { Condition, Duration, IntOrPercent, StringMap } from "./common.js";
+
+/**
+ * The Rollout kind: one TypeBox definition is both the TypeScript type and the CRD schema.
+ * Field names and meanings follow Argo Rollouts' argoproj.io/v1alpha1 where Argo has the feature.
+ */
+
+const LabelSelector = Type.Unsafe<V1LabelSelector>({
+  type: "object",
+  description: "Label query over the pods this Rollout manages; must match spec.template.metadata.labels.",
+  properties: {
+    matchLabels: StringMap("Labels a pod must carry."),
+    matchExpressions: {
+      type: "array",
+      maxItems: 16,
+      items: { type: "object", "x-kubernetes-preserve-unknown-fields": true },
+    },
+  },
+});
+
+const PodTemplate = Type.Unsafe<V1PodTemplateSpec>({
+  type: "object",
+  description:
+    "The pod template, as in a Deployment. Each distinct template is one revision and one ReplicaSet.",
+  properties: {
+    metadata: {
+      type: "object",
+      "x-kubernetes-preserve-unknown-fields": true,
+      properties: {
+        labels: StringMap("Pod labels; must include every selector.matchLabels entry."),
+        annotations: StringMap("Pod annotations."),
+      },
+    },
+    spec: {
+      type: "object",
+      "x-kubernetes-preserve-unknown-fields": true,
+      description: "The pod spec (core/v1 PodSpec).",
+    },
+  },
+});
+
+export const AnalysisArg = Type.Object({
+  name: Type.String({
+    description: "Argument name, as the template declares it.",
+    minLength: 1,
+    maxLength: 253,
+  }),
+  value: Type.Optional(Type.String({ description: "A literal value.", maxLength: 4096 })),
+  valueFrom: Type.Optional(
+    Type.Object(
+      {
+        podTemplateHashValue: Type.Optional(
+          Type.String({
+            enum: ["Stable", "Latest"],
+            description: "The stable or the latest ReplicaSet's pod template hash.",
+          }),
+        ),
+        fieldRef: Type.Optional(
+          Type.Object({
+            fieldPath: Type.String({ description: "A field of the Rollout, e.g. metadata.name." }),
+          }),
+        ),
+      },
+      { description: "Where the value comes from, instead of value." },
+    ),
+  ),
+});
+
+export const RolloutAnalysis = Type.Object({
+  templates: Type.Array(
+    Type.Object({
+      templateName: Type.String({
+        description: "Name of an AnalysisTemplate (or ClusterAnalysisTemplate).",
+        minLength: 1,
+      }),
+      clusterScope: Type.Optional(
+        Type.Boolean({ description: "Look up a ClusterAnalysisTemplate instead." }),
+      ),
+    }),
+    { description: "Templates whose metrics make up the analysis.", minItems: 1, maxItems: 16 },
+  ),
+  args: Type.Optional(
+    Type.Array(AnalysisArg, { description: "Arguments passed to the templates.", maxItems: 32 }),
+  ),
+});
+
+export const CanaryStep = Type.Object(
+  {
+    setWeight: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        maximum: 100,
+        description: "Percent of replicas (and traffic) on the canary.",
+      }),
+    ),
+    pause: Type.Optional(
+      Type.Object(
+        { duration: Type.Optional(Duration) },
+        { description: "Wait for the duration, or until promoted when no duration is given." },
+      ),
+    ),
+    setCanaryScale: Type.Optional(
+      Type.Object(
+        {
+          weight: Type.Optional(
+            Type.Integer({
+              minimum: 0,
+              maximum: 100,
+              description: "Canary replicas as a percent of spec.replicas.",
+            }),
+          ),
+          replicas: Type.Optional(
+            Type.Integer({ minimum: 0, description: "An exact number of canary replicas." }),
+          ),
+          matchTrafficWeight: Type.Optional(
+            Type.Boolean({ description: "Go back to scaling the canary with setWeight." }),
+          ),
+        },
+        {
+          description: "Scale the canary independently of its weight.",
+          "x-kubernetes-validations": [
+            {
+              rule: "[has(self.weight), has(self.replicas), has(self.matchTrafficWeight)].filter(x, x).size() == 1",
+              message: "setCanaryScale needs exactly one of weight, replicas or matchTrafficWeight",
+            },
+          ],
+        },
+      ),
+    ),
+    analysis: Type.Optional(RolloutAnalysis),
+  },
+  {
+    "x-kubernetes-validations": [
+      {
+        rule: "[has(self.setWeight), has(self.pause), has(self.setCanaryScale), has(self.analysis)].filter(x, x).size() == 1",
+        message: "each step needs exactly one of setWeight, pause, setCanaryScale or analysis",
+      },
+    ],
+  },
+);
+
+export const OnFailure = Type.Object(
+  {
+    action: Type.String({
+      enum: ["abort", "undo"],
+      default: "abort",
+      description:
+        "abort (default): traffic and scale back to the stable ReplicaSet, phase Degraded, spec untouched. " +
+        "undo: rewrite spec.template to the previous revision (or toRevision), as `kubectl rollout undo` does.",
+    }),
+    toRevision: Type.Optional(
+      Type.Integer({ minimum: 1, description: "With action undo: the revision to return to." }),
+    ),
+  },
+  {
+    description: "What Kestrel does when analysis fails. Kestrel's addition; Argo always aborts.",
+    "x-kubernetes-validations": [
+      {
+        rule: "!has(self.toRevision) || self.action == 'undo'",
+        message: "toRevision is only valid with action: undo",
+      },
+    ],
+  },
+);
+
+export const CanaryStrategy = Type.Object({
+  steps: Type.Optional(
+    Type.Array(CanaryStep, { description: "The canary's steps, in order.", maxItems: 100 }),
+  ),
+  analysis: Type.Optional(
+    Type.Object(
+      {
+        templates: RolloutAnalysis.properties.templates,
+        args: RolloutAnalysis.properties.args,
+        startingStep: Type.Optional(
+          Type.Integer({ minimum: 0, description: "Step index at which background analysis starts." }),
+        ),
+      },
+      { description: "Background analysis that runs while the canary steps through." },
+    ),
+  ),
+  maxSurge: Type.Optional(IntOrPercent('Pods allowed above spec.replicas while shifting (default "25%").')),
+  maxUnavailable: Type.Optional(IntOrPercent("Pods allowed below spec.replicas while shifting (default 0).")),
+  stableService: Type.Optional(Type.String({ description: "Service selecting the stable pods." })),
+  canaryService: Type.Optional(Type.String({ description: "Service selecting the canary pods." })),
+  scaleDownDelaySeconds: Type.Optional(
+    Type.Integer({ minimum: 0, description: "Delay before scaling down the old stable." }),
+  ),
+  abortScaleDownDelaySeconds: Type.Optional(
+    Type.Integer({ minimum: 0, description: "Delay before scaling down an aborted canary." }),
+  ),
+  canaryMetadata: Type.Optional(
+    Type.Object(
+      { labels: Type.Optional(StringMap("Labels")), annotations: Type.Optional(StringMap("Annotations")) },
+      { description: "Extra pod metadata for canary pods." },
+    ),
+  ),
+  stableMetadata: Type.Optional(
+    Type.Object(
+      { labels: Type.Optional(StringMap("Labels")), annotations: Type.Optional(StringMap("Annotations")) },
+      { description: "Extra pod metadata for stable pods." },
+    ),
+  ),
+  onFailure: Type.Optional(OnFailure),
+});
+
+export const RolloutSpec = Type.Object(
+  {
+    replicas: Type.Optional(
+      Type.Integer({ minimum: 0, default: 1, description: "Desired pods (default 1)." }),
+    ),
+    selector: LabelSelector,
+    template: PodTemplate,
+    minReadySeconds: Type.Optional(
+      Type.Integer({ minimum: 0, description: "Seconds a pod must be Ready to count as available." }),
+    ),
+    revisionHistoryLimit: Type.Optional(
+      Type.Integer({ minimum: 0, default: 10, description: "Old ReplicaSets kept for undo (default 10)." }),
+    ),
+    paused: Type.Optional(Type.Boolean({ description: "Stop stepping until set back to false." })),
+    progressDeadlineSeconds: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        default: 600,
+        description: "Seconds without progress before the rollout is marked as stuck (default 600).",
+      }),
+    ),
+    progressDeadlineAbort: Type.Optional(
+      Type.Boolean({ description: "Abort when the progress deadline passes." }),
+    ),
+    restartAt: Type.Optional(
+      Type.String({ format: "date-time", description: "Restart the pods once this time has passed." }),
+    ),
+    rollbackTo: Type.Optional(
+      Type.Object(
+        {
+          revision: Type.Integer({
+            minimum: 0,
+            description:
+              "The revision to undo to; 0 means the previous one. The controller clears this field once it has acted.",
+          }),
+        },
+        {
+          description:
+            'Undo without a plugin: `kubectl patch rollout NAME --type merge -p \'{"spec":{"rollbackTo":{"revision":N}}}\'`. ' +
+            "Kestrel rewrites spec.template to that revision, as `kubectl rollout undo --to-revision` does.",
+        },
+      ),
+    ),
+    undoReplaysSteps: Type.Optional(
+      Type.Boolean({
+        description:
+          "Undoing to a revision that once completed goes straight to full scale (the emergency path). Set true to walk the canary steps and analysis again.",
+      }),
+    ),
+    strategy: Type.Object(
+      {
+        canary: Type.Optional(CanaryStrategy),
+        blueGreen: Type.Optional(
+          Type.Object({}, { additionalProperties: true, description: "Not supported yet." }),
+        ),
+      },
+      {
+        description: "How a new revision is delivered.",
+        "x-kubernetes-validations": [
+          {
+            rule: "has(self.canary)",
+            message: "strategy.canary is required (blueGreen is not supported yet)",
+          },
+        ],
+      },
+    ),
+  },
+  {
+    "x-kubernetes-validations": [
+      {
+        rule: "!has(self.selector.matchLabels) || self.selector.matchLabels.all(k, has(self.template.metadata) && has(self.template.metadata.labels) && k in self.template.metadata.labels && self.template.metadata.labels[k] == self.selector.matchLabels[k])",
+        message: "spec.selector.matchLabels must match spec.template.metadata.labels",
+      },
+      {
+        rule: "has(self.selector.matchLabels) || has(self.selector.matchExpressions)",
+        message:
+          "spec.selector must have matchLabels or matchExpressions (an empty selector would select every pod)",
+      },
+    ],
+  },
+);
+
+const PauseCondition = Type.Object({
+  reason: Type.String({ description: "CanaryPauseStep, BlockedByPausedSpec or InconclusiveAnalysis." }),
+  startTime: Type.String({ format: "date-time" }),
+});
+
+const RunRef = Type.Object({
+  name: Type.String(),
+  status: Type.String({ description: "The AnalysisRun's phase." }),
+  message: Type.Optional(Type.String()),
+});
+
+export const RolloutStatus = Type.Object({
+  phase: Type.Optional(Type.String({ description: "Progressing, Paused, Healthy or Degraded." })),
+  message: Type.Optional(Type.String({ description: "Where the rollout stands, in words." })),
+  observedGeneration: Type.Optional(Type.Integer()),
+  currentPodHash: Type.Optional(Type.String({ description: "Pod template hash of spec.template." })),
+  stableRS: Type.Optional(Type.String({ description: "Pod template hash of the stable ReplicaSet." })),
+  currentStepIndex: Type.Optional(Type.Integer({ description: "Index of the canary step in progress." })),
+  currentStepHash: Type.Optional(
+    Type.String({ description: "Hash of the steps, to notice a change of steps." }),
+  ),
+  replicas: Type.Optional(Type.Integer()),
+  updatedReplicas: Type.Optional(Type.Integer()),
+  readyReplicas: Type.Optional(Type.Integer()),
+  availableReplicas: Type.Optional(Type.Integer()),
+  selector: Type.Optional(
+    Type.String({ description: "The label selector as a string, for the scale subresource." }),
+  ),
+  conditions: Type.Optional(Type.Array(Condition)),
+  pauseConditions: Type.Optional(Type.Array(PauseCondition)),
+  abort: Type.Optional(
+    Type.Boolean({ description: "True while the rollout is aborted (until retry or a new template)." }),
+  ),
+  abortedAt: Type.Optional(Type.String({ format: "date-time" })),
+  canary: Type.Optional(
+    Type.Object({
+      weights: Type.Optional(
+        Type.Object({
+          canary: Type.Object({ weight: Type.Integer(), podTemplateHash: Type.Optional(Type.String()) }),
+          stable: Type.Object({ weight: Type.Integer(), podTemplateHash: Type.Optional(Type.String()) }),
+        }),
+      ),
+      currentStepAnalysisRunStatus: Type.Optional(RunRef),
+      currentBackgroundAnalysisRunStatus: Type.Optional(RunRef),
+    }),
+  ),
+  lastProgressAt: Type.Optional(
+    Type.String({
+      format: "date-time",
+      description: "When the rollout last made progress, for the deadline.",
+    }),
+  ),
+});
+
+export type RolloutSpec = Static<typeof RolloutSpec>;
+export type RolloutStatus = Static<typeof RolloutStatus>;
+export type CanaryStep = Static<typeof CanaryStep>;
+export type CanaryStrategy = Static<typeof CanaryStrategy>;
+
+export interface Rollout {
+  apiVersion?: string;
+  kind?: string;
+  metadata: V1ObjectMeta;
+  spec: RolloutSpec;
+  status?: RolloutStatus;
+}

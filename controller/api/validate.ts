@@ -1,0 +1,61 @@
+import type { Rollout } from "./rollout.js";
+import { parseDurationMs } from "./duration.js";
+
+export interface FieldError {
+  field: string;
+  message: string;
+}
+
+/**
+ * What the CRD schema and its CEL rules cannot judge. Anything returned here makes the Rollout
+ * InvalidSpec: the controller leaves its ReplicaSets as they are and says why.
+ */
+export function validateRollout(ro: Rollout): FieldError[] {
+  const errors: FieldError[] = [];
+  const spec = ro.spec as Rollout["spec"] | undefined;
+  if (!spec) return [{ field: "spec", message: "is required" }];
+  if (!spec.template?.spec?.containers?.length) {
+    errors.push({ field: "spec.template.spec.containers", message: "must list at least one container" });
+  }
+  const canary = spec.strategy?.canary;
+  if (!canary) {
+    errors.push({ field: "spec.strategy.canary", message: "is required (blueGreen is not supported yet)" });
+    return errors;
+  }
+  (canary.steps ?? []).forEach((step, i) => {
+    const at = `spec.strategy.canary.steps[${i}]`;
+    if (step.pause?.duration !== undefined && parseDurationMs(step.pause.duration) === undefined) {
+      errors.push({
+        field: `${at}.pause.duration`,
+        message: `"${step.pause.duration}" is not a duration; expected e.g. 30, "30s", "5m"`,
+      });
+    }
+    if (step.analysis) {
+      errors.push({
+        field: `${at}.analysis`,
+        message: "analysis steps are not supported by this controller version yet; remove the step",
+      });
+    }
+    const replicas = spec.replicas ?? 1;
+    if (step.setCanaryScale?.replicas !== undefined && step.setCanaryScale.replicas > replicas) {
+      errors.push({
+        field: `${at}.setCanaryScale.replicas`,
+        message: `${step.setCanaryScale.replicas} is more than spec.replicas (${replicas}); expected 0..${replicas}`,
+      });
+    }
+  });
+  if (canary.analysis) {
+    errors.push({
+      field: "spec.strategy.canary.analysis",
+      message: "background analysis is not supported by this controller version yet",
+    });
+  }
+  const zero = (v: string | number | undefined): boolean => v === 0 || v === "0" || v === "0%";
+  if (zero(canary.maxSurge) && (canary.maxUnavailable === undefined || zero(canary.maxUnavailable))) {
+    errors.push({
+      field: "spec.strategy.canary.maxSurge",
+      message: "maxSurge and maxUnavailable cannot both be 0: no pod could ever move",
+    });
+  }
+  return errors;
+}

@@ -1,0 +1,75 @@
+import os from "node:os";
+import { parseArgs } from "node:util";
+import type { LogLevel } from "./log.js";
+
+/** Controller settings: flags first, then KESTREL_* environment variables, then defaults. */
+export interface ControllerConfig {
+  kubeconfig?: string;
+  /** Namespaces to watch; empty means the whole cluster. */
+  namespaces: string[];
+  metricsPort: number;
+  bindAddress: string;
+  logLevel: LogLevel;
+  leaderElect: boolean;
+  leaseNamespace: string;
+  leaseName: string;
+  identity: string;
+  workers: number;
+  resyncSeconds: number;
+}
+
+const levels: readonly LogLevel[] = ["debug", "info", "warn", "error"];
+
+export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env): ControllerConfig {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      kubeconfig: { type: "string" },
+      namespaces: { type: "string" },
+      "metrics-port": { type: "string" },
+      "bind-address": { type: "string" },
+      "log-level": { type: "string" },
+      "leader-elect": { type: "boolean" },
+      "lease-namespace": { type: "string" },
+      "lease-name": { type: "string" },
+      workers: { type: "string" },
+      "resync-seconds": { type: "string" },
+    },
+    strict: true,
+  });
+  const logLevel = (values["log-level"] ?? env.KESTREL_LOG_LEVEL ?? "info") as LogLevel;
+  if (!levels.includes(logLevel))
+    throw new Error(`--log-level: "${logLevel}" is not one of ${levels.join(", ")}`);
+  return {
+    kubeconfig: values.kubeconfig ?? env.KUBECONFIG,
+    namespaces: (values.namespaces ?? env.KESTREL_NAMESPACES ?? "")
+      .split(",")
+      .map((s) => s.trim())
+      .filter(Boolean),
+    metricsPort: positiveInt(
+      "--metrics-port",
+      values["metrics-port"] ?? env.KESTREL_METRICS_PORT ?? "8080",
+      true,
+    ),
+    bindAddress: values["bind-address"] ?? env.KESTREL_BIND_ADDRESS ?? "0.0.0.0",
+    logLevel,
+    leaderElect: values["leader-elect"] ?? env.KESTREL_LEADER_ELECT === "true",
+    leaseNamespace:
+      values["lease-namespace"] ?? env.KESTREL_LEASE_NAMESPACE ?? env.POD_NAMESPACE ?? "default",
+    leaseName: values["lease-name"] ?? env.KESTREL_LEASE_NAME ?? "kestrel-controller",
+    identity: env.POD_NAME ?? `${os.hostname()}-${process.pid}`,
+    workers: positiveInt("--workers", values.workers ?? env.KESTREL_WORKERS ?? "4"),
+    resyncSeconds: positiveInt(
+      "--resync-seconds",
+      values["resync-seconds"] ?? env.KESTREL_RESYNC_SECONDS ?? "300",
+    ),
+  };
+}
+
+function positiveInt(flag: string, raw: string, allowZero = false): number {
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < (allowZero ? 0 : 1)) {
+    throw new Error(`${flag}: "${raw}" must be a ${allowZero ? "non-negative" : "positive"} integer`);
+  }
+  return n;
+}

@@ -1,0 +1,93 @@
+import * as k8s from "@kubernetes/client-node";
+import type { ControllerConfig } from "../config.js";
+import type { Logger } from "../log.js";
+import type { Metrics } from "../metrics.js";
+import { EventRecorder } from "./events.js";
+import { controllerOwnerKey, KindCache, objectKey } from "./informers.js";
+import { RolloutReconciler, rolloutKinds, type RolloutCaches } from "./rollout-reconciler.js";
+import { Runner } from "./runner.js";
+
+export interface ControllerDeps {
+  kc: k8s.KubeConfig;
+  config: ControllerConfig;
+  log: Logger;
+  metrics: Metrics;
+}
+
+/**
+ * Wires caches to work queues: every change to a Rollout, or to a ReplicaSet or AnalysisRun it
+ * controls, enqueues the Rollout's key; a periodic resync enqueues every key regardless.
+ */
+export class Controllers {
+  private readonly caches: RolloutCaches;
+  private readonly rollouts: Runner;
+  private workersStarted = false;
+
+  constructor(private readonly deps: ControllerDeps) {
+    const { kc, config, log } = deps;
+    const enqueueOwner = (obj: k8s.KubernetesObject): void => {
+      const key = controllerOwnerKey(obj, "Rollout");
+      if (key) this.rollouts.enqueue(key);
+    };
+    this.caches = {
+      rollouts: new KindCache(rolloutKinds.rollouts, kc, config.namespaces, log, (_e, obj) =>
+        this.rollouts.enqueue(objectKey(obj)),
+      ),
+      replicaSets: new KindCache(rolloutKinds.replicaSets, kc, config.namespaces, log, (_e, obj) =>
+        enqueueOwner(obj),
+      ),
+    };
+    const reconciler = new RolloutReconciler({
+      caches: this.caches,
+      custom: kc.makeApiClient(k8s.CustomObjectsApi),
+      apps: kc.makeApiClient(k8s.AppsV1Api),
+      events: new EventRecorder(kc.makeApiClient(k8s.CoreV1Api), log),
+      log,
+      metrics: deps.metrics,
+      canAct: () => this.canAct(),
+    });
+    this.rollouts = new Runner({
+      kind: "Rollout",
+      reconcile: (key) => reconciler.reconcile(key),
+      workers: config.workers,
+      log,
+      metrics: deps.metrics,
+      keys: () => this.caches.rollouts.list().map(objectKey),
+      resyncMs: config.resyncSeconds * 1000,
+    });
+  }
+
+  private canAct: () => boolean = () => false;
+
+  private allCaches(): { start(): Promise<void>; stop(): Promise<void>; health(): Record<string, string> }[] {
+    return [this.caches.rollouts, this.caches.replicaSets];
+  }
+
+  async startInformers(): Promise<void> {
+    await Promise.all(this.allCaches().map((c) => c.start()));
+  }
+
+  /** Starts acting; `canAct` is asked before every write, so a replica that lost the lease writes nothing. */
+  startWorkers(canAct: () => boolean): void {
+    this.canAct = canAct;
+    this.workersStarted = true;
+    this.rollouts.start();
+  }
+
+  readiness(): { ready: boolean; checks: Record<string, string> } {
+    const checks: Record<string, string> = {};
+    for (const cache of this.allCaches()) Object.assign(checks, cache.health());
+    checks.workers = this.workersStarted
+      ? "ok"
+      : this.deps.config.leaderElect
+        ? "ok (standby)"
+        : "not started";
+    const ready = Object.values(checks).every((v) => v.startsWith("ok"));
+    return { ready, checks };
+  }
+
+  async stop(): Promise<void> {
+    await this.rollouts.stop();
+    await Promise.all(this.allCaches().map((c) => c.stop()));
+  }
+}

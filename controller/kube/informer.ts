@@ -1,0 +1,138 @@
+import * as k8s from "@kubernetes/client-node";
+import type { Logger } from "../log.js";
+
+export type InformerEvent = "add" | "update" | "delete";
+
+export interface InformerOptions<T extends k8s.KubernetesObject> {
+  /** What the informer watches, for logs and /readyz. */
+  name: string;
+  kc: k8s.KubeConfig;
+  /** The watch path, e.g. /apis/apps/v1/replicasets or /apis/apps/v1/namespaces/x/replicasets. */
+  path: string;
+  list: () => Promise<k8s.KubernetesListObject<T>>;
+  labelSelector?: string;
+  onEvent: (event: InformerEvent, obj: T) => void;
+  log: Logger;
+  /** Restart backoff bounds after a watch error other than 410 Gone. */
+  minBackoffMs?: number;
+  maxBackoffMs?: number;
+}
+
+/**
+ * A client-node ListWatch under supervision. The library relists on 410 Gone by itself, but any
+ * other watch or list error stops it silently; this wrapper restarts it with jittered exponential
+ * backoff and records when it last heard from the API server, for /readyz. Objects it returns are
+ * the cache's own: callers must never mutate them.
+ */
+export class SupervisedInformer<T extends k8s.KubernetesObject> {
+  private readonly informer: k8s.ListWatch<T>;
+  private failures = 0;
+  private restartTimer: NodeJS.Timeout | undefined;
+  private stopped = false;
+  private synced = false;
+  lastContactAt = 0;
+  lastError: string | undefined;
+
+  constructor(private readonly opts: InformerOptions<T>) {
+    const watch = new k8s.Watch(opts.kc);
+    // autoStart=false: we start it, so the first list's success is ours to await.
+    this.informer = new k8s.ListWatch<T>(opts.path, watch, opts.list, false, opts.labelSelector);
+    const touch = (): void => {
+      this.lastContactAt = Date.now();
+    };
+    for (const event of ["add", "update", "delete"] as const) {
+      this.informer.on(event, (obj: T) => {
+        touch();
+        opts.onEvent(event, obj);
+      });
+    }
+    this.informer.on("connect", () => {
+      touch();
+      this.lastError = undefined;
+    });
+    this.informer.on("error", (err?: unknown) => this.scheduleRestart(err));
+  }
+
+  /** Lists, then watches. Resolves once the first list is in the cache. */
+  async start(): Promise<void> {
+    this.stopped = false;
+    for (;;) {
+      try {
+        await this.informer.start();
+        this.synced = true;
+        this.failures = 0;
+        this.lastContactAt = Date.now();
+        return;
+      } catch (err) {
+        if (this.stopped) return;
+        const delay = this.backoffMs();
+        this.opts.log.warn("informer start failed; retrying", {
+          informer: this.opts.name,
+          error: describe(err),
+          delayMs: delay,
+        });
+        await new Promise((r) => setTimeout(r, delay));
+      }
+    }
+  }
+
+  private scheduleRestart(err: unknown): void {
+    if (this.stopped || this.restartTimer) return;
+    this.lastError = describe(err);
+    const delay = this.backoffMs();
+    this.opts.log.warn("watch stopped with an error; restarting", {
+      informer: this.opts.name,
+      error: this.lastError,
+      delayMs: delay,
+    });
+    this.restartTimer = setTimeout(() => {
+      this.restartTimer = undefined;
+      if (this.stopped) return;
+      this.informer.start().then(
+        () => {
+          this.failures = 0;
+          this.lastContactAt = Date.now();
+          this.lastError = undefined;
+        },
+        (e: unknown) => this.scheduleRestart(e),
+      );
+    }, delay);
+  }
+
+  private backoffMs(): number {
+    const min = this.opts.minBackoffMs ?? 200;
+    const max = this.opts.maxBackoffMs ?? 30_000;
+    const base = Math.min(max, min * 2 ** Math.min(this.failures++, 20));
+    // Full jitter: many controllers restarting after an API server blip must not stampede it.
+    return Math.round(base / 2 + Math.random() * (base / 2));
+  }
+
+  /** Ready when the first list has completed and the watch is not in error backoff. */
+  isHealthy(): boolean {
+    return this.synced && this.lastError === undefined;
+  }
+
+  hasSynced(): boolean {
+    return this.synced;
+  }
+
+  list(namespace?: string): readonly T[] {
+    return this.informer.list(namespace);
+  }
+
+  get(name: string, namespace?: string): T | undefined {
+    return this.informer.get(name, namespace);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.restartTimer) clearTimeout(this.restartTimer);
+    await this.informer.stop();
+  }
+}
+
+export function describe(err: unknown): string {
+  if (err instanceof k8s.ApiException) return `HTTP ${err.code}: ${String(err.body).slice(0, 300)}`;
+  if (err instanceof Error) return err.message;
+  return String(err);
+}

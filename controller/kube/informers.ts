@@ -1,0 +1,101 @@
+import * as k8s from "@kubernetes/client-node";
+import type { Logger } from "../log.js";
+import { SupervisedInformer, type InformerEvent } from "./informer.js";
+
+/** A kind the controller caches: where to list and watch it. */
+export interface WatchedKind {
+  name: string;
+  group: string;
+  version: string;
+  plural: string;
+  namespaced: boolean;
+  labelSelector?: string;
+}
+
+/**
+ * One informer per kind for the whole cluster, or one per kind per watched namespace, behind a
+ * single read interface so the reconcilers never know which.
+ */
+export class KindCache<T extends k8s.KubernetesObject> {
+  private readonly informers: SupervisedInformer<T>[];
+
+  constructor(
+    readonly kind: WatchedKind,
+    kc: k8s.KubeConfig,
+    namespaces: string[],
+    log: Logger,
+    onEvent: (event: InformerEvent, obj: T) => void,
+  ) {
+    if (kind.group === "")
+      throw new Error(
+        `KindCache lists through CustomObjectsApi, which cannot reach core kinds (${kind.name})`,
+      );
+    const custom = kc.makeApiClient(k8s.CustomObjectsApi);
+    const scopes = kind.namespaced && namespaces.length > 0 ? namespaces : [undefined];
+    this.informers = scopes.map((namespace) => {
+      const prefix = `/apis/${kind.group}/${kind.version}`;
+      const path = namespace
+        ? `${prefix}/namespaces/${namespace}/${kind.plural}`
+        : `${prefix}/${kind.plural}`;
+      const list = async (): Promise<k8s.KubernetesListObject<T>> => {
+        const { group, version, plural, labelSelector } = kind;
+        // CustomObjectsApi lists any named group (apps, kestrel.dev) through one code path.
+        const res = namespace
+          ? await custom.listNamespacedCustomObject({ group, version, plural, namespace, labelSelector })
+          : await custom.listClusterCustomObject({ group, version, plural, labelSelector });
+        return res as k8s.KubernetesListObject<T>;
+      };
+      return new SupervisedInformer<T>({
+        name: `${kind.name}${namespace ? ` in ${namespace}` : ""}`,
+        kc,
+        path,
+        list,
+        labelSelector: kind.labelSelector,
+        onEvent,
+        log,
+      });
+    });
+  }
+
+  async start(): Promise<void> {
+    await Promise.all(this.informers.map((i) => i.start()));
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.informers.map((i) => i.stop()));
+  }
+
+  list(namespace?: string): readonly T[] {
+    return this.informers.flatMap((i) => i.list(namespace));
+  }
+
+  get(name: string, namespace?: string): T | undefined {
+    for (const i of this.informers) {
+      const found = i.get(name, namespace);
+      if (found) return found;
+    }
+    return undefined;
+  }
+
+  health(): Record<string, string> {
+    const checks: Record<string, string> = {};
+    this.informers.forEach((i, n) => {
+      const key = `informer:${this.kind.name}${this.informers.length > 1 ? `#${n}` : ""}`;
+      checks[key] = i.isHealthy()
+        ? "ok"
+        : i.hasSynced()
+          ? `watch error: ${i.lastError ?? "unknown"}`
+          : "not synced";
+    });
+    return checks;
+  }
+}
+
+export const objectKey = (obj: k8s.KubernetesObject): string =>
+  `${obj.metadata?.namespace ?? ""}/${obj.metadata?.name ?? ""}`;
+
+/** The namespace/name of the object's controlling owner of the given kind, if any. */
+export function controllerOwnerKey(obj: k8s.KubernetesObject, ownerKind: string): string | undefined {
+  const ref = obj.metadata?.ownerReferences?.find((r) => r.controller && r.kind === ownerKind);
+  return ref ? `${obj.metadata?.namespace ?? ""}/${ref.name}` : undefined;
+}

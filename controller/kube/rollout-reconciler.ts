@@ -1,0 +1,211 @@
+import * as k8s from "@kubernetes/client-node";
+import type { Rollout } from "../api/rollout.js";
+import type { Logger } from "../log.js";
+import type { Metrics } from "../metrics.js";
+import type { Action } from "../rollout/actions.js";
+import { revisionAnnotation } from "../rollout/labels.js";
+import { planRollout } from "../rollout/plan.js";
+import type { EventRecorder } from "./events.js";
+import type { KindCache, WatchedKind } from "./informers.js";
+import type { ReconcileResult } from "./runner.js";
+import { writeStatus } from "./status-writer.js";
+
+export const rolloutKinds = {
+  rollouts: {
+    name: "rollouts",
+    group: "kestrel.dev",
+    version: "v1alpha1",
+    plural: "rollouts",
+    namespaced: true,
+  },
+  // Only ReplicaSets a Rollout made carry this label: the cache never holds every Deployment's.
+  replicaSets: {
+    name: "replicasets",
+    group: "apps",
+    version: "v1",
+    plural: "replicasets",
+    namespaced: true,
+    labelSelector: "rollouts-pod-template-hash",
+  },
+} satisfies Record<string, WatchedKind>;
+
+export interface RolloutCaches {
+  rollouts: KindCache<Rollout & k8s.KubernetesObject>;
+  replicaSets: KindCache<k8s.V1ReplicaSet>;
+}
+
+export interface RolloutReconcilerDeps {
+  caches: RolloutCaches;
+  custom: k8s.CustomObjectsApi;
+  apps: k8s.AppsV1Api;
+  events: EventRecorder;
+  log: Logger;
+  metrics: Metrics;
+  /** Asked before every write: false once this replica may no longer act (lost lease, shutdown). */
+  canAct: () => boolean;
+}
+
+const mergePatch = k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.MergePatch);
+const jsonPatch = k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.JsonPatch);
+
+/**
+ * A JSON Patch, not a merge patch: an undo must *replace* spec.template (a merge would keep keys
+ * the old revision lacks), and its leading `test` of the resourceVersion makes the write
+ * conditional, so a user's newer edit wins and we re-plan.
+ */
+export function rolloutPatch(
+  ro: Rollout & k8s.KubernetesObject,
+  action: Extract<Action, { kind: "updateRollout" }>,
+): object[] {
+  const ops: object[] = [
+    { op: "test", path: "/metadata/resourceVersion", value: ro.metadata?.resourceVersion },
+  ];
+  if (action.template) ops.push({ op: "replace", path: "/spec/template", value: action.template });
+  if (action.clearRollbackTo && ro.spec.rollbackTo) ops.push({ op: "remove", path: "/spec/rollbackTo" });
+  const existing = ro.metadata?.annotations;
+  const entries = Object.entries(action.annotations ?? {});
+  if (!existing && entries.some(([, v]) => v !== null))
+    ops.push({ op: "add", path: "/metadata/annotations", value: {} });
+  for (const [key, value] of entries) {
+    const path = `/metadata/annotations/${key.replace(/~/g, "~0").replace(/\//g, "~1")}`;
+    if (value === null) {
+      if (existing && key in existing) ops.push({ op: "remove", path });
+    } else ops.push({ op: "add", path, value });
+  }
+  return ops;
+}
+
+/** The imperative shell around planRollout: read caches, plan, apply actions, write status last. */
+export class RolloutReconciler {
+  constructor(private readonly d: RolloutReconcilerDeps) {}
+
+  async reconcile(key: string): Promise<ReconcileResult> {
+    const [namespace = "", name = ""] = key.split("/");
+    const ro = this.d.caches.rollouts.get(name, namespace);
+    if (!ro || ro.metadata?.deletionTimestamp) return {}; // its ReplicaSets go with it (owner references)
+    const uid = ro.metadata?.uid;
+    const replicaSets = this.d.caches.replicaSets
+      .list(namespace)
+      .filter(
+        (rs) =>
+          !rs.metadata?.deletionTimestamp &&
+          rs.metadata?.ownerReferences?.some((o) => o.controller && o.uid === uid),
+      );
+    const plan = planRollout({ rollout: ro, replicaSets, now: new Date() });
+    const log = this.d.log.child({ namespace, rollout: name, revision: plan.status?.currentPodHash });
+
+    // Trigger annotations are removed after every other action and right before the status that
+    // records their effect, using the resourceVersion that removal returned: a crash in between
+    // can lose a promote, never apply one twice.
+    let current: Rollout & k8s.KubernetesObject = ro;
+    for (const action of plan.actions) {
+      if (!this.d.canAct()) throw new Error("not the leader: no further actions");
+      const updated = await this.apply(current, action, log);
+      if (updated) current = updated;
+    }
+    const specRewritten = plan.actions.some(
+      (a) => a.kind === "updateRollout" && (a.template || a.clearRollbackTo),
+    );
+    // A rewritten spec is planned afresh when the watch brings it back; that pass writes status.
+    if (plan.status && !specRewritten) {
+      if (!this.d.canAct()) throw new Error("not the leader: no status write");
+      const wrote = await writeStatus(this.d.custom, rolloutKinds.rollouts, current, plan.status);
+      if (wrote && plan.status.phase !== ro.status?.phase) {
+        log.info("phase changed", {
+          from: ro.status?.phase ?? "none",
+          to: plan.status.phase,
+          detail: plan.status.message,
+        });
+      }
+    }
+    return plan.requeueAfterMs !== undefined ? { requeueAfterMs: plan.requeueAfterMs } : {};
+  }
+
+  /** Applies one action idempotently; returns the Rollout as the API server now has it when the action changed it. */
+  private async apply(
+    ro: Rollout & k8s.KubernetesObject,
+    action: Action,
+    log: Logger,
+  ): Promise<(Rollout & k8s.KubernetesObject) | undefined> {
+    const namespace = ro.metadata?.namespace ?? "";
+    switch (action.kind) {
+      case "createReplicaSet": {
+        try {
+          await this.d.apps.createNamespacedReplicaSet({ namespace, body: action.replicaSet });
+          log.info("created ReplicaSet", {
+            replicaSet: action.replicaSet.metadata?.name,
+            replicas: action.replicaSet.spec?.replicas,
+          });
+        } catch (err) {
+          // Same name means same template hash: a restarted controller finding its own work done.
+          if (!(err instanceof k8s.ApiException && err.code === 409)) throw err;
+          const existing = await this.d.apps.readNamespacedReplicaSet({
+            name: action.replicaSet.metadata?.name ?? "",
+            namespace,
+          });
+          if (!existing.metadata?.ownerReferences?.some((o) => o.uid === ro.metadata?.uid)) {
+            throw new Error(`ReplicaSet ${existing.metadata?.name} exists and is not owned by this Rollout`, {
+              cause: err,
+            });
+          }
+        }
+        return undefined;
+      }
+      case "scaleReplicaSet":
+        await this.d.apps.patchNamespacedReplicaSet(
+          { name: action.name, namespace, body: { spec: { replicas: action.replicas } } },
+          mergePatch,
+        );
+        log.info("scaled ReplicaSet", { replicaSet: action.name, from: action.from, to: action.replicas });
+        return undefined;
+      case "annotateReplicaSet":
+        await this.d.apps.patchNamespacedReplicaSet(
+          { name: action.name, namespace, body: { metadata: { annotations: action.annotations } } },
+          mergePatch,
+        );
+        if (revisionAnnotation in action.annotations) {
+          log.info("moved revision", {
+            replicaSet: action.name,
+            revision: action.annotations[revisionAnnotation] ?? undefined,
+          });
+        }
+        return undefined;
+      case "deleteReplicaSet":
+        await this.d.apps
+          .deleteNamespacedReplicaSet({ name: action.name, namespace, propagationPolicy: "Background" })
+          .catch((err: unknown) => {
+            if (!(err instanceof k8s.ApiException && err.code === 404)) throw err;
+          });
+        log.info("deleted old revision", { replicaSet: action.name });
+        return undefined;
+      case "updateRollout": {
+        const updated = (await this.d.custom.patchNamespacedCustomObject(
+          {
+            ...rolloutKinds.rollouts,
+            namespace,
+            name: ro.metadata?.name ?? "",
+            body: rolloutPatch(ro, action),
+          },
+          jsonPatch,
+        )) as Rollout & k8s.KubernetesObject;
+        log.info("updated rollout", { template: Boolean(action.template), annotations: action.annotations });
+        return updated;
+      }
+      case "event":
+        await this.d.events.record(
+          {
+            apiVersion: ro.apiVersion ?? "kestrel.dev/v1alpha1",
+            kind: "Rollout",
+            name: ro.metadata?.name ?? "",
+            namespace,
+            uid: ro.metadata?.uid,
+            resourceVersion: ro.metadata?.resourceVersion,
+          },
+          { type: action.type, reason: action.reason, message: action.message },
+        );
+        if (action.type === "Warning") log.warn(action.message, { reason: action.reason });
+        else log.info(action.message, { reason: action.reason });
+        return undefined;
+    }
+  }
+}

@@ -1,0 +1,96 @@
+import * as k8s from "@kubernetes/client-node";
+import type { Logger } from "../log.js";
+import type { Metrics } from "../metrics.js";
+import { describe } from "./informer.js";
+import { WorkQueue } from "./workqueue.js";
+
+export interface ReconcileResult {
+  /** Look again after this long (pause timers, analysis intervals), even if nothing changes. */
+  requeueAfterMs?: number;
+}
+
+export type Reconcile = (key: string) => Promise<ReconcileResult>;
+
+export interface RunnerOptions {
+  kind: string;
+  reconcile: Reconcile;
+  workers: number;
+  log: Logger;
+  metrics: Metrics;
+  /** Every key the primary cache holds; enqueued on each resync, so no edge is ever relied upon. */
+  keys: () => Iterable<string>;
+  resyncMs: number;
+}
+
+/**
+ * Runs reconciles for one kind: workers pull keys from the queue; a conflict (409) or an error
+ * requeues with per-key backoff; a success clears the backoff and honours requeueAfterMs.
+ */
+export class Runner {
+  readonly queue = new WorkQueue({ baseDelayMs: 10, maxDelayMs: 60_000 });
+  private resyncTimer: NodeJS.Timeout | undefined;
+  private running: Promise<void>[] = [];
+  private inFlight = 0;
+
+  constructor(private readonly opts: RunnerOptions) {}
+
+  enqueue(key: string): void {
+    this.queue.add(key);
+    this.opts.metrics.queueDepth.set({ kind: this.opts.kind }, this.queue.length);
+  }
+
+  start(): void {
+    for (let i = 0; i < this.opts.workers; i++) this.running.push(this.work());
+    this.resync();
+    this.resyncTimer = setInterval(() => this.resync(), this.opts.resyncMs);
+    this.resyncTimer.unref();
+  }
+
+  resync(): void {
+    for (const key of this.opts.keys()) this.enqueue(key);
+  }
+
+  /** Stops taking keys and waits for the reconciles in progress to finish. */
+  async stop(): Promise<void> {
+    if (this.resyncTimer) clearInterval(this.resyncTimer);
+    this.queue.shutDown();
+    await Promise.all(this.running);
+  }
+
+  busy(): number {
+    return this.inFlight;
+  }
+
+  private async work(): Promise<void> {
+    for (;;) {
+      const key = await this.queue.get();
+      if (key === undefined) return;
+      this.opts.metrics.queueDepth.set({ kind: this.opts.kind }, this.queue.length);
+      const end = this.opts.metrics.reconcileSeconds.startTimer({ kind: this.opts.kind });
+      this.inFlight++;
+      try {
+        const result = await this.opts.reconcile(key);
+        this.queue.forget(key);
+        this.opts.metrics.reconciles.inc({ kind: this.opts.kind, result: "success" });
+        if (result.requeueAfterMs !== undefined) this.queue.addAfter(key, result.requeueAfterMs);
+      } catch (err) {
+        const conflict = err instanceof k8s.ApiException && err.code === 409;
+        this.opts.metrics.reconciles.inc({ kind: this.opts.kind, result: conflict ? "conflict" : "error" });
+        const [namespace, name] = key.split("/");
+        const fields = { namespace, name, kind: this.opts.kind, error: describe(err) };
+        // A conflict means our cache was behind: the watch will deliver the newer object shortly.
+        if (conflict) this.opts.log.debug("conflict; requeued", fields);
+        else
+          this.opts.log.error("reconcile failed; requeued with backoff", {
+            ...fields,
+            retries: this.queue.numRequeues(key),
+          });
+        this.queue.addRateLimited(key);
+      } finally {
+        this.inFlight--;
+        end();
+        this.queue.done(key);
+      }
+    }
+  }
+}

@@ -1,0 +1,27 @@
+import type { V1PodTemplateSpec, V1ReplicaSet } from "@kubernetes/client-node";
+import type { RolloutStatus } from "../api/rollout.js";
+
+/**
+ * What the planner asks the shell to do. Each action is idempotent to apply: creating a
+ * ReplicaSet that exists with the same template is a no-op, scaling to the current count is a no-op.
+ */
+export type Action =
+  | { kind: "createReplicaSet"; replicaSet: V1ReplicaSet }
+  | { kind: "scaleReplicaSet"; name: string; replicas: number; from: number }
+  | { kind: "annotateReplicaSet"; name: string; annotations: Record<string, string | null> }
+  | { kind: "deleteReplicaSet"; name: string }
+  /** Rewrites the Rollout (template for an undo, trigger annotations removed); guarded by resourceVersion. */
+  | {
+      kind: "updateRollout";
+      template?: V1PodTemplateSpec;
+      clearRollbackTo?: boolean;
+      annotations?: Record<string, string | null>;
+    }
+  | { kind: "event"; type: "Normal" | "Warning"; reason: string; message: string };
+
+export interface Plan {
+  actions: Action[];
+  /** The status to write last; undefined when the spec is being rewritten (the next reconcile writes it). */
+  status?: RolloutStatus;
+  requeueAfterMs?: number;
+}

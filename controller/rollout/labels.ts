@@ -1,0 +1,21 @@
+/** Labels and annotations Kestrel reads and writes; also the documented triggers a plain `kubectl annotate` can set. */
+
+/** On ReplicaSets and their pods: the stable hash of the pod template (Argo's label name). */
+export const podTemplateHashLabel = "rollouts-pod-template-hash";
+/** On ReplicaSets: the revision number, Deployment-style (max+1 for a new or undone-to template). */
+export const revisionAnnotation = "kestrel.dev/revision";
+/** On ReplicaSets: "true" once this revision has run at full scale as the stable version. */
+export const completedAnnotation = "kestrel.dev/completed";
+/** Carried from the Rollout to the revision it created, as Deployments do. */
+export const changeCauseAnnotation = "kubernetes.io/change-cause";
+
+/** Triggers on the Rollout, removed by the controller once acted upon. */
+export const promoteAnnotation = "kestrel.dev/promote"; // "step" (default) or "full"
+export const abortAnnotation = "kestrel.dev/abort"; // any value
+export const retryAnnotation = "kestrel.dev/retry"; // any value
+
+/**
+ * Written by the controller in the same update that rewrites spec.template for an undo, so the
+ * emergency path survives a crash: "<pod-template-hash>".
+ */
+export const undoToAnnotation = "kestrel.dev/undo-to";

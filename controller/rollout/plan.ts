@@ -1,0 +1,652 @@
+import type { V1LabelSelector, V1PodTemplateSpec, V1ReplicaSet } from "@kubernetes/client-node";
+import { parseDurationMs } from "../api/duration.js";
+import type { CanaryStep, Rollout, RolloutStatus } from "../api/rollout.js";
+import { validateRollout } from "../api/validate.js";
+import type { Action, Plan } from "./actions.js";
+import { getCondition, removeCondition, setCondition } from "./conditions.js";
+import { canonicalJson, podTemplateHash, shortHash } from "./hash.js";
+import {
+  abortAnnotation,
+  changeCauseAnnotation,
+  completedAnnotation,
+  podTemplateHashLabel,
+  promoteAnnotation,
+  retryAnnotation,
+  revisionAnnotation,
+  undoToAnnotation,
+} from "./labels.js";
+import { nextSplit, surgeLimits, weightTarget, type SplitTarget } from "./replicas.js";
+import {
+  availableReplicas,
+  hashOf,
+  historyToDelete,
+  isCompleted,
+  maxRevision,
+  revisionOf,
+  specReplicas,
+  undoTarget,
+} from "./revisions.js";
+
+export interface PlanInput {
+  rollout: Rollout;
+  /** ReplicaSets this Rollout controls (ownerReference controller=true), not being deleted. */
+  replicaSets: readonly V1ReplicaSet[];
+  now: Date;
+}
+
+type PauseCondition = NonNullable<RolloutStatus["pauseConditions"]>[number];
+
+/**
+ * The whole canary engine as one pure function: what is observed and the time in, actions, the
+ * new status and when to look again out. Level-based: it derives everything from the
+ * ReplicaSets and the last status, so a restarted controller plans exactly what the crashed
+ * one would have.
+ */
+export function planRollout({ rollout: ro, replicaSets, now }: PlanInput): Plan {
+  const prev: RolloutStatus = ro.status ?? {};
+  const actions: Action[] = [];
+  const event = (type: "Normal" | "Warning", reason: string, message: string): void => {
+    actions.push({ kind: "event", type, reason, message });
+  };
+
+  const errors = validateRollout(ro);
+  if (errors.length > 0) {
+    const message = errors.map((e) => `${e.field}: ${e.message}`).join("; ");
+    if (getCondition(prev.conditions, "InvalidSpec")?.message !== message)
+      event("Warning", "InvalidSpec", message);
+    return {
+      actions,
+      status: {
+        ...prev,
+        observedGeneration: ro.metadata.generation,
+        phase: "Degraded",
+        message: `invalid spec: ${message}`,
+        conditions: setCondition(
+          prev.conditions,
+          { type: "InvalidSpec", status: "True", reason: "InvalidSpec", message },
+          now,
+        ),
+      },
+    };
+  }
+
+  const spec = ro.spec;
+  const replicas = spec.replicas ?? 1;
+  const steps: CanaryStep[] = spec.strategy.canary?.steps ?? [];
+  const template = spec.template;
+  const hash = templateHash(template, replicaSets);
+  const stepsHash = shortHash(steps);
+  const byHash = new Map(replicaSets.map((rs) => [hashOf(rs) ?? "", rs]));
+  const annotations = ro.metadata.annotations ?? {};
+  const clearAnnotations: Record<string, null> = {};
+
+  if (spec.rollbackTo) return planUndo(ro, replicaSets, hash, actions, event);
+
+  // The stable revision: from status, or (if status was lost) the newest revision that completed.
+  const completedByRevision = [...replicaSets]
+    .filter(isCompleted)
+    .sort((a, b) => revisionOf(b) - revisionOf(a));
+  let stableHash: string | undefined =
+    prev.stableRS && byHash.has(prev.stableRS)
+      ? prev.stableRS
+      : completedByRevision[0] && hashOf(completedByRevision[0]);
+
+  const sameRevision = prev.currentPodHash === hash;
+  let abort = Boolean(prev.abort) && sameRevision && hash !== stableHash;
+  let abortedAt = abort ? prev.abortedAt : undefined;
+  let abortReason = abort ? (getCondition(prev.conditions, "Progressing")?.message ?? "aborted") : "";
+  let stepIndex = sameRevision && prev.currentStepHash === stepsHash ? (prev.currentStepIndex ?? 0) : 0;
+  let pauseConditions: PauseCondition[] = sameRevision ? [...(prev.pauseConditions ?? [])] : [];
+  let requeueAfterMs: number | undefined;
+  const requeueIn = (ms: number): void => {
+    requeueAfterMs = requeueAfterMs === undefined ? ms : Math.min(requeueAfterMs, ms);
+  };
+
+  // User triggers (annotations), each removed once acted upon.
+  if (abortAnnotation in annotations) {
+    clearAnnotations[abortAnnotation] = null;
+    if (!abort && stableHash !== undefined && hash !== stableHash) {
+      abort = true;
+      abortedAt = now.toISOString();
+      abortReason = "aborted by user";
+      event(
+        "Warning",
+        "RolloutAborted",
+        "aborted by user: scaling the stable ReplicaSet back to full and the canary to 0",
+      );
+    }
+  }
+  if (retryAnnotation in annotations) {
+    clearAnnotations[retryAnnotation] = null;
+    if (abort) {
+      abort = false;
+      abortedAt = undefined;
+      stepIndex = 0;
+      pauseConditions = [];
+      event("Normal", "RolloutRetried", "retrying the canary from step 1");
+    }
+  }
+
+  // Progress deadline: judged against the last observed progress.
+  const observedAvailable = replicaSets.reduce((n, rs) => n + availableReplicas(rs), 0);
+  const newRSBefore = byHash.get(hash);
+  const progressed =
+    !sameRevision ||
+    prev.currentStepIndex !== stepIndex ||
+    prev.availableReplicas !== observedAvailable ||
+    prev.updatedReplicas !== (newRSBefore?.status?.replicas ?? 0);
+  const lastProgressAt = progressed || !prev.lastProgressAt ? now.toISOString() : prev.lastProgressAt;
+  const deadlineMs = (spec.progressDeadlineSeconds ?? 600) * 1000;
+  const waitingForUser = spec.paused || pauseConditions.length > 0;
+  const rollingOut = hash !== stableHash || observedAvailable < replicas;
+  let deadlineExceeded = false;
+  if (rollingOut && !abort && !waitingForUser) {
+    const since = now.getTime() - Date.parse(lastProgressAt);
+    if (since >= deadlineMs) {
+      deadlineExceeded = true;
+      if (getCondition(prev.conditions, "Progressing")?.reason !== "ProgressDeadlineExceeded") {
+        event(
+          "Warning",
+          "ProgressDeadlineExceeded",
+          `no progress for ${spec.progressDeadlineSeconds ?? 600}s`,
+        );
+      }
+      if (spec.progressDeadlineAbort && stableHash !== undefined && hash !== stableHash) {
+        abort = true;
+        abortedAt = now.toISOString();
+        abortReason = `progress deadline of ${spec.progressDeadlineSeconds ?? 600}s exceeded`;
+        event("Warning", "RolloutAborted", `${abortReason}: scaling back to the stable ReplicaSet`);
+      }
+    } else {
+      requeueIn(deadlineMs - since);
+    }
+  }
+
+  // Revision bookkeeping for the current template's ReplicaSet.
+  const maxRev = maxRevision(replicaSets);
+  const newRS = byHash.get(hash);
+  const newRSName = `${ro.metadata.name}-${hash}`;
+  const changeCause = annotations[changeCauseAnnotation];
+  let newRevision = newRS ? revisionOf(newRS) : maxRev + 1;
+  if (newRS) {
+    const patch: Record<string, string | null> = {};
+    if (revisionOf(newRS) < maxRev) {
+      newRevision = maxRev + 1;
+      patch[revisionAnnotation] = String(newRevision);
+    }
+    if (
+      changeCause !== undefined &&
+      newRS.metadata?.annotations?.[changeCauseAnnotation] !== changeCause &&
+      hash !== stableHash
+    ) {
+      patch[changeCauseAnnotation] = changeCause;
+    }
+    if (Object.keys(patch).length > 0)
+      actions.push({
+        kind: "annotateReplicaSet",
+        name: newRS.metadata?.name ?? newRSName,
+        annotations: patch,
+      });
+  }
+
+  // Decide the replica split.
+  const limits = surgeLimits(replicas, spec.strategy.canary?.maxSurge, spec.strategy.canary?.maxUnavailable);
+  const stableRS = stableHash !== undefined ? byHash.get(stableHash) : undefined;
+  const desired = new Map<string, number>(); // hash -> replicas
+  let phase: string;
+  let message: string;
+  let weight = 0;
+  let paused = false;
+  const fastUndo =
+    annotations[undoToAnnotation] === hash &&
+    newRS !== undefined &&
+    isCompleted(newRS) &&
+    !spec.undoReplaysSteps;
+  const current = {
+    canaryReplicas: specReplicas(newRS),
+    canaryAvailable: availableReplicas(newRS),
+    stableReplicas: specReplicas(stableRS),
+    stableAvailable: availableReplicas(stableRS),
+  };
+
+  if (stableHash === undefined) {
+    // The first version has nothing to compare against: straight to full scale.
+    desired.set(hash, replicas);
+    weight = 100;
+    if (newRS && specReplicas(newRS) === replicas && availableReplicas(newRS) >= replicas) {
+      stableHash = hash;
+      actions.push({
+        kind: "annotateReplicaSet",
+        name: newRS.metadata?.name ?? newRSName,
+        annotations: { [completedAnnotation]: "true" },
+      });
+      event("Normal", "RolloutCompleted", `revision ${newRevision} is stable at ${replicas} replicas`);
+    }
+    phase = stableHash ? "Healthy" : "Progressing";
+    message = stableHash
+      ? `healthy: revision ${newRevision} at full scale (${replicas}/${replicas} available)`
+      : `first revision: scaling to ${replicas} (${availableReplicas(newRS)}/${replicas} available)`;
+    stepIndex = steps.length;
+  } else if (hash === stableHash) {
+    desired.set(hash, replicas);
+    stepIndex = steps.length;
+    const avail = availableReplicas(newRS);
+    const othersDown = replicaSets.every((rs) => hashOf(rs) === hash || specReplicas(rs) === 0);
+    phase = avail >= replicas && othersDown ? "Healthy" : "Progressing";
+    message =
+      phase === "Healthy"
+        ? `healthy: revision ${newRevision} at full scale (${avail}/${replicas} available)`
+        : `stable revision ${newRevision}: ${avail}/${replicas} available, scaling down older revisions`;
+    if (annotations[undoToAnnotation] !== undefined) clearAnnotations[undoToAnnotation] = null;
+    pauseConditions = [];
+  } else if (abort) {
+    // Back to stable at once: the point of an abort is to stop serving the canary.
+    desired.set(stableHash, replicas);
+    desired.set(hash, 0);
+    weight = 0;
+    phase = "Degraded";
+    message = `${abortReason}: all traffic back on stable revision ${stableRS ? revisionOf(stableRS) : "?"} (${current.stableAvailable}/${replicas} available); retry with the kestrel.dev/retry annotation`;
+    pauseConditions = [];
+  } else if (fastUndo) {
+    // Undo to a revision that once completed: the emergency path, no steps, no surge limit.
+    desired.set(hash, replicas);
+    desired.set(stableHash, current.canaryAvailable >= replicas ? 0 : current.stableReplicas);
+    weight = 100;
+    stepIndex = steps.length;
+    phase = "Progressing";
+    message = `undo to revision ${newRevision}: scaling it to full (${current.canaryAvailable}/${replicas} available), skipping canary steps`;
+    if (specReplicas(newRS) === replicas && current.canaryAvailable >= replicas) {
+      stableHash = hash;
+      event("Normal", "UndoCompleted", `revision ${newRevision} is stable again at ${replicas} replicas`);
+      phase = "Healthy";
+      message = `healthy: revision ${newRevision} at full scale after undo (${current.canaryAvailable}/${replicas} available)`;
+    }
+    pauseConditions = [];
+  } else {
+    // The canary steps.
+    const promote = annotations[promoteAnnotation];
+    if (promote !== undefined) {
+      clearAnnotations[promoteAnnotation] = null;
+      if (!spec.paused) {
+        if (promote === "full") {
+          stepIndex = steps.length;
+          event("Normal", "RolloutPromoted", "promoted to full: skipping the remaining steps");
+        } else if (stepIndex < steps.length) {
+          event("Normal", "RolloutPromoted", `promoted past step ${stepIndex + 1}/${steps.length}`);
+          stepIndex++;
+        }
+        pauseConditions = pauseConditions.filter((p) => p.reason !== "CanaryPauseStep");
+      }
+    }
+    let waitingFor = "";
+    while (!spec.paused && stepIndex < steps.length) {
+      const step = steps[stepIndex]!;
+      if (step.pause) {
+        const durationMs =
+          step.pause.duration !== undefined ? parseDurationMs(step.pause.duration) : undefined;
+        let pc = pauseConditions.find((p) => p.reason === "CanaryPauseStep");
+        if (!pc) {
+          pc = { reason: "CanaryPauseStep", startTime: now.toISOString() };
+          pauseConditions.push(pc);
+          event(
+            "Normal",
+            "RolloutPaused",
+            `step ${stepIndex + 1}/${steps.length}: ${durationMs !== undefined ? `pausing for ${durationMs / 1000}s` : "paused until promoted"}`,
+          );
+        }
+        if (durationMs === undefined) {
+          paused = true;
+          waitingFor = "paused until promoted (annotate kestrel.dev/promote=step)";
+          break;
+        }
+        const left = Date.parse(pc.startTime) + durationMs - now.getTime();
+        if (left > 0) {
+          paused = true;
+          requeueIn(left);
+          waitingFor = `paused ${Math.ceil(left / 1000)}s more`;
+          break;
+        }
+        pauseConditions = pauseConditions.filter((p) => p !== pc);
+        stepIndex++;
+        continue;
+      }
+      if (step.setCanaryScale) {
+        stepIndex++;
+        continue;
+      }
+      // setWeight: done once the split has converged and the canary pods are available.
+      const target = splitFor(steps, stepIndex, replicas);
+      const next = nextSplit(replicas, target, current, limits);
+      if (
+        next.canary === target.canary &&
+        next.stable === target.stable &&
+        current.canaryReplicas === target.canary &&
+        current.stableReplicas === target.stable &&
+        current.canaryAvailable >= target.canary
+      ) {
+        event(
+          "Normal",
+          "StepCompleted",
+          `step ${stepIndex + 1}/${steps.length}: weight ${step.setWeight ?? 0} reached`,
+        );
+        stepIndex++;
+        continue;
+      }
+      waitingFor = `waiting for ${target.canary} canary / ${target.stable} stable (${current.canaryAvailable} canary available)`;
+      break;
+    }
+    if (spec.paused) {
+      paused = true;
+      waitingFor = "paused by spec.paused";
+      if (!pauseConditions.some((p) => p.reason === "BlockedByPausedSpec")) {
+        pauseConditions.push({ reason: "BlockedByPausedSpec", startTime: now.toISOString() });
+      }
+    } else {
+      pauseConditions = pauseConditions.filter((p) => p.reason !== "BlockedByPausedSpec");
+    }
+
+    let target: SplitTarget;
+    if (stepIndex >= steps.length) {
+      target = { canary: replicas, stable: 0 };
+      weight = 100;
+    } else {
+      target = splitFor(steps, stepIndex, replicas);
+      weight = weightAt(steps, stepIndex);
+    }
+    const next = spec.paused
+      ? { canary: current.canaryReplicas, stable: current.stableReplicas }
+      : nextSplit(replicas, target, current, limits);
+    desired.set(hash, newRS ? next.canary : Math.max(next.canary, 0));
+    desired.set(stableHash, next.stable);
+
+    if (stepIndex >= steps.length && !spec.paused) {
+      // Full promotion: once the canary alone carries every replica, it becomes the stable one.
+      if (current.canaryReplicas === replicas && current.canaryAvailable >= replicas) {
+        stableHash = hash;
+        desired.set(hash, replicas);
+        actions.push({
+          kind: "annotateReplicaSet",
+          name: newRS?.metadata?.name ?? newRSName,
+          annotations: { [completedAnnotation]: "true" },
+        });
+        event("Normal", "RolloutCompleted", `revision ${newRevision} is stable at ${replicas} replicas`);
+        phase = "Healthy";
+        message = `healthy: revision ${newRevision} promoted to stable (${replicas}/${replicas} available)`;
+      } else {
+        phase = "Progressing";
+        message = `promoting revision ${newRevision} to full: ${current.canaryAvailable}/${replicas} available`;
+      }
+    } else {
+      phase = paused ? "Paused" : "Progressing";
+      message = `step ${Math.min(stepIndex + 1, steps.length)}/${steps.length}: weight ${weight}${waitingFor ? `, ${waitingFor}` : ""}`;
+    }
+  }
+
+  // Every ReplicaSet not named above is an old or superseded revision: scale it to zero.
+  for (const rs of replicaSets) {
+    const h = hashOf(rs) ?? "";
+    if (!desired.has(h)) desired.set(h, 0);
+  }
+  if (!newRS) {
+    const created = newReplicaSet(
+      ro,
+      template,
+      hash,
+      newRSName,
+      newRevision,
+      desired.get(hash) ?? 0,
+      changeCause,
+    );
+    actions.push({ kind: "createReplicaSet", replicaSet: created });
+    event(
+      "Normal",
+      "NewReplicaSetCreated",
+      `created ReplicaSet ${newRSName} (revision ${newRevision}) with ${desired.get(hash) ?? 0} replicas`,
+    );
+  }
+  for (const rs of replicaSets) {
+    const want = desired.get(hashOf(rs) ?? "") ?? 0;
+    const have = specReplicas(rs);
+    if (want !== have) {
+      const name = rs.metadata?.name ?? "";
+      actions.push({ kind: "scaleReplicaSet", name, replicas: want, from: have });
+      event(
+        "Normal",
+        "ScalingReplicaSet",
+        `scaled ${want > have ? "up" : "down"} ReplicaSet ${name} (revision ${revisionOf(rs)}) from ${have} to ${want}`,
+      );
+    }
+  }
+  const keep = new Set([hash, stableHash ?? ""]);
+  for (const rs of historyToDelete(replicaSets, keep, spec.revisionHistoryLimit ?? 10)) {
+    actions.push({ kind: "deleteReplicaSet", name: rs.metadata?.name ?? "" });
+    event(
+      "Normal",
+      "RevisionDeleted",
+      `deleted ReplicaSet ${rs.metadata?.name} (revision ${revisionOf(rs)}) beyond revisionHistoryLimit`,
+    );
+  }
+  if (Object.keys(clearAnnotations).length > 0)
+    actions.push({ kind: "updateRollout", annotations: clearAnnotations });
+
+  // Status: counts as observed, decisions as planned.
+  const sum = (f: (rs: V1ReplicaSet) => number): number => replicaSets.reduce((n, rs) => n + f(rs), 0);
+  let conditions = removeCondition(prev.conditions, "InvalidSpec");
+  const progressing =
+    phase === "Degraded"
+      ? { status: "False", reason: "RolloutAborted", message: abortReason }
+      : deadlineExceeded
+        ? {
+            status: "False",
+            reason: "ProgressDeadlineExceeded",
+            message: `no progress for ${spec.progressDeadlineSeconds ?? 600}s`,
+          }
+        : phase === "Healthy"
+          ? { status: "True", reason: "NewReplicaSetAvailable", message: `revision ${newRevision} is stable` }
+          : phase === "Paused"
+            ? { status: "Unknown", reason: "RolloutPaused", message }
+            : { status: "True", reason: "ReplicaSetUpdated", message };
+  conditions = setCondition(conditions, { type: "Progressing", ...progressing }, now);
+  const available = sum(availableReplicas);
+  conditions = setCondition(
+    conditions,
+    available >= replicas - limits.maxUnavailable
+      ? {
+          type: "Available",
+          status: "True",
+          reason: "AvailableReplicas",
+          message: `${available}/${replicas} available`,
+        }
+      : {
+          type: "Available",
+          status: "False",
+          reason: "AvailableReplicas",
+          message: `${available}/${replicas} available`,
+        },
+    now,
+  );
+  conditions = setCondition(
+    conditions,
+    {
+      type: "Paused",
+      status: paused ? "True" : "False",
+      reason: paused ? "RolloutPaused" : "RolloutRunning",
+    },
+    now,
+  );
+  conditions = setCondition(
+    conditions,
+    {
+      type: "Healthy",
+      status: phase === "Healthy" ? "True" : "False",
+      reason: phase === "Healthy" ? "RolloutHealthy" : phase,
+    },
+    now,
+  );
+
+  const status: RolloutStatus = {
+    phase,
+    message,
+    observedGeneration: ro.metadata.generation,
+    currentPodHash: hash,
+    stableRS: stableHash,
+    currentStepIndex: stepIndex,
+    currentStepHash: stepsHash,
+    replicas: sum((rs) => rs.status?.replicas ?? 0),
+    updatedReplicas: newRSBefore?.status?.replicas ?? 0,
+    readyReplicas: sum((rs) => rs.status?.readyReplicas ?? 0),
+    availableReplicas: available,
+    selector: selectorString(spec.selector),
+    conditions,
+    pauseConditions: pauseConditions.length > 0 ? pauseConditions : undefined,
+    abort: abort || undefined,
+    abortedAt,
+    canary: {
+      weights: {
+        canary: { weight: stableHash === hash ? 0 : weight, podTemplateHash: hash },
+        stable: { weight: stableHash === hash ? 100 : 100 - weight, podTemplateHash: stableHash },
+      },
+    },
+    lastProgressAt,
+  };
+  return { actions, status: dropUndefined(status), requeueAfterMs };
+}
+
+/** The split a setWeight (or setCanaryScale) in force at `index` asks for. */
+function splitFor(steps: readonly CanaryStep[], index: number, replicas: number): SplitTarget {
+  const weight = weightAt(steps, index);
+  const split = weightTarget(replicas, weight);
+  // setCanaryScale overrides the canary's size until matchTrafficWeight (or the end) resets it.
+  for (let i = index; i >= 0; i--) {
+    const scale = steps[i]?.setCanaryScale;
+    if (!scale) continue;
+    if (scale.matchTrafficWeight) break;
+    const canary = scale.replicas ?? Math.ceil((replicas * (scale.weight ?? 0)) / 100);
+    return { canary: Math.min(canary, replicas), stable: split.stable };
+  }
+  return split;
+}
+
+/** The weight of the last setWeight at or before `index`. */
+function weightAt(steps: readonly CanaryStep[], index: number): number {
+  for (let i = Math.min(index, steps.length - 1); i >= 0; i--) {
+    const w = steps[i]?.setWeight;
+    if (w !== undefined) return w;
+  }
+  return 0;
+}
+
+function planUndo(
+  ro: Rollout,
+  replicaSets: readonly V1ReplicaSet[],
+  currentHash: string,
+  actions: Action[],
+  event: (type: "Normal" | "Warning", reason: string, message: string) => void,
+): Plan {
+  const requested = ro.spec.rollbackTo?.revision ?? 0;
+  const found = undoTarget(replicaSets, requested, currentHash);
+  if ("error" in found) {
+    event(
+      "Warning",
+      "UndoFailed",
+      `undo to ${requested === 0 ? "the previous revision" : `revision ${requested}`}: ${found.error}`,
+    );
+    actions.push({ kind: "updateRollout", clearRollbackTo: true });
+    return { actions };
+  }
+  const targetHash = hashOf(found.rs) ?? "";
+  if (targetHash === currentHash) {
+    event("Normal", "UndoSkipped", `revision ${revisionOf(found.rs)} is already the current template`);
+    actions.push({ kind: "updateRollout", clearRollbackTo: true });
+    return { actions };
+  }
+  event(
+    "Normal",
+    "Undo",
+    `undoing to revision ${revisionOf(found.rs)} (ReplicaSet ${found.rs.metadata?.name})`,
+  );
+  actions.push({
+    kind: "updateRollout",
+    template: templateOf(found.rs),
+    clearRollbackTo: true,
+    annotations: { [undoToAnnotation]: targetHash },
+  });
+  return { actions };
+}
+
+/**
+ * The hash of the revision spec.template is. The API server fills in pod defaults on ReplicaSets
+ * (not on our CRD's template), so an undo, which copies a ReplicaSet's template back, would hash
+ * differently: a ReplicaSet whose template equals spec.template exactly is that revision.
+ */
+export function templateHash(template: V1PodTemplateSpec, replicaSets: readonly V1ReplicaSet[]): string {
+  const hash = podTemplateHash(template);
+  if (replicaSets.some((rs) => hashOf(rs) === hash)) return hash;
+  const wanted = canonicalJson(template);
+  const same = replicaSets.find((rs) => canonicalJson(templateOf(rs)) === wanted);
+  return (same && hashOf(same)) ?? hash;
+}
+
+/** A ReplicaSet's pod template as the Rollout would carry it: without the hash label Kestrel added. */
+export function templateOf(rs: V1ReplicaSet): V1PodTemplateSpec {
+  const template = structuredClone(rs.spec?.template ?? {});
+  if (template.metadata?.labels) delete template.metadata.labels[podTemplateHashLabel];
+  return template;
+}
+
+function newReplicaSet(
+  ro: Rollout,
+  template: V1PodTemplateSpec,
+  hash: string,
+  name: string,
+  revision: number,
+  replicas: number,
+  changeCause: string | undefined,
+): V1ReplicaSet {
+  const podTemplate = structuredClone(template);
+  podTemplate.metadata = {
+    ...podTemplate.metadata,
+    labels: { ...(podTemplate.metadata?.labels ?? {}), [podTemplateHashLabel]: hash },
+  };
+  const selector = structuredClone(ro.spec.selector);
+  selector.matchLabels = { ...(selector.matchLabels ?? {}), [podTemplateHashLabel]: hash };
+  const annotations: Record<string, string> = { [revisionAnnotation]: String(revision) };
+  if (changeCause !== undefined) annotations[changeCauseAnnotation] = changeCause;
+  return {
+    apiVersion: "apps/v1",
+    kind: "ReplicaSet",
+    metadata: {
+      name,
+      namespace: ro.metadata.namespace,
+      labels: { ...(podTemplate.metadata.labels ?? {}) },
+      annotations,
+      ownerReferences: [
+        {
+          apiVersion: ro.apiVersion ?? "kestrel.dev/v1alpha1",
+          kind: "Rollout",
+          name: ro.metadata.name ?? "",
+          uid: ro.metadata.uid ?? "",
+          controller: true,
+          blockOwnerDeletion: true,
+        },
+      ],
+    },
+    spec: { replicas, minReadySeconds: ro.spec.minReadySeconds, selector, template: podTemplate },
+  };
+}
+
+export function selectorString(selector: V1LabelSelector): string {
+  const parts = Object.entries(selector.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`);
+  for (const e of selector.matchExpressions ?? []) {
+    const values = (e.values ?? []).join(",");
+    if (e.operator === "In") parts.push(`${e.key} in (${values})`);
+    else if (e.operator === "NotIn") parts.push(`${e.key} notin (${values})`);
+    else if (e.operator === "Exists") parts.push(e.key);
+    else if (e.operator === "DoesNotExist") parts.push(`!${e.key}`);
+  }
+  return parts.join(",");
+}
+
+function dropUndefined<T extends object>(value: T): T {
+  return JSON.parse(JSON.stringify(value)) as T;
+}
