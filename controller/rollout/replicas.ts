@@ -67,22 +67,15 @@ export function nextSplit(
   let canary = target.canary;
   if (target.canary > current.canaryReplicas) {
     canary = Math.min(target.canary, Math.max(current.canaryReplicas, maxTotal - current.stableReplicas));
+  } else if (target.canary < current.canaryReplicas) {
+    // Scaling the canary down frees room, but never below what keeps the rollout available.
+    canary = Math.min(current.canaryReplicas, Math.max(target.canary, minAvailable - current.stableAvailable));
   }
   let stable = target.stable;
   if (target.stable < current.stableReplicas) {
-    stable = Math.min(
-      current.stableReplicas,
-      Math.max(target.stable, minAvailable - current.canaryAvailable),
-    );
+    stable = Math.min(current.stableReplicas, Math.max(target.stable, minAvailable - current.canaryAvailable));
   } else if (target.stable > current.stableReplicas) {
     stable = Math.min(target.stable, Math.max(current.stableReplicas, maxTotal - canary));
-  }
-  // Scaling the canary down frees room, but never below what keeps the rollout available.
-  if (target.canary < current.canaryReplicas) {
-    canary = Math.min(
-      current.canaryReplicas,
-      Math.max(target.canary, minAvailable - current.stableAvailable),
-    );
   }
   return { canary, stable };
 }
