@@ -1,4 +1,5 @@
 import { setUpTestCluster, tearDownTestCluster } from "./support/cluster.js";
+import { installCrds } from "./support/crds.js";
 
 /**
  * Root hooks: one cluster for the whole run. A cold first run builds the control plane from its
@@ -8,6 +9,7 @@ export const mochaHooks = {
   async beforeAll(this: Mocha.Context): Promise<void> {
     this.timeout(60 * 60_000);
     await setUpTestCluster();
+    await installCrds();
   },
   async afterAll(this: Mocha.Context): Promise<void> {
     this.timeout(120_000);
