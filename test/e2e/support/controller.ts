@@ -23,7 +23,7 @@ export class ControllerProcess {
   }
 
   async start(): Promise<void> {
-    [this.port] = await freePorts(1);
+    this.port = (await freePorts(1))[0]!;
     const out = fs.openSync(this.logFile, "a");
     // One node process with tsx as a loader (not the tsx CLI, which forks a child that a
     // SIGKILL of the parent would orphan).
