@@ -334,6 +334,13 @@ export const RolloutStatus = Type.Object({
       currentBackgroundAnalysisRunStatus: Type.Optional(RunRef),
     }),
   ),
+  handledTriggers: Type.Optional(
+    Type.Array(Type.String(), {
+      maxItems: 8,
+      description:
+        "Trigger annotations (kestrel.dev/promote, abort, retry) already acted upon and about to be removed; a restarted controller does not act on them twice.",
+    }),
+  ),
   lastProgressAt: Type.Optional(
     Type.String({
       format: "date-time",

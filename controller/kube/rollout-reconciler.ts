@@ -94,29 +94,39 @@ export class RolloutReconciler {
     const plan = planRollout({ rollout: ro, replicaSets, now: new Date() });
     const log = this.d.log.child({ namespace, rollout: name, revision: plan.status?.currentPodHash });
 
-    // Trigger annotations are removed after every other action and right before the status that
-    // records their effect, using the resourceVersion that removal returned: a crash in between
-    // can lose a promote, never apply one twice.
-    let current: Rollout & k8s.KubernetesObject = ro;
+    // Order matters for crash safety: ReplicaSets first, then the status (which records handled
+    // triggers), then the removal of trigger annotations, conditional on the status write's
+    // resourceVersion. A spec rewrite (undo) is planned afresh on the next pass instead.
+    const rolloutUpdates = plan.actions.filter((a) => a.kind === "updateRollout");
     for (const action of plan.actions) {
+      if (action.kind === "updateRollout") continue;
       if (!this.d.canAct()) throw new Error("not the leader: no further actions");
-      const updated = await this.apply(current, action, log);
-      if (updated) current = updated;
+      await this.apply(ro, action, log);
     }
-    const specRewritten = plan.actions.some(
-      (a) => a.kind === "updateRollout" && (a.template || a.clearRollbackTo),
-    );
-    // A rewritten spec is planned afresh when the watch brings it back; that pass writes status.
-    if (plan.status && !specRewritten) {
+    const specRewrite = rolloutUpdates.find((a) => a.template || a.clearRollbackTo);
+    if (specRewrite) {
+      if (!this.d.canAct()) throw new Error("not the leader: no further actions");
+      await this.apply(ro, specRewrite, log);
+      return {};
+    }
+    let current: Rollout & k8s.KubernetesObject = ro;
+    if (plan.status) {
       if (!this.d.canAct()) throw new Error("not the leader: no status write");
-      const wrote = await writeStatus(this.d.custom, rolloutKinds.rollouts, current, plan.status);
-      if (wrote && plan.status.phase !== ro.status?.phase) {
-        log.info("phase changed", {
-          from: ro.status?.phase ?? "none",
-          to: plan.status.phase,
-          detail: plan.status.message,
-        });
+      const written = await writeStatus(this.d.custom, rolloutKinds.rollouts, ro, plan.status);
+      if (written) {
+        current = written as Rollout & k8s.KubernetesObject;
+        if (plan.status.phase !== ro.status?.phase) {
+          log.info("phase changed", {
+            from: ro.status?.phase ?? "none",
+            to: plan.status.phase,
+            detail: plan.status.message,
+          });
+        }
       }
+    }
+    for (const action of rolloutUpdates) {
+      if (!this.d.canAct()) throw new Error("not the leader: no further actions");
+      await this.apply(current, action, log);
     }
     return plan.requeueAfterMs !== undefined ? { requeueAfterMs: plan.requeueAfterMs } : {};
   }

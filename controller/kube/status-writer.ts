@@ -17,17 +17,16 @@ export async function writeStatus(
   kind: CustomKind,
   observed: k8s.KubernetesObject & { status?: unknown },
   status: unknown,
-): Promise<boolean> {
-  if (isDeepStrictEqual(normalise(observed.status), normalise(status))) return false;
+): Promise<(k8s.KubernetesObject & { status?: unknown }) | undefined> {
+  if (isDeepStrictEqual(normalise(observed.status), normalise(status))) return undefined;
   const { namespace, name } = observed.metadata ?? {};
   if (!namespace || !name) throw new Error("writeStatus: the object has no namespace/name");
-  await custom.replaceNamespacedCustomObjectStatus({
+  return (await custom.replaceNamespacedCustomObjectStatus({
     ...kind,
     namespace,
     name,
     body: { apiVersion: observed.apiVersion, kind: observed.kind, metadata: observed.metadata, status },
-  });
-  return true;
+  })) as k8s.KubernetesObject & { status?: unknown };
 }
 
 /** Dates and undefined fields compare as the JSON the API server stores. */

@@ -102,9 +102,16 @@ export function planRollout({ rollout: ro, replicaSets, now }: PlanInput): Plan 
     requeueAfterMs = requeueAfterMs === undefined ? ms : Math.min(requeueAfterMs, ms);
   };
 
-  // User triggers (annotations), each removed once acted upon.
-  if (abortAnnotation in annotations) {
-    clearAnnotations[abortAnnotation] = null;
+  // User triggers (annotations). Each is acted upon once: the status that records its effect also
+  // lists it as handled, and only then is the annotation removed, so a crash in between neither
+  // loses it nor applies it twice.
+  const handled = new Set(prev.handledTriggers ?? []);
+  const trigger = (key: string): boolean => {
+    if (!(key in annotations)) return false;
+    clearAnnotations[key] = null;
+    return !handled.has(key);
+  };
+  if (trigger(abortAnnotation)) {
     if (!abort && stableHash !== undefined && hash !== stableHash) {
       abort = true;
       abortedAt = now.toISOString();
@@ -116,8 +123,7 @@ export function planRollout({ rollout: ro, replicaSets, now }: PlanInput): Plan 
       );
     }
   }
-  if (retryAnnotation in annotations) {
-    clearAnnotations[retryAnnotation] = null;
+  if (trigger(retryAnnotation)) {
     if (abort) {
       abort = false;
       abortedAt = undefined;
@@ -265,8 +271,7 @@ export function planRollout({ rollout: ro, replicaSets, now }: PlanInput): Plan 
   } else {
     // The canary steps.
     const promote = annotations[promoteAnnotation];
-    if (promote !== undefined) {
-      clearAnnotations[promoteAnnotation] = null;
+    if (promote !== undefined && trigger(promoteAnnotation)) {
       if (!spec.paused) {
         if (promote === "full") {
           stepIndex = steps.length;
@@ -508,9 +513,15 @@ export function planRollout({ rollout: ro, replicaSets, now }: PlanInput): Plan 
       },
     },
     lastProgressAt,
+    handledTriggers:
+      triggerKeys.filter((k) => k in annotations).length > 0
+        ? triggerKeys.filter((k) => k in annotations)
+        : undefined,
   };
   return { actions, status: dropUndefined(status), requeueAfterMs };
 }
+
+const triggerKeys = [promoteAnnotation, abortAnnotation, retryAnnotation];
 
 /** The split a setWeight (or setCanaryScale) in force at `index` asks for. */
 function splitFor(steps: readonly CanaryStep[], index: number, replicas: number): SplitTarget {

@@ -69,11 +69,17 @@ export function nextSplit(
     canary = Math.min(target.canary, Math.max(current.canaryReplicas, maxTotal - current.stableReplicas));
   } else if (target.canary < current.canaryReplicas) {
     // Scaling the canary down frees room, but never below what keeps the rollout available.
-    canary = Math.min(current.canaryReplicas, Math.max(target.canary, minAvailable - current.stableAvailable));
+    canary = Math.min(
+      current.canaryReplicas,
+      Math.max(target.canary, minAvailable - current.stableAvailable),
+    );
   }
   let stable = target.stable;
   if (target.stable < current.stableReplicas) {
-    stable = Math.min(current.stableReplicas, Math.max(target.stable, minAvailable - current.canaryAvailable));
+    stable = Math.min(
+      current.stableReplicas,
+      Math.max(target.stable, minAvailable - current.canaryAvailable),
+    );
   } else if (target.stable > current.stableReplicas) {
     stable = Math.min(target.stable, Math.max(current.stableReplicas, maxTotal - canary));
   }

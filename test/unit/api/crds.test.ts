@@ -23,7 +23,7 @@ function walk(
 describe("CRD manifests", () => {
   for (const crd of allCrds()) {
     for (const dir of crdOutputDirs) {
-      it(`${path.basename(dir)}/${crdFileName(crd)} is what the TypeBox definitions generate (run npm run crds)`, () => {
+      it(`${path.relative(path.resolve(dir, "..", ".."), dir)}/${crdFileName(crd)} is what the TypeBox definitions generate (run npm run crds)`, () => {
         const file = path.join(dir, crdFileName(crd));
         assert.equal(fs.readFileSync(file, "utf8"), renderCrd(crd));
       });

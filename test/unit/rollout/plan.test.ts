@@ -85,6 +85,20 @@ describe("planRollout: the canary engine", () => {
     assert.deepEqual(w.split(), { r1: 8, r2: 2 });
   });
 
+  it("acts on a promote once, even if the controller dies before removing the annotation", () => {
+    const w = inCanary({}, { steps: [{ setWeight: 20 }, { pause: {} }, { setWeight: 50 }, { pause: {} }] });
+    w.settle();
+    w.annotate("kestrel.dev/promote", "step");
+    w.reconcile({ crashBeforeRolloutUpdate: true });
+    assert.deepEqual(w.rollout.status?.handledTriggers, ["kestrel.dev/promote"]);
+    assert.ok(w.rollout.metadata.annotations?.["kestrel.dev/promote"], "the annotation survived the crash");
+    w.settle();
+    assert.deepEqual(w.split(), { r1: 5, r2: 5 });
+    assert.equal(w.rollout.status?.currentStepIndex, 3, "promoted past one pause, not two");
+    assert.equal(w.rollout.metadata.annotations?.["kestrel.dev/promote"], undefined);
+    assert.equal(w.rollout.status?.handledTriggers, undefined);
+  });
+
   it("promote full skips every remaining step", () => {
     const w = inCanary();
     w.settle();

@@ -32,12 +32,17 @@ export class World {
     });
   }
 
-  /** One reconcile: plan, apply every action, write status (unless the spec was rewritten). */
-  reconcile(): Plan {
+  /**
+   * One reconcile in the shell's order: ReplicaSet actions and events, then the status, then the
+   * Rollout updates. `crashBeforeRolloutUpdate` stops after the status write, as a SIGKILL could.
+   */
+  reconcile({ crashBeforeRolloutUpdate = false } = {}): Plan {
     const plan = this.plan();
     this.lastPlan = plan;
-    for (const a of plan.actions) this.apply(a);
+    for (const a of plan.actions) if (a.kind !== "updateRollout") this.apply(a);
     if (plan.status) this.rollout.status = plan.status;
+    if (!crashBeforeRolloutUpdate)
+      for (const a of plan.actions) if (a.kind === "updateRollout") this.apply(a);
     return plan;
   }
 
