@@ -332,6 +332,12 @@ export const RolloutStatus = Type.Object({
       ),
       currentStepAnalysisRunStatus: Type.Optional(RunRef),
       currentBackgroundAnalysisRunStatus: Type.Optional(RunRef),
+      attempt: Type.Optional(
+        Type.Integer({ description: "Retries of this revision's canary; part of its AnalysisRuns' names." }),
+      ),
+      inconclusiveAccepted: Type.Optional(
+        Type.String({ description: "A background run whose Inconclusive verdict a promote accepted." }),
+      ),
     }),
   ),
   handledTriggers: Type.Optional(

@@ -30,12 +30,6 @@ export function validateRollout(ro: Rollout): FieldError[] {
         message: `"${step.pause.duration}" is not a duration; expected e.g. 30, "30s", "5m"`,
       });
     }
-    if (step.analysis) {
-      errors.push({
-        field: `${at}.analysis`,
-        message: "analysis steps are not supported by this controller version yet; remove the step",
-      });
-    }
     const replicas = spec.replicas ?? 1;
     if (step.setCanaryScale?.replicas !== undefined && step.setCanaryScale.replicas > replicas) {
       errors.push({
@@ -44,12 +38,6 @@ export function validateRollout(ro: Rollout): FieldError[] {
       });
     }
   });
-  if (canary.analysis) {
-    errors.push({
-      field: "spec.strategy.canary.analysis",
-      message: "background analysis is not supported by this controller version yet",
-    });
-  }
   const zero = (v: string | number | undefined): boolean => v === 0 || v === "0" || v === "0%";
   if (zero(canary.maxSurge) && (canary.maxUnavailable === undefined || zero(canary.maxUnavailable))) {
     errors.push({

@@ -4,6 +4,7 @@ import type { Logger } from "../log.js";
 import type { Metrics } from "../metrics.js";
 import { EventRecorder } from "./events.js";
 import { controllerOwnerKey, KindCache, objectKey } from "./informers.js";
+import { AnalysisReconciler, analysisKinds } from "./analysis-reconciler.js";
 import { RolloutReconciler, rolloutKinds, type RolloutCaches } from "./rollout-reconciler.js";
 import { Runner } from "./runner.js";
 
@@ -21,6 +22,7 @@ export interface ControllerDeps {
 export class Controllers {
   private readonly caches: RolloutCaches;
   private readonly rollouts: Runner;
+  private readonly runs: Runner;
   private workersStarted = false;
 
   constructor(private readonly deps: ControllerDeps) {
@@ -35,6 +37,24 @@ export class Controllers {
       ),
       replicaSets: new KindCache(rolloutKinds.replicaSets, kc, config.namespaces, log, (_e, obj) =>
         enqueueOwner(obj),
+      ),
+      analysisRuns: new KindCache(analysisKinds.analysisRuns, kc, config.namespaces, log, (_e, obj) => {
+        this.runs.enqueue(objectKey(obj));
+        enqueueOwner(obj);
+      }),
+      // A template that appears or changes may make a waiting (InvalidSpec) Rollout valid.
+      analysisTemplates: new KindCache(
+        analysisKinds.analysisTemplates,
+        kc,
+        config.namespaces,
+        log,
+        (_e, obj) =>
+          this.caches.rollouts
+            .list(obj.metadata?.namespace)
+            .forEach((r) => this.rollouts.enqueue(objectKey(r))),
+      ),
+      clusterAnalysisTemplates: new KindCache(analysisKinds.clusterAnalysisTemplates, kc, [], log, () =>
+        this.caches.rollouts.list().forEach((r) => this.rollouts.enqueue(objectKey(r))),
       ),
     };
     const reconciler = new RolloutReconciler({
@@ -55,12 +75,29 @@ export class Controllers {
       keys: () => this.caches.rollouts.list().map(objectKey),
       resyncMs: config.resyncSeconds * 1000,
     });
+    const analysis = new AnalysisReconciler({
+      runs: this.caches.analysisRuns,
+      custom: kc.makeApiClient(k8s.CustomObjectsApi),
+      core: kc.makeApiClient(k8s.CoreV1Api),
+      log,
+      metrics: deps.metrics,
+      canAct: () => this.canAct(),
+    });
+    this.runs = new Runner({
+      kind: "AnalysisRun",
+      reconcile: (key) => analysis.reconcile(key),
+      workers: config.workers,
+      log,
+      metrics: deps.metrics,
+      keys: () => this.caches.analysisRuns.list().map(objectKey),
+      resyncMs: config.resyncSeconds * 1000,
+    });
   }
 
   private canAct: () => boolean = () => false;
 
   private allCaches(): { start(): Promise<void>; stop(): Promise<void>; health(): Record<string, string> }[] {
-    return [this.caches.rollouts, this.caches.replicaSets];
+    return Object.values(this.caches);
   }
 
   async startInformers(): Promise<void> {
@@ -72,6 +109,7 @@ export class Controllers {
     this.canAct = canAct;
     this.workersStarted = true;
     this.rollouts.start();
+    this.runs.start();
   }
 
   readiness(): { ready: boolean; checks: Record<string, string> } {
@@ -87,7 +125,7 @@ export class Controllers {
   }
 
   async stop(): Promise<void> {
-    await this.rollouts.stop();
+    await Promise.all([this.rollouts.stop(), this.runs.stop()]);
     await Promise.all(this.allCaches().map((c) => c.stop()));
   }
 }

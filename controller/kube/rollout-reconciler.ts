@@ -1,4 +1,5 @@
 import * as k8s from "@kubernetes/client-node";
+import type { AnalysisRun, AnalysisTemplate } from "../api/analysis.js";
 import type { Rollout } from "../api/rollout.js";
 import type { Logger } from "../log.js";
 import type { Metrics } from "../metrics.js";
@@ -32,6 +33,9 @@ export const rolloutKinds = {
 export interface RolloutCaches {
   rollouts: KindCache<Rollout & k8s.KubernetesObject>;
   replicaSets: KindCache<k8s.V1ReplicaSet>;
+  analysisRuns: KindCache<AnalysisRun & k8s.KubernetesObject>;
+  analysisTemplates: KindCache<AnalysisTemplate & k8s.KubernetesObject>;
+  clusterAnalysisTemplates: KindCache<AnalysisTemplate & k8s.KubernetesObject>;
 }
 
 export interface RolloutReconcilerDeps {
@@ -45,6 +49,7 @@ export interface RolloutReconcilerDeps {
   canAct: () => boolean;
 }
 
+const analysisRunKind = { group: "kestrel.dev", version: "v1alpha1", plural: "analysisruns" };
 const mergePatch = k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.MergePatch);
 const jsonPatch = k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.JsonPatch);
 
@@ -91,7 +96,20 @@ export class RolloutReconciler {
           !rs.metadata?.deletionTimestamp &&
           rs.metadata?.ownerReferences?.some((o) => o.controller && o.uid === uid),
       );
-    const plan = planRollout({ rollout: ro, replicaSets, now: new Date() });
+    const owned = (o: k8s.KubernetesObject): boolean =>
+      !o.metadata?.deletionTimestamp &&
+      (o.metadata?.ownerReferences?.some((r) => r.controller && r.uid === uid) ?? false);
+    const { analysisRuns, analysisTemplates, clusterAnalysisTemplates } = this.d.caches;
+    const plan = planRollout({
+      rollout: ro,
+      replicaSets,
+      analysisRuns: analysisRuns.list(namespace).filter(owned),
+      templates: {
+        namespaced: new Map(analysisTemplates.list(namespace).map((t) => [t.metadata?.name ?? "", t.spec])),
+        cluster: new Map(clusterAnalysisTemplates.list().map((t) => [t.metadata?.name ?? "", t.spec])),
+      },
+      now: new Date(),
+    });
     const log = this.d.log.child({ namespace, rollout: name, revision: plan.status?.currentPodHash });
 
     // Order matters for crash safety: ReplicaSets first, then the status (which records handled
@@ -201,6 +219,30 @@ export class RolloutReconciler {
         log.info("updated rollout", { template: Boolean(action.template), annotations: action.annotations });
         return updated;
       }
+      case "createAnalysisRun":
+        try {
+          await this.d.custom.createNamespacedCustomObject({
+            ...analysisRunKind,
+            namespace,
+            body: action.run,
+          });
+          log.info("created AnalysisRun", { analysisRun: action.run.metadata.name });
+        } catch (err) {
+          // Deterministic names: an existing run is this same run, created before a crash.
+          if (!(err instanceof k8s.ApiException && err.code === 409)) throw err;
+        }
+        return undefined;
+      case "terminateAnalysisRun":
+        await this.d.custom
+          .patchNamespacedCustomObject(
+            { ...analysisRunKind, namespace, name: action.name, body: { spec: { terminate: true } } },
+            mergePatch,
+          )
+          .catch((err: unknown) => {
+            if (!(err instanceof k8s.ApiException && err.code === 404)) throw err;
+          });
+        log.info("terminated AnalysisRun", { analysisRun: action.name });
+        return undefined;
       case "event":
         await this.d.events.record(
           {

@@ -1,4 +1,5 @@
 import type { V1PodTemplateSpec, V1ReplicaSet } from "@kubernetes/client-node";
+import type { AnalysisRun } from "../api/analysis.js";
 import type { RolloutStatus } from "../api/rollout.js";
 
 /**
@@ -17,6 +18,9 @@ export type Action =
       clearRollbackTo?: boolean;
       annotations?: Record<string, string | null>;
     }
+  | { kind: "createAnalysisRun"; run: AnalysisRun }
+  /** Stops a run that no longer matters (rollout promoted, aborted or superseded). */
+  | { kind: "terminateAnalysisRun"; name: string }
   | { kind: "event"; type: "Normal" | "Warning"; reason: string; message: string };
 
 export interface Plan {

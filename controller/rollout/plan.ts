@@ -1,6 +1,8 @@
 import type { V1LabelSelector, V1PodTemplateSpec, V1ReplicaSet } from "@kubernetes/client-node";
 import { parseDurationMs } from "../api/duration.js";
+import type { AnalysisRun } from "../api/analysis.js";
 import type { CanaryStep, Rollout, RolloutStatus } from "../api/rollout.js";
+import { buildRun, checkAnalysis, type TemplateLookup } from "./analysis.js";
 import { validateRollout } from "../api/validate.js";
 import type { Action, Plan } from "./actions.js";
 import { getCondition, removeCondition, setCondition } from "./conditions.js";
@@ -29,6 +31,10 @@ import {
 
 export interface PlanInput {
   rollout: Rollout;
+  /** AnalysisRuns this Rollout controls. */
+  analysisRuns?: readonly AnalysisRun[];
+  /** AnalysisTemplates of its namespace and ClusterAnalysisTemplates, by name. */
+  templates?: TemplateLookup;
   /** ReplicaSets this Rollout controls (ownerReference controller=true), not being deleted. */
   replicaSets: readonly V1ReplicaSet[];
   now: Date;
@@ -42,14 +48,23 @@ type PauseCondition = NonNullable<RolloutStatus["pauseConditions"]>[number];
  * ReplicaSets and the last status, so a restarted controller plans exactly what the crashed
  * one would have.
  */
-export function planRollout({ rollout: ro, replicaSets, now }: PlanInput): Plan {
+const noTemplates: TemplateLookup = { namespaced: new Map(), cluster: new Map() };
+const terminal = new Set(["Successful", "Failed", "Error", "Inconclusive"]);
+
+export function planRollout({
+  rollout: ro,
+  replicaSets,
+  now,
+  analysisRuns = [],
+  templates = noTemplates,
+}: PlanInput): Plan {
   const prev: RolloutStatus = ro.status ?? {};
   const actions: Action[] = [];
   const event = (type: "Normal" | "Warning", reason: string, message: string): void => {
     actions.push({ kind: "event", type, reason, message });
   };
 
-  const errors = validateRollout(ro);
+  const errors = [...validateRollout(ro), ...(ro.spec?.strategy?.canary ? checkAnalysis(ro, templates) : [])];
   if (errors.length > 0) {
     const message = errors.map((e) => `${e.field}: ${e.message}`).join("; ");
     if (getCondition(prev.conditions, "InvalidSpec")?.message !== message)
@@ -102,6 +117,9 @@ export function planRollout({ rollout: ro, replicaSets, now }: PlanInput): Plan 
     requeueAfterMs = requeueAfterMs === undefined ? ms : Math.min(requeueAfterMs, ms);
   };
 
+  let attempt = sameRevision ? (prev.canary?.attempt ?? 0) : 0;
+  let inconclusiveAccepted = sameRevision ? prev.canary?.inconclusiveAccepted : undefined;
+
   // User triggers (annotations). Each is acted upon once: the status that records its effect also
   // lists it as handled, and only then is the annotation removed, so a crash in between neither
   // loses it nor applies it twice.
@@ -129,8 +147,46 @@ export function planRollout({ rollout: ro, replicaSets, now }: PlanInput): Plan 
       abortedAt = undefined;
       stepIndex = 0;
       pauseConditions = [];
+      attempt++;
       event("Normal", "RolloutRetried", "retrying the canary from step 1");
     }
+  }
+
+  // Analysis: a Failed or Error run aborts at once (or undoes, per onFailure).
+  const runs = new Map(analysisRuns.map((r) => [r.metadata.name ?? "", r]));
+  const runName = (suffix: string): string => `${ro.metadata.name}-${hash}-${attempt}-${suffix}`;
+  const bgName = runName("bg");
+  const stepRunName = (i: number): string => runName(`s${i}`);
+  const liveRuns = (): AnalysisRun[] =>
+    [runs.get(bgName), steps[stepIndex]?.analysis ? runs.get(stepRunName(stepIndex)) : undefined].filter(
+      (r): r is AnalysisRun => r !== undefined,
+    );
+  const failing = liveRuns().find((r) => r.status?.phase === "Failed" || r.status?.phase === "Error");
+  if (failing && !abort && stableHash !== undefined && hash !== stableHash) {
+    const verdict = `analysis run ${failing.metadata.name} ${failing.status?.phase}: ${failing.status?.message ?? ""}`;
+    event("Warning", "AnalysisFailed", verdict);
+    const onFailure = spec.strategy.canary?.onFailure;
+    const stable = byHash.get(stableHash);
+    const undoTo = onFailure?.toRevision ?? (stable ? revisionOf(stable) : 0);
+    if (onFailure?.action === "undo" && !("error" in undoTarget(replicaSets, undoTo, hash))) {
+      return planUndo(
+        { ...ro, spec: { ...ro.spec, rollbackTo: { revision: undoTo } } },
+        replicaSets,
+        hash,
+        actions,
+        event,
+        false,
+      );
+    }
+    // onFailure undo with no such revision falls back to the safe default: abort.
+    abort = true;
+    abortedAt = now.toISOString();
+    abortReason = `aborted by analysis: ${verdict}`;
+    event(
+      "Warning",
+      "RolloutAborted",
+      `${abortReason}; scaling the stable ReplicaSet back to full and the canary to 0`,
+    );
   }
 
   // Progress deadline: judged against the last observed progress.
@@ -272,6 +328,8 @@ export function planRollout({ rollout: ro, replicaSets, now }: PlanInput): Plan 
     // The canary steps.
     const promote = annotations[promoteAnnotation];
     if (promote !== undefined && trigger(promoteAnnotation)) {
+      if (runs.get(bgName)?.status?.phase === "Inconclusive") inconclusiveAccepted = bgName;
+      pauseConditions = pauseConditions.filter((p) => p.reason !== "InconclusiveAnalysis");
       if (!spec.paused) {
         if (promote === "full") {
           stepIndex = steps.length;
@@ -319,6 +377,44 @@ export function planRollout({ rollout: ro, replicaSets, now }: PlanInput): Plan 
         stepIndex++;
         continue;
       }
+      if (step.analysis) {
+        const name = stepRunName(stepIndex);
+        const run = runs.get(name);
+        if (!run) {
+          actions.push({
+            kind: "createAnalysisRun",
+            run: buildRun(ro, name, "step", step.analysis, templates, { stable: stableHash, latest: hash }),
+          });
+          event(
+            "Normal",
+            "AnalysisRunStarted",
+            `step ${stepIndex + 1}/${steps.length}: started analysis ${name}`,
+          );
+          waitingFor = `analysis ${name} started`;
+          break;
+        }
+        const phase = run.status?.phase ?? "Pending";
+        if (phase === "Successful") {
+          event("Normal", "StepCompleted", `step ${stepIndex + 1}/${steps.length}: analysis ${name} passed`);
+          stepIndex++;
+          continue;
+        }
+        if (phase === "Inconclusive") {
+          if (!pauseConditions.some((p) => p.reason === "InconclusiveAnalysis")) {
+            pauseConditions.push({ reason: "InconclusiveAnalysis", startTime: now.toISOString() });
+            event(
+              "Warning",
+              "AnalysisInconclusive",
+              `${name}: ${run.status?.message ?? ""}; paused until promoted`,
+            );
+          }
+          paused = true;
+          waitingFor = `analysis ${name} inconclusive, paused until promoted`;
+          break;
+        }
+        waitingFor = `analysis ${name} ${phase.toLowerCase()}`;
+        break;
+      }
       // setWeight: done once the split has converged and the canary pods are available.
       const target = splitFor(steps, stepIndex, replicas);
       const next = nextSplit(replicas, target, current, limits);
@@ -339,6 +435,31 @@ export function planRollout({ rollout: ro, replicaSets, now }: PlanInput): Plan 
       }
       waitingFor = `waiting for ${target.canary} canary / ${target.stable} stable (${current.canaryAvailable} canary available)`;
       break;
+    }
+    const background = spec.strategy.canary?.analysis;
+    if (background && stepIndex >= (background.startingStep ?? 0)) {
+      const bg = runs.get(bgName);
+      if (!bg) {
+        actions.push({
+          kind: "createAnalysisRun",
+          run: buildRun(ro, bgName, "background", background, templates, {
+            stable: stableHash,
+            latest: hash,
+          }),
+        });
+        event("Normal", "AnalysisRunStarted", `started background analysis ${bgName}`);
+      } else if (bg.status?.phase === "Inconclusive" && inconclusiveAccepted !== bgName) {
+        if (!pauseConditions.some((p) => p.reason === "InconclusiveAnalysis")) {
+          pauseConditions.push({ reason: "InconclusiveAnalysis", startTime: now.toISOString() });
+          event(
+            "Warning",
+            "AnalysisInconclusive",
+            `${bgName}: ${bg.status.message ?? ""}; paused until promoted`,
+          );
+        }
+        paused = true;
+        waitingFor = `background analysis inconclusive, paused until promoted`;
+      }
     }
     if (spec.paused) {
       paused = true;
@@ -364,7 +485,7 @@ export function planRollout({ rollout: ro, replicaSets, now }: PlanInput): Plan 
     desired.set(hash, newRS ? next.canary : Math.max(next.canary, 0));
     desired.set(stableHash, next.stable);
 
-    if (stepIndex >= steps.length && !spec.paused) {
+    if (stepIndex >= steps.length && !spec.paused && !paused) {
       // Full promotion: once the canary alone carries every replica, it becomes the stable one.
       if (current.canaryReplicas === replicas && current.canaryAvailable >= replicas) {
         stableHash = hash;
@@ -385,6 +506,18 @@ export function planRollout({ rollout: ro, replicaSets, now }: PlanInput): Plan 
       phase = paused ? "Paused" : "Progressing";
       message = `step ${Math.min(stepIndex + 1, steps.length)}/${steps.length}: weight ${weight}${waitingFor ? `, ${waitingFor}` : ""}`;
     }
+  }
+
+  // Runs that no longer decide anything are stopped: the rollout finished, aborted or moved on.
+  const decidingRuns = new Set(stableHash === hash || abort ? [] : [bgName, stepRunName(stepIndex)]);
+  for (const run of analysisRuns) {
+    if (
+      terminal.has(run.status?.phase ?? "") ||
+      run.spec.terminate ||
+      decidingRuns.has(run.metadata.name ?? "")
+    )
+      continue;
+    actions.push({ kind: "terminateAnalysisRun", name: run.metadata.name ?? "" });
   }
 
   // Every ReplicaSet not named above is an old or superseded revision: scale it to zero.
@@ -507,6 +640,12 @@ export function planRollout({ rollout: ro, replicaSets, now }: PlanInput): Plan 
     abort: abort || undefined,
     abortedAt,
     canary: {
+      attempt: attempt || undefined,
+      inconclusiveAccepted,
+      currentBackgroundAnalysisRunStatus: runRef(runs.get(bgName)),
+      currentStepAnalysisRunStatus: runRef(
+        steps[stepIndex]?.analysis ? runs.get(stepRunName(stepIndex)) : undefined,
+      ),
       weights: {
         canary: { weight: stableHash === hash ? 0 : weight, podTemplateHash: hash },
         stable: { weight: stableHash === hash ? 100 : 100 - weight, podTemplateHash: stableHash },
@@ -519,6 +658,17 @@ export function planRollout({ rollout: ro, replicaSets, now }: PlanInput): Plan 
         : undefined,
   };
   return { actions, status: dropUndefined(status), requeueAfterMs };
+}
+
+function runRef(
+  run: AnalysisRun | undefined,
+): { name: string; status: string; message?: string } | undefined {
+  if (!run) return undefined;
+  return {
+    name: run.metadata.name ?? "",
+    status: run.status?.phase ?? "Pending",
+    message: run.status?.message,
+  };
 }
 
 const triggerKeys = [promoteAnnotation, abortAnnotation, retryAnnotation];
@@ -553,22 +703,23 @@ function planUndo(
   currentHash: string,
   actions: Action[],
   event: (type: "Normal" | "Warning", reason: string, message: string) => void,
+  requested = true,
 ): Plan {
-  const requested = ro.spec.rollbackTo?.revision ?? 0;
-  const found = undoTarget(replicaSets, requested, currentHash);
+  const revision = ro.spec.rollbackTo?.revision ?? 0;
+  const found = undoTarget(replicaSets, revision, currentHash);
   if ("error" in found) {
     event(
       "Warning",
       "UndoFailed",
-      `undo to ${requested === 0 ? "the previous revision" : `revision ${requested}`}: ${found.error}`,
+      `undo to ${revision === 0 ? "the previous revision" : `revision ${revision}`}: ${found.error}`,
     );
-    actions.push({ kind: "updateRollout", clearRollbackTo: true });
+    if (requested) actions.push({ kind: "updateRollout", clearRollbackTo: true });
     return { actions };
   }
   const targetHash = hashOf(found.rs) ?? "";
   if (targetHash === currentHash) {
     event("Normal", "UndoSkipped", `revision ${revisionOf(found.rs)} is already the current template`);
-    actions.push({ kind: "updateRollout", clearRollbackTo: true });
+    if (requested) actions.push({ kind: "updateRollout", clearRollbackTo: true });
     return { actions };
   }
   event(
@@ -579,7 +730,7 @@ function planUndo(
   actions.push({
     kind: "updateRollout",
     template: templateOf(found.rs),
-    clearRollbackTo: true,
+    clearRollbackTo: requested,
     annotations: { [undoToAnnotation]: targetHash },
   });
   return { actions };

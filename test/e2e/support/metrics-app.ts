@@ -82,10 +82,10 @@ export async function promQuery(
   return body.data.result;
 }
 
-/** Waits until Prometheus has scraped the instance (the `up` series reads 1). */
+/** Waits until Prometheus has scraped the instance often enough for a 5s rate() to have data. */
 export async function waitUntilScraped(app: MetricsApp): Promise<void> {
   await waitFor(`Prometheus to scrape ${app.instance}`, async () => {
-    const r = await promQuery(`up{instance="${app.instance}"}`);
-    return r[0]?.value[1] === "1" ? true : undefined;
+    const r = await promQuery(`count(rate(app_requests_total{instance="${app.instance}"}[5s]))`);
+    return Number(r[0]?.value[1] ?? 0) > 0 ? true : undefined;
   });
 }

@@ -1,0 +1,324 @@
+import jsep, { type Expression } from "jsep";
+
+/**
+ * Conditions such as `result[0] >= 0.95`, `len(result) == 0`, `isNaN(result[0])`,
+ * `all(result, {# >= 0.9})` or `default(result[0], 0) < 0.05`, in Argo's (expr-lang) forms.
+ * jsep parses them; this walker evaluates the tree against a whitelist of operators and
+ * functions. Nothing is ever compiled to JavaScript, so a condition can only compute.
+ */
+
+jsep.addIdentifierChar("#");
+
+export type Value = number | boolean | string | Value[] | undefined;
+
+export class ConditionError extends Error {}
+
+/** Argo writes closures as `{# > 0.9}`; jsep knows parentheses, so braces outside strings become them. */
+function normalise(source: string): string {
+  let out = "";
+  let quote: string | undefined;
+  for (let i = 0; i < source.length; i++) {
+    const ch = source[i]!;
+    if (quote) {
+      out += ch;
+      if (ch === "\\") out += source[++i] ?? "";
+      else if (ch === quote) quote = undefined;
+    } else if (ch === '"' || ch === "'") {
+      quote = ch;
+      out += ch;
+    } else out += ch === "{" ? "(" : ch === "}" ? ")" : ch;
+  }
+  return out;
+}
+
+const cache = new Map<string, Expression>();
+
+/** Parses once (cached); throws ConditionError naming the position of a syntax error. */
+export function parseCondition(source: string): Expression {
+  const hit = cache.get(source);
+  if (hit) return hit;
+  try {
+    const ast = jsep(normalise(source));
+    validate(ast);
+    if (cache.size > 1000) cache.clear();
+    cache.set(source, ast);
+    return ast;
+  } catch (err) {
+    if (err instanceof ConditionError) throw err;
+    const e = err as { description?: string; index?: number; message?: string };
+    throw new ConditionError(
+      `cannot parse "${source}": ${e.description ?? e.message ?? String(err)}${e.index !== undefined ? ` at position ${e.index}` : ""}`,
+    );
+  }
+}
+
+/** Returns a message when the condition cannot be evaluated by this evaluator, else undefined. */
+export function validateCondition(source: string): string | undefined {
+  try {
+    parseCondition(source);
+    return undefined;
+  } catch (err) {
+    return err instanceof Error ? err.message : String(err);
+  }
+}
+
+const functions = new Set([
+  "len",
+  "isNaN",
+  "default",
+  "all",
+  "any",
+  "none",
+  "one",
+  "filter",
+  "map",
+  "abs",
+  "min",
+  "max",
+  "sum",
+  "avg",
+]);
+const binaryOps = new Set([
+  "==",
+  "!=",
+  "<",
+  "<=",
+  ">",
+  ">=",
+  "&&",
+  "||",
+  "+",
+  "-",
+  "*",
+  "/",
+  "%",
+  "and",
+  "or",
+]);
+
+function validate(node: Expression): void {
+  switch (node.type) {
+    case "Literal":
+      return;
+    case "Identifier":
+      if (!["result", "#", "true", "false", "nil"].includes(node.name as string)) {
+        throw new ConditionError(
+          `unknown name "${String(node.name)}": conditions can use result (and # inside all/any)`,
+        );
+      }
+      return;
+    case "MemberExpression":
+      if (!node.computed)
+        throw new ConditionError(
+          `"${String((node.property as Expression).name)}": only indexing like result[0] is supported`,
+        );
+      validate(node.object as Expression);
+      validate(node.property as Expression);
+      return;
+    case "CallExpression": {
+      const callee = node.callee as Expression;
+      if (callee.type !== "Identifier" || !functions.has(callee.name as string)) {
+        throw new ConditionError(`unknown function; available: ${[...functions].join(", ")}`);
+      }
+      (node.arguments as Expression[]).forEach(validate);
+      return;
+    }
+    case "BinaryExpression":
+      if (!binaryOps.has(node.operator as string))
+        throw new ConditionError(`unsupported operator ${String(node.operator)}`);
+      validate(node.left as Expression);
+      validate(node.right as Expression);
+      return;
+    case "UnaryExpression":
+      if (!["!", "-", "+", "not"].includes(node.operator as string))
+        throw new ConditionError(`unsupported operator ${String(node.operator)}`);
+      validate(node.argument as Expression);
+      return;
+    case "Compound":
+      throw new ConditionError("a condition is a single expression");
+    default:
+      throw new ConditionError(`unsupported syntax (${node.type})`);
+  }
+}
+
+export interface Evaluation {
+  value: boolean;
+  /** A comparison met NaN or a missing element: the data, not the version, is at fault. */
+  noData: boolean;
+}
+
+/** Evaluates a condition against a measured result (a number for a scalar, numbers for a vector). */
+export function evaluateCondition(source: string, result: number | number[]): Evaluation {
+  const ast = parseCondition(source);
+  const ctx = { noData: false };
+  const value = evaluate(ast, result, undefined, ctx);
+  if (typeof value !== "boolean")
+    throw new ConditionError(`"${source}" gives ${JSON.stringify(value)}, not true or false`);
+  return { value, noData: ctx.noData };
+}
+
+class MissingValue extends Error {}
+
+function evaluate(node: Expression, result: Value, it: Value, ctx: { noData: boolean }): Value {
+  switch (node.type) {
+    case "Literal":
+      return node.value as Value;
+    case "Identifier":
+      if (node.name === "result") return result;
+      if (node.name === "#") return it;
+      if (node.name === "true") return true;
+      if (node.name === "false") return false;
+      return undefined;
+    case "MemberExpression": {
+      const obj = evaluate(node.object as Expression, result, it, ctx);
+      const index = evaluate(node.property as Expression, result, it, ctx);
+      // A scalar reads as a one-element vector, so result[0] works whichever the query returns.
+      if (typeof obj === "number" && index === 0) return obj;
+      if (!Array.isArray(obj)) throw new ConditionError(`cannot index ${JSON.stringify(obj)}`);
+      if (typeof index !== "number") throw new ConditionError("an index must be a number");
+      if (index < 0 || index >= obj.length)
+        throw new MissingValue(`result[${index}] does not exist (${obj.length} values)`);
+      return obj[index];
+    }
+    case "UnaryExpression": {
+      const v = evaluate(node.argument as Expression, result, it, ctx);
+      if (node.operator === "!" || node.operator === "not") return !truthy(v);
+      return node.operator === "-" ? -num(v) : num(v);
+    }
+    case "BinaryExpression": {
+      const op = node.operator as string;
+      if (op === "&&" || op === "and")
+        return (
+          truthy(evaluate(node.left as Expression, result, it, ctx)) &&
+          truthy(evaluate(node.right as Expression, result, it, ctx))
+        );
+      if (op === "||" || op === "or")
+        return (
+          truthy(evaluate(node.left as Expression, result, it, ctx)) ||
+          truthy(evaluate(node.right as Expression, result, it, ctx))
+        );
+      const l = evaluate(node.left as Expression, result, it, ctx);
+      const r = evaluate(node.right as Expression, result, it, ctx);
+      if (["<", "<=", ">", ">=", "==", "!="].includes(op) && (Number.isNaN(l) || Number.isNaN(r)))
+        ctx.noData = true;
+      switch (op) {
+        case "==":
+          return l === r;
+        case "!=":
+          return l !== r;
+        case "<":
+          return num(l) < num(r);
+        case "<=":
+          return num(l) <= num(r);
+        case ">":
+          return num(l) > num(r);
+        case ">=":
+          return num(l) >= num(r);
+        case "+":
+          return num(l) + num(r);
+        case "-":
+          return num(l) - num(r);
+        case "*":
+          return num(l) * num(r);
+        case "/":
+          return num(l) / num(r);
+        case "%":
+          return num(l) % num(r);
+      }
+      throw new ConditionError(`unsupported operator ${op}`);
+    }
+    case "CallExpression":
+      return call(node, result, it, ctx);
+  }
+  throw new ConditionError(`unsupported syntax (${node.type})`);
+}
+
+function call(node: Expression, result: Value, it: Value, ctx: { noData: boolean }): Value {
+  const name = (node.callee as Expression).name as string;
+  const args = node.arguments as Expression[];
+  const arg = (i: number): Value => {
+    const a = args[i];
+    if (!a) throw new ConditionError(`${name}() needs ${i + 1} argument(s)`);
+    return evaluate(a, result, it, ctx);
+  };
+  const list = (i: number): number[] => {
+    const v = arg(i);
+    if (Array.isArray(v)) return v as number[];
+    return [num(v)];
+  };
+  const each = (items: number[], fn: (v: boolean, x: number) => void): void => {
+    const body = args[1];
+    if (!body) throw new ConditionError(`${name}() needs a predicate like {# > 0.9}`);
+    for (const x of items) fn(truthy(evaluate(body, result, x, ctx)), x);
+  };
+  switch (name) {
+    case "len": {
+      const v = arg(0);
+      return Array.isArray(v) ? v.length : typeof v === "string" ? v.length : 1;
+    }
+    case "isNaN": {
+      try {
+        return Number.isNaN(arg(0));
+      } catch (err) {
+        if (err instanceof MissingValue) return true;
+        throw err;
+      }
+    }
+    case "default": {
+      try {
+        const v = arg(0);
+        return v === undefined || Number.isNaN(v) ? arg(1) : v;
+      } catch (err) {
+        if (err instanceof MissingValue) return arg(1);
+        throw err;
+      }
+    }
+    case "all":
+    case "any":
+    case "none":
+    case "one": {
+      let yes = 0;
+      const items = list(0);
+      each(items, (v) => (yes += v ? 1 : 0));
+      if (name === "all") return yes === items.length;
+      if (name === "any") return yes > 0;
+      if (name === "none") return yes === 0;
+      return yes === 1;
+    }
+    case "filter": {
+      const out: number[] = [];
+      each(list(0), (v, x) => v && out.push(x));
+      return out;
+    }
+    case "map": {
+      const body = args[1];
+      if (!body) throw new ConditionError("map() needs an expression like {# * 100}");
+      return list(0).map((x) => num(evaluate(body, result, x, ctx)));
+    }
+    case "abs":
+      return Math.abs(num(arg(0)));
+    case "min":
+      return Math.min(...list(0));
+    case "max":
+      return Math.max(...list(0));
+    case "sum":
+      return list(0).reduce((a, b) => a + b, 0);
+    case "avg": {
+      const xs = list(0);
+      return xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : Number.NaN;
+    }
+  }
+  throw new ConditionError(`unknown function ${name}`);
+}
+
+const truthy = (v: Value): boolean => v === true || (typeof v === "number" && v !== 0 && !Number.isNaN(v));
+
+function num(v: Value): number {
+  if (typeof v === "number") return v;
+  if (Array.isArray(v) && v.length === 1 && typeof v[0] === "number") return v[0];
+  if (Array.isArray(v) && v.length === 0) throw new MissingValue("the result is empty");
+  throw new ConditionError(`expected a number, got ${JSON.stringify(v)}`);
+}
+
+/** Evaluation failed because data was missing (empty vector, index out of range), not because the condition is wrong. */
+export const isMissingValue = (err: unknown): boolean => err instanceof MissingValue;

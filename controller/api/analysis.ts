@@ -1,0 +1,211 @@
+import type { V1ObjectMeta } from "@kubernetes/client-node";
+import Type, { type Static } from "typebox";
+import { Duration } from "./common.js";
+
+/**
+ * AnalysisTemplate, ClusterAnalysisTemplate and AnalysisRun, with Argo Rollouts' field names.
+ * Kestrel adds `onNoData` per metric: what an empty result or NaN means.
+ */
+
+const SecretKeyRef = Type.Object({
+  name: Type.String({ description: "Secret name, in the Rollout's namespace." }),
+  key: Type.String({ description: "Key within the Secret." }),
+});
+
+export const Argument = Type.Object({
+  name: Type.String({ minLength: 1, maxLength: 253, description: "Referenced in queries as {{args.NAME}}." }),
+  value: Type.Optional(
+    Type.String({ maxLength: 4096, description: "A default (template) or the resolved value (run)." }),
+  ),
+  valueFrom: Type.Optional(
+    Type.Object(
+      {
+        secretKeyRef: Type.Optional(SecretKeyRef),
+        fieldRef: Type.Optional(
+          Type.Object({
+            fieldPath: Type.String({ description: "A field of the Rollout, e.g. metadata.name." }),
+          }),
+        ),
+      },
+      { description: "Where the value comes from at run time." },
+    ),
+  ),
+});
+
+export const PrometheusProvider = Type.Object({
+  address: Type.String({
+    minLength: 1,
+    description: "Prometheus base URL, e.g. http://prometheus.monitoring:9090.",
+  }),
+  query: Type.String({
+    minLength: 1,
+    maxLength: 8192,
+    description: "PromQL; {{args.NAME}} inserts an argument as a value.",
+  }),
+  timeout: Type.Optional(
+    Type.Integer({
+      minimum: 1,
+      maximum: 300,
+      description: "Seconds before the query is abandoned as an Error (default 10).",
+    }),
+  ),
+  insecure: Type.Optional(Type.Boolean({ description: "Skip TLS certificate verification." })),
+  headers: Type.Optional(
+    Type.Array(Type.Object({ key: Type.String(), value: Type.String() }), {
+      maxItems: 16,
+      description: "Extra HTTP headers.",
+    }),
+  ),
+  authentication: Type.Optional(
+    Type.Object(
+      {
+        bearerTokenSecret: Type.Optional(SecretKeyRef),
+        basicAuthSecret: Type.Optional(
+          Type.Object({
+            name: Type.String(),
+            usernameKey: Type.String({ default: "username" }),
+            passwordKey: Type.String({ default: "password" }),
+          }),
+        ),
+      },
+      { description: "Credentials read from a Secret in the run's namespace." },
+    ),
+  ),
+});
+
+export const Metric = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 63, description: "Metric name, unique in the template." }),
+    interval: Type.Optional(Duration),
+    initialDelay: Type.Optional(Duration),
+    count: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        description: "Measurements to take; without it a metric with an interval runs until stopped.",
+      }),
+    ),
+    successCondition: Type.Optional(Type.String({ maxLength: 1024, description: "e.g. result[0] >= 0.95" })),
+    failureCondition: Type.Optional(Type.String({ maxLength: 1024, description: "e.g. result[0] < 0.9" })),
+    failureLimit: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        description: "Failed measurements allowed before the metric fails (default 0).",
+      }),
+    ),
+    inconclusiveLimit: Type.Optional(
+      Type.Integer({ minimum: 0, description: "Inconclusive measurements allowed (default 0)." }),
+    ),
+    consecutiveErrorLimit: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        description: "Consecutive errors allowed before the metric errors (default 4).",
+      }),
+    ),
+    onNoData: Type.Optional(
+      Type.String({
+        enum: ["Inconclusive", "Failed", "Successful", "Error"],
+        description:
+          "What an empty result or NaN counts as (default Inconclusive: it never promotes and never aborts; enough of them pause the rollout for a human).",
+      }),
+    ),
+    provider: Type.Object(
+      { prometheus: Type.Optional(PrometheusProvider) },
+      {
+        description: "Where the metric is measured.",
+        "x-kubernetes-validations": [
+          { rule: "has(self.prometheus)", message: "provider needs prometheus (the only provider so far)" },
+        ],
+      },
+    ),
+  },
+  {
+    "x-kubernetes-validations": [
+      {
+        rule: "has(self.successCondition) || has(self.failureCondition)",
+        message: "a metric needs successCondition or failureCondition",
+      },
+    ],
+  },
+);
+
+export const AnalysisTemplateSpec = Type.Object({
+  args: Type.Optional(Type.Array(Argument, { maxItems: 32, description: "Arguments the metrics use." })),
+  metrics: Type.Array(Metric, { minItems: 1, maxItems: 32, description: "The metrics to measure." }),
+  dryRun: Type.Optional(
+    Type.Array(Type.Object({ metricName: Type.String() }), {
+      maxItems: 32,
+      description: "Metrics measured but never failing the run.",
+    }),
+  ),
+  measurementRetention: Type.Optional(
+    Type.Array(Type.Object({ metricName: Type.String(), limit: Type.Integer({ minimum: 1 }) }), {
+      maxItems: 32,
+      description: "Measurements kept per metric (default 10).",
+    }),
+  ),
+});
+
+export const AnalysisRunSpec = Type.Object({
+  ...AnalysisTemplateSpec.properties,
+  terminate: Type.Optional(
+    Type.Boolean({ description: "Stop measuring; the run ends Successful unless something failed." }),
+  ),
+});
+
+export const Measurement = Type.Object({
+  phase: Type.String({ description: "Successful, Failed, Inconclusive or Error." }),
+  scheduledAt: Type.String({
+    format: "date-time",
+    description: "The slot this measurement fills; a slot is counted once.",
+  }),
+  startedAt: Type.Optional(Type.String({ format: "date-time" })),
+  finishedAt: Type.Optional(Type.String({ format: "date-time" })),
+  value: Type.Optional(Type.String({ description: "The measured value, as text." })),
+  message: Type.Optional(Type.String()),
+});
+
+export const MetricResult = Type.Object({
+  name: Type.String(),
+  phase: Type.String({ description: "Pending, Running, Successful, Failed, Error or Inconclusive." }),
+  measurements: Type.Optional(Type.Array(Measurement)),
+  count: Type.Integer(),
+  successful: Type.Integer(),
+  failed: Type.Integer(),
+  inconclusive: Type.Integer(),
+  error: Type.Integer(),
+  consecutiveError: Type.Integer(),
+  message: Type.Optional(Type.String()),
+});
+
+export const AnalysisRunStatus = Type.Object({
+  phase: Type.Optional(
+    Type.String({ description: "Pending, Running, Successful, Failed, Error or Inconclusive." }),
+  ),
+  message: Type.Optional(
+    Type.String({ description: "The verdict in words: which metric, which values, which limit." }),
+  ),
+  startedAt: Type.Optional(Type.String({ format: "date-time" })),
+  metricResults: Type.Optional(Type.Array(MetricResult)),
+});
+
+export type Metric = Static<typeof Metric>;
+export type AnalysisTemplateSpec = Static<typeof AnalysisTemplateSpec>;
+export type AnalysisRunSpec = Static<typeof AnalysisRunSpec>;
+export type AnalysisRunStatus = Static<typeof AnalysisRunStatus>;
+export type MetricResult = Static<typeof MetricResult>;
+export type Measurement = Static<typeof Measurement>;
+
+export interface AnalysisTemplate {
+  apiVersion?: string;
+  kind?: string;
+  metadata: V1ObjectMeta;
+  spec: AnalysisTemplateSpec;
+}
+
+export interface AnalysisRun {
+  apiVersion?: string;
+  kind?: string;
+  metadata: V1ObjectMeta;
+  spec: AnalysisRunSpec;
+  status?: AnalysisRunStatus;
+}

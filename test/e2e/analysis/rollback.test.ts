@@ -1,0 +1,279 @@
+import assert from "node:assert/strict";
+import net from "node:net";
+import type { AnalysisRun } from "../../../controller/api/analysis.js";
+import { testCluster } from "../support/cluster.js";
+import { useController } from "../support/controller.js";
+import { kubectl } from "../support/kubectl.js";
+import { startMetricsApp, waitUntilScraped, type MetricsApp } from "../support/metrics-app.js";
+import { useNamespace } from "../support/namespace.js";
+import {
+  annotate,
+  apply,
+  revisions,
+  rolloutManifest,
+  setImage,
+  waitForPhase,
+  waitForSplit,
+} from "../support/rollouts.js";
+import { waitFor } from "../support/wait.js";
+
+const v1 = "example.com/app:1";
+const v2 = "example.com/app:2";
+const v3 = "example.com/app:3";
+
+/** A success-rate template as a user would write it; {{args.app}} picks the version's series. */
+function successRateTemplate(name: string, address: string, extra: Record<string, unknown> = {}): object {
+  return {
+    apiVersion: "kestrel.dev/v1alpha1",
+    kind: "AnalysisTemplate",
+    metadata: { name },
+    spec: {
+      args: [{ name: "app" }],
+      metrics: [
+        {
+          name: "success-rate",
+          interval: "2s",
+          failureLimit: 2,
+          successCondition: "result[0] >= 0.95",
+          provider: {
+            prometheus: {
+              address,
+              timeout: 2,
+              query:
+                'sum(rate(app_requests_total{app_name="{{args.app}}",code!="500"}[5s])) / sum(rate(app_requests_total{app_name="{{args.app}}"}[5s]))',
+            },
+          },
+          ...extra,
+        },
+      ],
+    },
+  };
+}
+
+async function runsOf(namespace: string, rollout: string): Promise<AnalysisRun[]> {
+  const res = await kubectl([
+    "get",
+    "analysisruns",
+    "-n",
+    namespace,
+    "-l",
+    `kestrel.dev/rollout=${rollout}`,
+    "-o",
+    "json",
+  ]);
+  return (JSON.parse(res.stdout) as { items: AnalysisRun[] }).items;
+}
+
+describe("Analysis: Prometheus success rate rolls a bad canary back by itself", () => {
+  const ns = useNamespace("analysis");
+  useController(ns);
+  const apps: MetricsApp[] = [];
+  after(async () => Promise.all(apps.map((a) => a.stop())));
+
+  async function version(name: string, errorRate: number): Promise<MetricsApp> {
+    const app = await startMetricsApp(`${ns()}-${name}`, { version: name, errorRate });
+    apps.push(app);
+    await waitUntilScraped(app);
+    return app;
+  }
+
+  it("aborts a canary serving 30% errors: stable back at full, canary at 0, the run showing its failed measurements", async function () {
+    this.timeout(120_000);
+    await version("bad", 0.3);
+    await apply(ns(), successRateTemplate("success-rate", testCluster().prometheusUrl));
+    await apply(
+      ns(),
+      rolloutManifest("bad", {
+        steps: [{ setWeight: 20 }, { pause: {} }],
+        extraSpec: {
+          strategy: {
+            canary: {
+              steps: [{ setWeight: 20 }, { pause: {} }],
+              analysis: {
+                templates: [{ templateName: "success-rate" }],
+                args: [{ name: "app", value: `${ns()}-bad` }],
+              },
+            },
+          },
+        },
+      }),
+    );
+    await waitForPhase(ns(), "bad", "Healthy");
+    await setImage(ns(), "bad", v2);
+    await waitForSplit(ns(), "bad", { [v1]: 8, [v2]: 2 });
+
+    // Watch closely for the moment the stable ReplicaSet is fully available again with the canary at 0.
+    let restoredAt = 0;
+    await waitFor(
+      "the rollback",
+      async () => {
+        const revs = await revisions(ns(), "bad");
+        const stable = revs.find((r) => r.image === v1);
+        const canary = revs.find((r) => r.image === v2);
+        if (stable?.replicas === 10 && stable.available === 10 && canary?.replicas === 0) {
+          restoredAt = Date.now();
+          return true;
+        }
+        return undefined;
+      },
+      { timeoutMs: 60_000, intervalMs: 20 },
+    );
+    const ro = await waitForPhase(ns(), "bad", "Degraded");
+    assert.match(ro.status?.message ?? "", /aborted by analysis/);
+    assert.match(
+      ro.status?.message ?? "",
+      /metric "success-rate" failed 3 time\(s\), more than failureLimit 2: values /,
+    );
+    assert.match(ro.status?.message ?? "", /successCondition result\[0\] >= 0\.95/);
+    assert.equal(
+      ro.spec.template.spec?.containers[0]?.image,
+      v2,
+      "abort leaves the spec as the user wrote it",
+    );
+
+    const [run] = await runsOf(ns(), "bad");
+    assert.equal(run?.status?.phase, "Failed");
+    const metric = run?.status?.metricResults?.[0];
+    assert.equal(metric?.failed, 3);
+    const failed = (metric?.measurements ?? []).filter((m) => m.phase === "Failed");
+    for (const m of failed)
+      assert.ok(Math.abs(Number(m.value?.replace(/[[\]]/g, "")) - 0.7) < 0.08, `measured ${m.value}`);
+    const decisive = failed[2]!;
+    const seconds = (restoredAt - Date.parse(decisive.finishedAt!)) / 1000;
+    // The figure for the team's notes (not an assertion: speed lives in benchmarks).
+    process.stdout.write(
+      `      rollback: ${seconds.toFixed(3)}s from the decisive measurement to stable 10/10 available, canary 0\n`,
+    );
+  });
+
+  it("promotes a healthy canary to 100% and ends its run Successful", async function () {
+    this.timeout(120_000);
+    await version("good", 0);
+    await apply(
+      ns(),
+      rolloutManifest("good", {
+        extraSpec: {
+          strategy: {
+            canary: {
+              steps: [{ setWeight: 50 }, { pause: { duration: "6s" } }],
+              analysis: {
+                templates: [{ templateName: "success-rate" }],
+                args: [{ name: "app", value: `${ns()}-good` }],
+              },
+            },
+          },
+        },
+      }),
+    );
+    await waitForPhase(ns(), "good", "Healthy");
+    await setImage(ns(), "good", v2);
+    await waitForSplit(ns(), "good", { [v1]: 5, [v2]: 5 });
+    await waitForSplit(ns(), "good", { [v1]: 0, [v2]: 10 }, { timeoutMs: 60_000 });
+    await waitForPhase(ns(), "good", "Healthy");
+    const run = await waitFor("the run to end Successful", async () => {
+      const [r] = await runsOf(ns(), "good");
+      return r?.status?.phase === "Successful" ? r : undefined;
+    });
+    const metric = run.status?.metricResults?.[0];
+    assert.ok((metric?.successful ?? 0) >= 2, `it measured while the canary ran (${metric?.successful})`);
+    assert.equal(metric?.failed, 0);
+  });
+
+  it("onFailure undo with toRevision leaves spec.template equal to that revision, Healthy on it", async function () {
+    this.timeout(150_000);
+    await version("undo", 0.3);
+    const spec = (steps: object[]) => ({
+      strategy: {
+        canary: {
+          steps,
+          analysis: {
+            templates: [{ templateName: "success-rate" }],
+            args: [{ name: "app", value: `${ns()}-undo` }],
+          },
+          onFailure: { action: "undo", toRevision: 1 },
+        },
+      },
+    });
+    await apply(
+      ns(),
+      rolloutManifest("undo", { replicas: 4, extraSpec: spec([{ setWeight: 50 }, { pause: {} }]) as never }),
+    );
+    await waitForPhase(ns(), "undo", "Healthy");
+    // Revision 2 goes out before the metrics turn bad: promote it at once.
+    await setImage(ns(), "undo", v2);
+    await annotate(ns(), "undo", "kestrel.dev/promote=full");
+    await waitForSplit(ns(), "undo", { [v2]: 4 });
+    await waitForPhase(ns(), "undo", "Healthy");
+    await setImage(ns(), "undo", v3);
+    await waitForSplit(ns(), "undo", { [v1]: 4 }, { timeoutMs: 60_000 });
+    const ro = await waitForPhase(ns(), "undo", "Healthy");
+    assert.equal(ro.spec.template.spec?.containers[0]?.image, v1);
+    const revs = await revisions(ns(), "undo");
+    assert.deepEqual(
+      revs.map((r) => [r.image, r.revision]),
+      [
+        [v2, 2],
+        [v3, 3],
+        [v1, 4],
+      ],
+    );
+    assert.equal(ro.status?.stableRS, revs.find((r) => r.image === v1)?.hash);
+  });
+
+  it("Prometheus unreachable: measurements Error, never promotes, aborts after consecutiveErrorLimit; retry succeeds once it is back", async function () {
+    this.timeout(150_000);
+    await version("flaky", 0);
+    // A switchable TCP relay to the real Prometheus stands in for a network outage.
+    const target = new URL(testCluster().prometheusUrl);
+    let open = false;
+    const relay = net.createServer((client) => {
+      if (!open) return client.destroy();
+      const upstream = net.connect(Number(target.port), target.hostname);
+      client.pipe(upstream).pipe(client);
+      upstream.on("error", () => client.destroy());
+      client.on("error", () => upstream.destroy());
+    });
+    await new Promise<void>((r) => relay.listen(0, "127.0.0.1", () => r()));
+    const relayUrl = `http://127.0.0.1:${(relay.address() as net.AddressInfo).port}`;
+    try {
+      await apply(ns(), successRateTemplate("via-relay", relayUrl, { consecutiveErrorLimit: 2 }));
+      await apply(
+        ns(),
+        rolloutManifest("flaky", {
+          replicas: 4,
+          extraSpec: {
+            strategy: {
+              canary: {
+                steps: [{ setWeight: 50 }, { pause: { duration: "5s" } }],
+                analysis: {
+                  templates: [{ templateName: "via-relay" }],
+                  args: [{ name: "app", value: `${ns()}-flaky` }],
+                },
+              },
+            },
+          },
+        }),
+      );
+      await waitForPhase(ns(), "flaky", "Healthy");
+      await setImage(ns(), "flaky", v2);
+      const ro = await waitForPhase(ns(), "flaky", "Degraded", 60_000);
+      assert.match(
+        ro.status?.message ?? "",
+        /errored 3 times in a row, more than consecutiveErrorLimit 2: Prometheus unreachable/,
+      );
+      assert.deepEqual(
+        Object.fromEntries((await revisions(ns(), "flaky")).map((r) => [r.image, r.replicas])),
+        { [v1]: 4, [v2]: 0 },
+      );
+
+      open = true;
+      await annotate(ns(), "flaky", "kestrel.dev/retry=true");
+      await waitForSplit(ns(), "flaky", { [v2]: 4 }, { timeoutMs: 60_000 });
+      await waitForPhase(ns(), "flaky", "Healthy");
+      const runs = await runsOf(ns(), "flaky");
+      assert.deepEqual(runs.map((r) => r.status?.phase).sort(), ["Error", "Successful"]);
+    } finally {
+      relay.close();
+    }
+  });
+});

@@ -1,0 +1,147 @@
+import assert from "node:assert/strict";
+import type { AnalysisRun, Metric } from "../../../controller/api/analysis.js";
+import type { MeasurementOutcome } from "../../../controller/analysis/measure.js";
+import { planRun, recordMeasurement } from "../../../controller/analysis/run.js";
+
+const t0 = Date.parse("2026-01-01T00:00:00Z");
+const at = (ms: number): string => new Date(t0 + ms).toISOString();
+
+function run(m: Partial<Metric> = {}, extra: Partial<AnalysisRun["spec"]> = {}): AnalysisRun {
+  return {
+    metadata: { name: "r" },
+    spec: {
+      metrics: [
+        {
+          name: "m",
+          interval: "2s",
+          successCondition: "result[0] >= 0.95",
+          provider: { prometheus: { address: "a", query: "q" } },
+          ...m,
+        },
+      ],
+      ...extra,
+    },
+    status: { startedAt: at(0) },
+  };
+}
+
+/** Takes `phases` measurements, one per due slot, and returns the run's final status. */
+function drive(r: AnalysisRun, phases: MeasurementOutcome["phase"][]): AnalysisRun["status"] {
+  let now = 0;
+  for (const phase of phases) {
+    const plan = planRun(r, new Date(t0 + now));
+    if (plan.due.length === 0) {
+      now += plan.requeueAfterMs ?? 0;
+      const again = planRun(r, new Date(t0 + now));
+      if (again.due.length === 0) return again.status;
+      r.status = again.status;
+    } else r.status = plan.status;
+    const slot = planRun(r, new Date(t0 + now)).due[0]!;
+    r.status = recordMeasurement(
+      r,
+      r.status!,
+      "m",
+      { phase, value: "[0.5]", message: phase },
+      { scheduledAt: slot.scheduledAt, startedAt: at(now), finishedAt: at(now) },
+    );
+    now += 2_000;
+  }
+  return r.status;
+}
+
+describe("AnalysisRun planner", () => {
+  const cases: {
+    name: string;
+    m?: Partial<Metric>;
+    extra?: Partial<AnalysisRun["spec"]>;
+    phases: MeasurementOutcome["phase"][];
+    expect: string;
+  }[] = [
+    {
+      name: "fails once failed exceeds failureLimit",
+      m: { failureLimit: 2 },
+      phases: ["Failed", "Failed", "Failed"],
+      expect: "Failed",
+    },
+    {
+      name: "keeps running at the limit",
+      m: { failureLimit: 2 },
+      phases: ["Failed", "Failed"],
+      expect: "Running",
+    },
+    {
+      name: "succeeds after count measurements",
+      m: { count: 3, failureLimit: 1 },
+      phases: ["Successful", "Failed", "Successful"],
+      expect: "Successful",
+    },
+    {
+      name: "errors after consecutiveErrorLimit",
+      m: { consecutiveErrorLimit: 1 },
+      phases: ["Error", "Error"],
+      expect: "Error",
+    },
+    {
+      name: "a success resets consecutive errors",
+      m: { consecutiveErrorLimit: 1, count: 4 },
+      phases: ["Error", "Successful", "Error", "Successful"],
+      expect: "Successful",
+    },
+    {
+      name: "goes Inconclusive past inconclusiveLimit",
+      m: { inconclusiveLimit: 1 },
+      phases: ["Inconclusive", "Inconclusive"],
+      expect: "Inconclusive",
+    },
+    {
+      name: "a dry-run metric never fails the run",
+      m: { count: 2 },
+      extra: { dryRun: [{ metricName: "m" }] },
+      phases: ["Failed", "Failed"],
+      expect: "Successful",
+    },
+  ];
+  for (const c of cases) {
+    it(c.name, () => {
+      assert.equal(drive(run(c.m, c.extra), c.phases)?.phase, c.expect);
+    });
+  }
+
+  it("names the metric, its values and the limit in the verdict", () => {
+    const status = drive(run({ failureLimit: 1 }), ["Failed", "Failed"]);
+    assert.match(
+      status?.message ?? "",
+      /metric "m" failed 2 time\(s\), more than failureLimit 1: values \[0.5\], \[0.5\]; successCondition result\[0\] >= 0.95/,
+    );
+  });
+
+  it("does not count the same slot twice (a restarted controller re-applying a measurement)", () => {
+    const r = run({ failureLimit: 5 });
+    const plan = planRun(r, new Date(t0));
+    const slot = plan.due[0]!.scheduledAt;
+    const times = { scheduledAt: slot, startedAt: at(0), finishedAt: at(0) };
+    const once = recordMeasurement(r, plan.status, "m", { phase: "Failed", message: "x" }, times);
+    const twice = recordMeasurement(r, once, "m", { phase: "Failed", message: "x" }, times);
+    assert.equal(twice.metricResults?.[0]?.failed, 1);
+  });
+
+  it("schedules by interval and initialDelay", () => {
+    const r = run({ initialDelay: "10s" });
+    assert.equal(planRun(r, new Date(t0)).requeueAfterMs, 10_000);
+    assert.equal(planRun(r, new Date(t0 + 10_000)).due.length, 1);
+  });
+
+  it("ends Successful when terminated with nothing failed", () => {
+    const r = run({}, { terminate: true });
+    assert.equal(planRun(r, new Date(t0)).status.phase, "Successful");
+  });
+
+  it("keeps only the retained measurements", () => {
+    const status = drive(
+      run({ failureLimit: 50 }, { measurementRetention: [{ metricName: "m", limit: 2 }] }),
+      ["Failed", "Failed", "Failed"],
+    );
+    assert.equal(status?.metricResults?.[0]?.measurements?.length, 2);
+    assert.equal(status?.metricResults?.[0]?.failed, 3);
+  });
+});
