@@ -1,6 +1,7 @@
 import type { AnalysisRun, AnalysisTemplateSpec } from "../api/analysis.js";
 import type { Rollout } from "../api/rollout.js";
 import type { FieldError } from "../api/validate.js";
+import { validateCondition } from "../analysis/evaluate.js";
 
 /** Templates the planner can see, by name. */
 export interface TemplateLookup {
@@ -39,6 +40,17 @@ export function checkAnalysis(ro: Rollout, templates: TemplateLookup): FieldErro
           message: `${t.clusterScope ? "ClusterAnalysisTemplate" : "AnalysisTemplate"} "${t.templateName}" not found`,
         });
         return;
+      }
+      for (const metric of spec.metrics) {
+        for (const which of ["successCondition", "failureCondition"] as const) {
+          const problem = metric[which] !== undefined ? validateCondition(metric[which]) : undefined;
+          if (problem) {
+            errors.push({
+              field: `${field}.templates[${i}]`,
+              message: `${t.clusterScope ? "ClusterAnalysisTemplate" : "AnalysisTemplate"} "${t.templateName}" metric "${metric.name}" ${which}: ${problem}`,
+            });
+          }
+        }
       }
       for (const arg of spec.args ?? []) {
         if (arg.value === undefined && arg.valueFrom === undefined && !given.has(arg.name)) {

@@ -409,7 +409,7 @@ export function planRollout({
             );
           }
           paused = true;
-          waitingFor = `analysis ${name} inconclusive, paused until promoted`;
+          waitingFor = `analysis ${name} inconclusive (${run.status?.message ?? "no verdict"}), paused until promoted`;
           break;
         }
         waitingFor = `analysis ${name} ${phase.toLowerCase()}`;
@@ -458,7 +458,7 @@ export function planRollout({
           );
         }
         paused = true;
-        waitingFor = `background analysis inconclusive, paused until promoted`;
+        waitingFor = `background analysis ${bgName} inconclusive (${bg.status.message ?? "no verdict"}), paused until promoted`;
       }
     }
     if (spec.paused) {
