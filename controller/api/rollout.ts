@@ -233,6 +233,22 @@ export const RolloutSpec = Type.Object(
     restartAt: Type.Optional(
       Type.String({ format: "date-time", description: "Restart the pods once this time has passed." }),
     ),
+    analysis: Type.Optional(
+      Type.Object(
+        {
+          successfulRunHistoryLimit: Type.Optional(
+            Type.Integer({ minimum: 0, description: "Successful AnalysisRuns kept (default 5)." }),
+          ),
+          unsuccessfulRunHistoryLimit: Type.Optional(
+            Type.Integer({
+              minimum: 0,
+              description: "Failed, Error and Inconclusive AnalysisRuns kept (default 5).",
+            }),
+          ),
+        },
+        { description: "How many finished AnalysisRuns to keep." },
+      ),
+    ),
     rollbackTo: Type.Optional(
       Type.Object(
         {

@@ -243,6 +243,14 @@ export class RolloutReconciler {
           });
         log.info("terminated AnalysisRun", { analysisRun: action.name });
         return undefined;
+      case "deleteAnalysisRun":
+        await this.d.custom
+          .deleteNamespacedCustomObject({ ...analysisRunKind, namespace, name: action.name })
+          .catch((err: unknown) => {
+            if (!(err instanceof k8s.ApiException && err.code === 404)) throw err;
+          });
+        log.info("deleted AnalysisRun beyond the history limit", { analysisRun: action.name });
+        return undefined;
       case "event":
         await this.d.events.record(
           {

@@ -21,6 +21,7 @@ export type Action =
   | { kind: "createAnalysisRun"; run: AnalysisRun }
   /** Stops a run that no longer matters (rollout promoted, aborted or superseded). */
   | { kind: "terminateAnalysisRun"; name: string }
+  | { kind: "deleteAnalysisRun"; name: string }
   | { kind: "event"; type: "Normal" | "Warning"; reason: string; message: string };
 
 export interface Plan {

@@ -520,6 +520,22 @@ export function planRollout({
     actions.push({ kind: "terminateAnalysisRun", name: run.metadata.name ?? "" });
   }
 
+  // Finished runs beyond the history limits go, oldest first; the runs deciding now stay.
+  const finished = analysisRuns
+    .filter((r) => terminal.has(r.status?.phase ?? "") && !decidingRuns.has(r.metadata.name ?? ""))
+    .sort((a, b) =>
+      String(b.metadata.creationTimestamp ?? "").localeCompare(String(a.metadata.creationTimestamp ?? "")),
+    );
+  const keepRuns = {
+    ok: spec.analysis?.successfulRunHistoryLimit ?? 5,
+    bad: spec.analysis?.unsuccessfulRunHistoryLimit ?? 5,
+  };
+  const successful = finished.filter((r) => r.status?.phase === "Successful");
+  const unsuccessful = finished.filter((r) => r.status?.phase !== "Successful");
+  for (const r of [...successful.slice(keepRuns.ok), ...unsuccessful.slice(keepRuns.bad)]) {
+    actions.push({ kind: "deleteAnalysisRun", name: r.metadata.name ?? "" });
+  }
+
   // Every ReplicaSet not named above is an old or superseded revision: scale it to zero.
   for (const rs of replicaSets) {
     const h = hashOf(rs) ?? "";

@@ -5,7 +5,7 @@ import {
   revisionAnnotation,
   undoToAnnotation,
 } from "../../../controller/rollout/labels.js";
-import { templateHash, templateOf } from "../../../controller/rollout/plan.js";
+import { planRollout, templateHash, templateOf } from "../../../controller/rollout/plan.js";
 import { rollout, World } from "./world.js";
 
 /** A Rollout at revision 1, healthy, then given image web:2. */
@@ -337,5 +337,37 @@ describe("planRollout: the canary engine", () => {
         assert.equal(w.reconcile().actions.length, 0, "the same problem is not reported twice");
       });
     }
+  });
+});
+
+describe("planRollout: AnalysisRun history", () => {
+  it("deletes finished runs beyond the successful and unsuccessful limits, oldest first", () => {
+    const w = new World(
+      rollout({ analysis: { successfulRunHistoryLimit: 2, unsuccessfulRunHistoryLimit: 1 } }),
+    );
+    w.settle();
+    const run = (name: string, phase: string, minute: number) => ({
+      metadata: { name, creationTimestamp: new Date(Date.UTC(2026, 0, 1, 0, minute)) },
+      spec: { metrics: [] },
+      status: { phase },
+    });
+    const runs = [
+      run("ok-1", "Successful", 1),
+      run("ok-2", "Successful", 2),
+      run("ok-3", "Successful", 3),
+      run("bad-1", "Failed", 4),
+      run("bad-2", "Error", 5),
+      run("live", "Running", 6),
+    ];
+    const plan = planRollout({
+      rollout: w.rollout,
+      replicaSets: [...w.replicaSets.values()],
+      analysisRuns: runs as never,
+      now: new Date(w.now),
+    });
+    const deleted = plan.actions
+      .filter((a) => a.kind === "deleteAnalysisRun")
+      .map((a) => a.kind === "deleteAnalysisRun" && a.name);
+    assert.deepEqual(deleted.sort(), ["bad-1", "ok-1"]);
   });
 });
