@@ -35,7 +35,7 @@ async function main(): Promise<void> {
 
   if (config.leaderElect) {
     elector = new LeaderElector({
-      api: kc.makeApiClient(k8s.CoordinationV1Api),
+      api: kc.makeApiClient(k8s.CustomObjectsApi),
       namespace: config.leaseNamespace,
       name: config.leaseName,
       identity: config.identity,

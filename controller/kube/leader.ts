@@ -4,7 +4,11 @@ import { describe } from "./informer.js";
 import { decideLease, stillLeading, type ElectionTiming, type LeaseRecord } from "./lease-decision.js";
 
 export interface LeaderElectorOptions {
-  api: k8s.CoordinationV1Api;
+  /**
+   * Leases go through CustomObjectsApi as plain JSON: client-node's typed Lease client writes
+   * MicroTime fields with millisecond precision, which the API server rejects.
+   */
+  api: k8s.CustomObjectsApi;
   namespace: string;
   name: string;
   identity: string;
@@ -46,25 +50,39 @@ export class LeaderElector {
   private async tick(): Promise<void> {
     const { api, namespace, name, identity, timing, log } = this.opts;
     try {
-      const existing = await api.readNamespacedLease({ name, namespace }).catch((err: unknown) => {
-        if (err instanceof k8s.ApiException && err.code === 404) return undefined;
-        throw err;
-      });
+      const existing = (await api
+        .getNamespacedCustomObject({ ...leaseKind, name, namespace })
+        .catch((err: unknown) => {
+          if (err instanceof k8s.ApiException && err.code === 404) return undefined;
+          throw err;
+        })) as LeaseObject | undefined;
       const now = Date.now();
       const version = `${existing?.metadata?.resourceVersion ?? ""}`;
       if (!this.observed || this.observed.version !== version) this.observed = { version, at: now };
       const decision = decideLease(toRecord(existing), this.observed.at, now, identity, timing);
       if (decision.action === "create") {
-        await api.createNamespacedLease({
+        await api.createNamespacedCustomObject({
+          ...leaseKind,
           namespace,
-          body: { metadata: { name, namespace }, spec: decision.record },
+          body: {
+            apiVersion: "coordination.k8s.io/v1",
+            kind: "Lease",
+            metadata: { name, namespace },
+            spec: toSpec(decision.record),
+          },
         });
         this.renewed(now);
       } else if (decision.action === "update") {
-        await api.replaceNamespacedLease({
+        await api.replaceNamespacedCustomObject({
+          ...leaseKind,
           name,
           namespace,
-          body: { metadata: { ...existing!.metadata, name, namespace }, spec: decision.record },
+          body: {
+            apiVersion: "coordination.k8s.io/v1",
+            kind: "Lease",
+            metadata: existing!.metadata,
+            spec: toSpec(decision.record),
+          },
         });
         if (decision.acquired)
           log.info("acquired the leader lease", { lease: `${namespace}/${name}`, identity });
@@ -104,9 +122,10 @@ export class LeaderElector {
     this.leading = false;
     const { api, namespace, name } = this.opts;
     try {
-      const lease = await api.readNamespacedLease({ name, namespace });
+      const lease = (await api.getNamespacedCustomObject({ ...leaseKind, name, namespace })) as LeaseObject;
       if (lease.spec?.holderIdentity !== this.opts.identity) return;
-      await api.replaceNamespacedLease({
+      await api.replaceNamespacedCustomObject({
+        ...leaseKind,
         name,
         namespace,
         body: { ...lease, spec: { ...lease.spec, holderIdentity: "", leaseDurationSeconds: 1 } },
@@ -117,14 +136,35 @@ export class LeaderElector {
   }
 }
 
-function toRecord(lease: k8s.V1Lease | undefined): LeaseRecord | undefined {
+const leaseKind = { group: "coordination.k8s.io", version: "v1", plural: "leases" };
+
+interface LeaseObject {
+  metadata?: { resourceVersion?: string; [k: string]: unknown };
+  spec?: {
+    holderIdentity?: string;
+    leaseDurationSeconds?: number;
+    acquireTime?: string;
+    renewTime?: string;
+    leaseTransitions?: number;
+  };
+}
+
+function toRecord(lease: LeaseObject | undefined): LeaseRecord | undefined {
   if (!lease) return undefined;
   const s = lease.spec ?? {};
   return {
     holderIdentity: s.holderIdentity,
     leaseDurationSeconds: s.leaseDurationSeconds,
-    acquireTime: s.acquireTime,
-    renewTime: s.renewTime,
+    acquireTime: s.acquireTime ? new Date(s.acquireTime) : undefined,
+    renewTime: s.renewTime ? new Date(s.renewTime) : undefined,
     leaseTransitions: s.leaseTransitions,
   };
+}
+
+/** MicroTime: RFC 3339 with exactly six fractional digits, as the API server requires. */
+const microTime = (d: Date | undefined): string | undefined =>
+  d?.toISOString().replace(/\.(\d{3})Z$/, ".$1000Z");
+
+function toSpec(r: LeaseRecord): LeaseObject["spec"] {
+  return { ...r, acquireTime: microTime(r.acquireTime), renewTime: microTime(r.renewTime) };
 }

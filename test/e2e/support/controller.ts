@@ -13,6 +13,8 @@ const main = path.join(repoRoot, "controller", "main.ts");
 export class ControllerProcess {
   private child: ChildProcess | undefined;
   readonly logFile: string;
+  /** What the controller calls itself (POD_NAME), e.g. as the leader lease's holder. */
+  readonly identity = `kestrel-e2e-${Math.random().toString(36).slice(2, 8)}`;
   port = 0;
 
   constructor(
@@ -40,7 +42,7 @@ export class ControllerProcess {
         "--log-level=debug",
         ...this.extraArgs,
       ],
-      { stdio: ["ignore", out, out], cwd: repoRoot },
+      { stdio: ["ignore", out, out], cwd: repoRoot, env: { ...process.env, POD_NAME: this.identity } },
     );
     fs.closeSync(out);
     await waitFor(`the controller's /readyz (log: ${this.logFile})`, async () => {
