@@ -20,6 +20,8 @@ export class ControllerProcess {
   constructor(
     private readonly namespaces: string[],
     private readonly extraArgs: string[] = [],
+    /** Another identity's kubeconfig, e.g. the chart's ServiceAccount token. */
+    private readonly kubeconfig?: string,
   ) {
     this.logFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "kestrel-controller-")), "controller.log");
   }
@@ -35,7 +37,7 @@ export class ControllerProcess {
         "--import",
         "tsx",
         main,
-        `--kubeconfig=${testCluster().kubeconfigPath}`,
+        `--kubeconfig=${this.kubeconfig ?? testCluster().kubeconfigPath}`,
         `--namespaces=${this.namespaces.join(",")}`,
         `--metrics-port=${this.port}`,
         "--bind-address=127.0.0.1",
