@@ -107,6 +107,11 @@ function decide(run: AnalysisRun, status: AnalysisRunStatus): void {
     else if (nextDue(metric, { ...r, phase: "Running" }, startedAt) === undefined) r.phase = "Successful";
     else r.phase = r.count > 0 ? "Running" : "Pending";
   }
+  // A terminated run's unfinished metrics end with it; each keeps the verdict its counts give.
+  if (run.spec.terminate) {
+    for (const r of status.metricResults!)
+      if (r.phase === "Running" || r.phase === "Pending") r.phase = "Successful";
+  }
   const counted = status.metricResults!.filter((r) => !dry.has(r.name));
   const worst = (phase: string): MetricResult | undefined => counted.find((r) => r.phase === phase);
   const decisive = worst("Failed") ?? worst("Error") ?? worst("Inconclusive");

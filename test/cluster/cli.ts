@@ -1,7 +1,15 @@
 import { ensureBinaries, logBuildState } from "./build.js";
 import { clusterDown, clusterStatus, clusterUp } from "./cluster.js";
-import { log, timings } from "./progress.js";
+import { log, phase, timings } from "./progress.js";
 import { smokeCheck } from "./smoke.js";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { runDemo, stopDemo } from "./demo.js";
+import { freePorts } from "./net.js";
+import { stateDir } from "./paths.js";
+import { startDetached } from "./proc.js";
+import { prometheusArgs, prometheusBinary, targetsDir } from "./prometheus.js";
 
 const usage = "usage: tsx test/cluster/cli.ts build|up|down|status|demo";
 
@@ -18,14 +26,45 @@ async function main(verb: string | undefined): Promise<number> {
       break;
     }
     case "demo": {
-      // Until the full demo lands: the local cluster, proven by a workload, left running to explore.
+      if (process.env.KESTREL_CLUSTER === "existing") {
+        // The user's cluster: a local Prometheus scrapes the local sample app; the controller runs here.
+        const state = path.join(stateDir(), "..", "demo-existing");
+        await stopDemo(state);
+        const prom = path.join(state, "prometheus");
+        fs.mkdirSync(path.join(state, "logs"), { recursive: true });
+        const [port] = await freePorts(1);
+        const p = startDetached(
+          "prometheus",
+          prometheusBinary,
+          prometheusArgs(prom, port!),
+          path.join(state, "logs", "prometheus.log"),
+        );
+        const kubeconfig = process.env.KUBECONFIG ?? path.join(os.homedir(), ".kube", "config");
+        await phase("the demo on your cluster", () =>
+          runDemo(
+            {
+              kubeconfig,
+              prometheusUrl: `http://127.0.0.1:${port}`,
+              prometheusTargets: targetsDir(prom),
+              state,
+            },
+            [{ name: p.name, pid: p.pid, command: p.command, args: p.args, logFile: p.logFile }],
+          ),
+        );
+        log(`stop it with: KESTREL_CLUSTER_STATE=${path.join(state)} npm run cluster:down`);
+        break;
+      }
       const cluster = await clusterUp();
       await smokeCheck(cluster.kubeconfig);
-      log("the local cluster is up and runs workloads. Explore it:");
-      log(`  export KUBECONFIG=${cluster.kubeconfig}`);
-      log("  kubectl get nodes; kubectl -n kestrel-smoke get deploy,rs,pods");
-      log(`  Prometheus: ${cluster.prometheus}`);
-      log("  npm run cluster:down   # when done");
+      await stopDemo(cluster.state);
+      await phase("the demo", () =>
+        runDemo({
+          kubeconfig: cluster.kubeconfig,
+          prometheusUrl: cluster.prometheus,
+          prometheusTargets: cluster.prometheusTargets,
+          state: cluster.state,
+        }),
+      );
       break;
     }
     case "down":

@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { ensureBinaries, failureMessage } from "./build.js";
+import { stopDemo } from "./demo.js";
 import {
   apiserverUrl,
   componentKubeconfig,
@@ -204,6 +205,7 @@ export async function clusterDown(state = stateDir()): Promise<void> {
     return;
   }
   await phase("stopping the cluster", async () => {
+    await stopDemo(state);
     await stopAll(info);
     fs.rmSync(state, { recursive: true, force: true });
   });
