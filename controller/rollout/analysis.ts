@@ -2,6 +2,7 @@ import type { AnalysisRun, AnalysisTemplateSpec } from "../api/analysis.js";
 import type { Rollout } from "../api/rollout.js";
 import type { FieldError } from "../api/validate.js";
 import { validateCondition } from "../analysis/evaluate.js";
+import { controllerRef } from "./owner.js";
 
 /** Templates the planner can see, by name. */
 export interface TemplateLookup {
@@ -100,16 +101,7 @@ export function buildRun(
         [runKindLabel]: kind,
         "rollouts-pod-template-hash": hashes.latest,
       },
-      ownerReferences: [
-        {
-          apiVersion: ro.apiVersion ?? "kestrel.dev/v1alpha1",
-          kind: "Rollout",
-          name: ro.metadata.name ?? "",
-          uid: ro.metadata.uid ?? "",
-          controller: true,
-          blockOwnerDeletion: true,
-        },
-      ],
+      ownerReferences: [controllerRef(ro)],
     },
     spec: {
       args: [...args.values()],

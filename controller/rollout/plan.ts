@@ -18,6 +18,7 @@ import {
   undoToAnnotation,
 } from "./labels.js";
 import { nextSplit, surgeLimits, weightTarget, type SplitTarget } from "./replicas.js";
+import { controllerRef } from "./owner.js";
 import {
   availableReplicas,
   hashOf,
@@ -798,16 +799,7 @@ function newReplicaSet(
       namespace: ro.metadata.namespace,
       labels: { ...(podTemplate.metadata.labels ?? {}) },
       annotations,
-      ownerReferences: [
-        {
-          apiVersion: ro.apiVersion ?? "kestrel.dev/v1alpha1",
-          kind: "Rollout",
-          name: ro.metadata.name ?? "",
-          uid: ro.metadata.uid ?? "",
-          controller: true,
-          blockOwnerDeletion: true,
-        },
-      ],
+      ownerReferences: [controllerRef(ro)],
     },
     spec: { replicas, minReadySeconds: ro.spec.minReadySeconds, selector, template: podTemplate },
   };

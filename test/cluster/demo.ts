@@ -6,6 +6,7 @@ import { freePorts, httpGet } from "./net.js";
 import { repoRoot } from "./paths.js";
 import { startDetached, stopProcess, type RecordedProcess } from "./proc.js";
 import { log } from "./progress.js";
+import { waitUntil } from "./smoke.js";
 
 /**
  * The demo: Kestrel's controller on the cluster, a sample app with three versions whose metrics
@@ -106,28 +107,36 @@ export async function runDemo(t: DemoTarget, started: RecordedProcess[] = []): P
     ),
   );
   save();
-  await until(
+  await waitUntil(
     60_000,
-    "the controller to be ready",
     async () => (await httpGet(`http://127.0.0.1:${metricsPort}/readyz`)).status === 200,
+    "the controller to be ready",
   );
-  await until(60_000, "Prometheus to have a rate for every version", async () => {
-    const q = encodeURIComponent('count(rate(app_requests_total{app_name=~"demo-.*"}[5s]) > 0)');
-    const body = JSON.parse((await httpGet(`${t.prometheusUrl}/api/v1/query?query=${q}`)).body) as {
-      data?: { result: { value: [number, string] }[] };
-    };
-    return Number(body.data?.result[0]?.value[1] ?? 0) >= versions.length;
-  });
+  await waitUntil(
+    60_000,
+    async () => {
+      const q = encodeURIComponent('count(rate(app_requests_total{app_name=~"demo-.*"}[5s]) > 0)');
+      const body = JSON.parse((await httpGet(`${t.prometheusUrl}/api/v1/query?query=${q}`)).body) as {
+        data?: { result: { value: [number, string] }[] };
+      };
+      return Number(body.data?.result[0]?.value[1] ?? 0) >= versions.length;
+    },
+    "Prometheus to have a rate for every version",
+  );
 
   const kc = new k8s.KubeConfig();
   kc.loadFromFile(t.kubeconfig);
   const core = kc.makeApiClient(k8s.CoreV1Api);
   const api = kc.makeApiClient(k8s.CustomObjectsApi);
   await core.createNamespace({ body: { metadata: { name: namespace } } }).catch(() => undefined);
-  await until(30_000, "the namespace's default ServiceAccount", async () => {
-    await core.readNamespacedServiceAccount({ name: "default", namespace });
-    return true;
-  });
+  await waitUntil(
+    30_000,
+    async () => {
+      await core.readNamespacedServiceAccount({ name: "default", namespace });
+      return true;
+    },
+    "the namespace's default ServiceAccount",
+  );
   const apply = (doc: object): void =>
     void execFileSync("kubectl", ["--kubeconfig", t.kubeconfig, "apply", "-n", namespace, "-f", "-"], {
       input: JSON.stringify(doc),
@@ -237,18 +246,4 @@ export async function runDemo(t: DemoTarget, started: RecordedProcess[] = []): P
     `  kubectl -n ${namespace} patch rollout web --type merge -p '{"spec":{"rollbackTo":{"revision":0}}}'  # undo`,
   );
   log("  npm run cluster:down                             # stop everything");
-}
-
-async function until(timeoutMs: number, what: string, check: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  let last = "";
-  while (Date.now() < deadline) {
-    try {
-      if (await check()) return;
-    } catch (err) {
-      last = err instanceof Error ? err.message : String(err);
-    }
-    await new Promise((r) => setTimeout(r, 300));
-  }
-  throw new Error(`timed out after ${timeoutMs / 1000}s waiting for ${what} ${last}`);
 }

@@ -49,7 +49,12 @@ function ignoreConflict(err: unknown): void {
   throw err;
 }
 
-async function waitUntil(timeoutMs: number, check: () => Promise<boolean>): Promise<void> {
+/** Polls `check` until it returns true; the error names what was awaited and the last failure. */
+export async function waitUntil(
+  timeoutMs: number,
+  check: () => Promise<boolean>,
+  what = "the smoke check",
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let last = "";
   while (Date.now() < deadline) {
@@ -60,5 +65,5 @@ async function waitUntil(timeoutMs: number, check: () => Promise<boolean>): Prom
     }
     await new Promise((r) => setTimeout(r, 300));
   }
-  throw new Error(`smoke check timed out after ${timeoutMs / 1000}s ${last}`);
+  throw new Error(`timed out after ${timeoutMs / 1000}s waiting for ${what} ${last}`);
 }
