@@ -5,6 +5,7 @@ import { testCluster } from "../support/cluster.js";
 import { useController } from "../support/controller.js";
 import { kubectl } from "../support/kubectl.js";
 import { useNamespace } from "../support/namespace.js";
+import { waitFor } from "../support/wait.js";
 import {
   annotate,
   apply,
@@ -234,7 +235,10 @@ describe("Rollout: revisions and undo on the real cluster", () => {
       return undefined;
     })();
     assert.match(ev?.message ?? "", /revision 7 not found; known revisions: 1/);
-    assert.equal((await getRollout(ns(), "unknown")).spec.rollbackTo, undefined);
+    // The Event is recorded before the request is cleared; wait for the clear rather than race it.
+    await waitFor("the undo request to be cleared", async () =>
+      (await getRollout(ns(), "unknown")).spec.rollbackTo === undefined ? true : undefined,
+    );
     assert.deepEqual(await split(ns(), "unknown"), { [v1]: 2 });
   });
 });
