@@ -363,6 +363,7 @@ export const RolloutStatus = Type.Object({
         "Trigger annotations (kestrel.dev/promote, abort, retry) already acted upon and about to be removed; a restarted controller does not act on them twice.",
     }),
   ),
+  restartedAt: Type.Optional(Type.String({ description: "The spec.restartAt whose restart has completed." })),
   lastProgressAt: Type.Optional(
     Type.String({
       format: "date-time",

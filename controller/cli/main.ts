@@ -26,7 +26,7 @@ const usage = `kubectl kestrel - progressive delivery with automatic rollback
   status NAME [--watch] [--timeout=D]     exit 0 when Healthy, 1 when Degraded or timed out
   history NAME [--revision=N]             revisions as rollback targets, with their outcome
   undo NAME [--to-revision=N | --to-last-good] [--dry-run=client]
-  promote NAME [--full]    abort NAME    retry NAME    pause NAME    resume NAME
+  promote NAME [--full]    abort NAME    retry NAME    pause NAME    resume NAME    restart NAME
   set image NAME CONTAINER=IMAGE
   list [-A]                get NAME
 
@@ -112,6 +112,9 @@ async function main(argv: string[]): Promise<number> {
       return patchSpec(ctx, name(), { paused: true }, "paused");
     case "resume":
       return patchSpec(ctx, name(), { paused: false }, "resumed");
+    case "restart":
+      // Like `kubectl rollout restart`: pods created before now are replaced, a few at a time.
+      return patchSpec(ctx, name(), { restartAt: new Date().toISOString() }, "restarted");
     case "set": {
       if (args[0] !== "image" || !args[1] || !args[2])
         throw new CliError("usage: kubectl kestrel set image NAME CONTAINER=IMAGE");

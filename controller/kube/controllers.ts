@@ -53,6 +53,27 @@ export class Controllers {
             .list(obj.metadata?.namespace)
             .forEach((r) => this.rollouts.enqueue(objectKey(r))),
       ),
+      // Pods only of Rollout-made ReplicaSets, for spec.restartAt; they change often, so they enqueue nothing.
+      pods: new KindCache<k8s.V1Pod>(
+        {
+          name: "pods",
+          group: "",
+          version: "v1",
+          plural: "pods",
+          namespaced: true,
+          labelSelector: "rollouts-pod-template-hash",
+        },
+        kc,
+        config.namespaces,
+        log,
+        () => undefined,
+        (namespace, labelSelector) => {
+          const core = kc.makeApiClient(k8s.CoreV1Api);
+          return namespace
+            ? core.listNamespacedPod({ namespace, labelSelector })
+            : core.listPodForAllNamespaces({ labelSelector });
+        },
+      ),
       clusterAnalysisTemplates: new KindCache(analysisKinds.clusterAnalysisTemplates, kc, [], log, () =>
         this.caches.rollouts.list().forEach((r) => this.rollouts.enqueue(objectKey(r))),
       ),
@@ -61,6 +82,7 @@ export class Controllers {
       caches: this.caches,
       custom: kc.makeApiClient(k8s.CustomObjectsApi),
       apps: kc.makeApiClient(k8s.AppsV1Api),
+      core: kc.makeApiClient(k8s.CoreV1Api),
       events: new EventRecorder(kc.makeApiClient(k8s.CoreV1Api), log),
       log,
       metrics: deps.metrics,

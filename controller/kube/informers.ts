@@ -25,20 +25,24 @@ export class KindCache<T extends k8s.KubernetesObject> {
     namespaces: string[],
     log: Logger,
     onEvent: (event: InformerEvent, obj: T) => void,
+    /** How to list a core kind (CustomObjectsApi reaches only named groups). */
+    coreList?: (
+      namespace: string | undefined,
+      labelSelector: string | undefined,
+    ) => Promise<k8s.KubernetesListObject<T>>,
   ) {
-    if (kind.group === "")
-      throw new Error(
-        `KindCache lists through CustomObjectsApi, which cannot reach core kinds (${kind.name})`,
-      );
+    if (kind.group === "" && !coreList)
+      throw new Error(`KindCache needs a coreList for the core kind ${kind.name}`);
     const custom = kc.makeApiClient(k8s.CustomObjectsApi);
     const scopes = kind.namespaced && namespaces.length > 0 ? namespaces : [undefined];
     this.informers = scopes.map((namespace) => {
-      const prefix = `/apis/${kind.group}/${kind.version}`;
+      const prefix = kind.group === "" ? `/api/${kind.version}` : `/apis/${kind.group}/${kind.version}`;
       const path = namespace
         ? `${prefix}/namespaces/${namespace}/${kind.plural}`
         : `${prefix}/${kind.plural}`;
       const list = async (): Promise<k8s.KubernetesListObject<T>> => {
         const { group, version, plural, labelSelector } = kind;
+        if (coreList) return coreList(namespace, labelSelector);
         // CustomObjectsApi lists any named group (apps, kestrel.dev) through one code path.
         const res = namespace
           ? await custom.listNamespacedCustomObject({ group, version, plural, namespace, labelSelector })

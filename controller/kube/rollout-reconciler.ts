@@ -34,6 +34,8 @@ export interface RolloutCaches {
   rollouts: KindCache<Rollout & k8s.KubernetesObject>;
   replicaSets: KindCache<k8s.V1ReplicaSet>;
   analysisRuns: KindCache<AnalysisRun & k8s.KubernetesObject>;
+  /** Only pods of Rollout-made ReplicaSets (label-selected); read for spec.restartAt. */
+  pods: KindCache<k8s.V1Pod>;
   analysisTemplates: KindCache<AnalysisTemplate & k8s.KubernetesObject>;
   clusterAnalysisTemplates: KindCache<AnalysisTemplate & k8s.KubernetesObject>;
 }
@@ -42,6 +44,7 @@ export interface RolloutReconcilerDeps {
   caches: RolloutCaches;
   custom: k8s.CustomObjectsApi;
   apps: k8s.AppsV1Api;
+  core: k8s.CoreV1Api;
   events: EventRecorder;
   log: Logger;
   metrics: Metrics;
@@ -104,6 +107,13 @@ export class RolloutReconciler {
       rollout: ro,
       replicaSets,
       analysisRuns: analysisRuns.list(namespace).filter(owned),
+      pods: ro.spec.restartAt
+        ? this.d.caches.pods
+            .list(namespace)
+            .filter((p) =>
+              p.metadata?.ownerReferences?.some((o) => replicaSets.some((rs) => rs.metadata?.uid === o.uid)),
+            )
+        : [],
       templates: {
         namespaced: new Map(analysisTemplates.list(namespace).map((t) => [t.metadata?.name ?? "", t.spec])),
         cluster: new Map(clusterAnalysisTemplates.list().map((t) => [t.metadata?.name ?? "", t.spec])),
@@ -242,6 +252,12 @@ export class RolloutReconciler {
             if (!(err instanceof k8s.ApiException && err.code === 404)) throw err;
           });
         log.info("terminated AnalysisRun", { analysisRun: action.name });
+        return undefined;
+      case "deletePod":
+        await this.d.core.deleteNamespacedPod({ name: action.name, namespace }).catch((err: unknown) => {
+          if (!(err instanceof k8s.ApiException && err.code === 404)) throw err;
+        });
+        log.info("restarted pod", { pod: action.name });
         return undefined;
       case "deleteAnalysisRun":
         await this.d.custom

@@ -22,6 +22,8 @@ export type Action =
   /** Stops a run that no longer matters (rollout promoted, aborted or superseded). */
   | { kind: "terminateAnalysisRun"; name: string }
   | { kind: "deleteAnalysisRun"; name: string }
+  /** spec.restartAt: pods older than it are replaced a few at a time. */
+  | { kind: "deletePod"; name: string }
   | { kind: "event"; type: "Normal" | "Warning"; reason: string; message: string };
 
 export interface Plan {

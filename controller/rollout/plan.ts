@@ -1,4 +1,4 @@
-import type { V1LabelSelector, V1PodTemplateSpec, V1ReplicaSet } from "@kubernetes/client-node";
+import type { V1LabelSelector, V1Pod, V1PodTemplateSpec, V1ReplicaSet } from "@kubernetes/client-node";
 import { parseDurationMs } from "../api/duration.js";
 import type { AnalysisRun } from "../api/analysis.js";
 import type { CanaryStep, Rollout, RolloutStatus } from "../api/rollout.js";
@@ -32,6 +32,8 @@ import {
 
 export interface PlanInput {
   rollout: Rollout;
+  /** Pods of its ReplicaSets (for spec.restartAt). */
+  pods?: readonly V1Pod[];
   /** AnalysisRuns this Rollout controls. */
   analysisRuns?: readonly AnalysisRun[];
   /** AnalysisTemplates of its namespace and ClusterAnalysisTemplates, by name. */
@@ -58,6 +60,7 @@ export function planRollout({
   now,
   analysisRuns = [],
   templates = noTemplates,
+  pods = [],
 }: PlanInput): Plan {
   const prev: RolloutStatus = ro.status ?? {};
   const actions: Action[] = [];
@@ -521,6 +524,39 @@ export function planRollout({
     actions.push({ kind: "terminateAnalysisRun", name: run.metadata.name ?? "" });
   }
 
+  // spec.restartAt: replace pods created before it, a few at a time, only while all are available.
+  let restartedAt = prev.restartedAt;
+  const restartAt = spec.restartAt ? Date.parse(spec.restartAt) : undefined;
+  if (
+    restartAt !== undefined &&
+    restartAt <= now.getTime() &&
+    prev.restartedAt !== spec.restartAt &&
+    phase !== "Degraded"
+  ) {
+    const stale = pods.filter(
+      (p) =>
+        !p.metadata?.deletionTimestamp && new Date(p.metadata?.creationTimestamp ?? 0).getTime() < restartAt,
+    );
+    const allAvailable =
+      replicaSets.every((rs) => availableReplicas(rs) >= specReplicas(rs)) &&
+      pods.every((p) => !p.metadata?.deletionTimestamp);
+    if (stale.length === 0) {
+      restartedAt = spec.restartAt;
+      event("Normal", "RestartCompleted", `every pod created before ${spec.restartAt} has been replaced`);
+    } else if (allAvailable) {
+      for (const p of stale.slice(0, Math.max(1, limits.maxUnavailable))) {
+        actions.push({ kind: "deletePod", name: p.metadata?.name ?? "" });
+        event(
+          "Normal",
+          "RestartingPod",
+          `restarting pod ${p.metadata?.name} (spec.restartAt ${spec.restartAt})`,
+        );
+      }
+    }
+  } else if (restartAt !== undefined && restartAt > now.getTime()) {
+    requeueIn(restartAt - now.getTime());
+  }
+
   // Finished runs beyond the history limits go, oldest first; the runs deciding now stay.
   const finished = analysisRuns
     .filter((r) => terminal.has(r.status?.phase ?? "") && !decidingRuns.has(r.metadata.name ?? ""))
@@ -669,6 +705,7 @@ export function planRollout({
       },
     },
     lastProgressAt,
+    restartedAt,
     handledTriggers:
       triggerKeys.filter((k) => k in annotations).length > 0
         ? triggerKeys.filter((k) => k in annotations)

@@ -8,6 +8,7 @@ import { testCluster } from "../support/cluster.js";
 import { useController } from "../support/controller.js";
 import { kubectlBinary, run, type CommandResult } from "../support/kubectl.js";
 import { useNamespace } from "../support/namespace.js";
+import { waitFor } from "../support/wait.js";
 import {
   apply,
   getRollout,
@@ -91,6 +92,29 @@ describe("kubectl kestrel: the plugin, driven through kubectl", () => {
     assert.equal((await getRollout(ns(), "web")).spec.paused, true);
     assert.equal((await kestrel(["resume", "web", "-n", ns()])).code, 0);
     assert.equal((await getRollout(ns(), "web")).spec.paused, false);
+  });
+
+  it("restart replaces every pod without changing the revision", async function () {
+    this.timeout(120_000);
+    const core = testCluster().kc.makeApiClient(k8s.CoreV1Api);
+    const before = (await core.listNamespacedPod({ namespace: ns(), labelSelector: "app=web" })).items.map(
+      (p) => p.metadata?.name,
+    );
+    const res = await kestrel(["restart", "web", "-n", ns()]);
+    assert.equal(res.code, 0, res.stderr);
+    await waitFor(
+      "every pod to be replaced",
+      async () => {
+        const ro = await getRollout(ns(), "web");
+        const pods = (await core.listNamespacedPod({ namespace: ns(), labelSelector: "app=web" })).items;
+        const fresh = pods.filter(
+          (p) => !before.includes(p.metadata?.name) && !p.metadata?.deletionTimestamp,
+        );
+        return ro.status?.restartedAt === ro.spec.restartAt && fresh.length === 4 ? true : undefined;
+      },
+      { timeoutMs: 90_000 },
+    );
+    assert.equal((await revisions(ns(), "web")).length, 3, "no new revision");
   });
 
   it("history lists rollback targets with images, change-cause and outcome", async () => {

@@ -371,3 +371,37 @@ describe("planRollout: AnalysisRun history", () => {
     assert.deepEqual(deleted.sort(), ["bad-1", "ok-1"]);
   });
 });
+
+describe("planRollout: spec.restartAt", () => {
+  it("replaces pods created before restartAt one at a time while all are available, then records it", () => {
+    const w = new World(rollout({ replicas: 3 }));
+    w.settle();
+    const rs = [...w.replicaSets.values()][0]!;
+    const pod = (name: string, minute: number) => ({
+      metadata: {
+        name,
+        creationTimestamp: new Date(Date.UTC(2025, 11, 31, 23, minute)),
+        ownerReferences: [{ uid: rs.metadata?.uid }],
+      },
+    });
+    w.rollout.spec.restartAt = new Date(w.now - 1000).toISOString();
+    const old = [pod("a", 1), pod("b", 2), pod("c", 3)];
+    const first = planRollout({
+      rollout: w.rollout,
+      replicaSets: [...w.replicaSets.values()],
+      pods: old as never,
+      now: new Date(w.now),
+    });
+    assert.deepEqual(
+      first.actions.filter((a) => a.kind === "deletePod").map((a) => a.kind === "deletePod" && a.name),
+      ["a"],
+    );
+    const done = planRollout({
+      rollout: w.rollout,
+      replicaSets: [...w.replicaSets.values()],
+      pods: [],
+      now: new Date(w.now),
+    });
+    assert.equal(done.status?.restartedAt, w.rollout.spec.restartAt);
+  });
+});
