@@ -18,7 +18,7 @@ describe("npm run demo", () => {
     try {
       const res = await run("npm", ["run", "-s", "demo"], { timeoutMs: 280_000, env });
       assert.equal(res.code, 0, res.stderr.slice(-3000));
-      assert.match(res.stderr, /Healthy: healthy: revision 2 at full scale/);
+      assert.match(res.stderr, /Healthy: healthy: revision 2 (at full scale|promoted to stable)/);
       assert.match(
         res.stderr,
         /Degraded: aborted by analysis: .*metric "success-rate" failed 3 time\(s\), more than failureLimit 2/,
