@@ -28,7 +28,7 @@ const usage = `kubectl kestrel - progressive delivery with automatic rollback
   undo NAME [--to-revision=N | --to-last-good] [--dry-run=client]
   promote NAME [--full]    abort NAME    retry NAME    pause NAME    resume NAME    restart NAME
   set image NAME CONTAINER=IMAGE
-  list [-A]                get NAME
+  list [-A]                get NAME [--watch] [--timeout=D]
 
 flags: -n/--namespace, -A/--all-namespaces, --context, --kubeconfig, -o json|yaml`;
 
@@ -120,8 +120,16 @@ async function main(argv: string[]): Promise<number> {
         throw new CliError("usage: kubectl kestrel set image NAME CONTAINER=IMAGE");
       return setImage(ctx, args[1], args.slice(2));
     }
-    case "get":
-      return get(ctx, name());
+    case "get": {
+      // --watch redraws the tree when it changes, until --timeout (or Ctrl-C).
+      const deadline = values.timeout ? Date.now() + durationMs(values.timeout) : Infinity;
+      let last = "";
+      for (;;) {
+        last = await get(ctx, name(), last);
+        if (!values.watch || Date.now() > deadline) return 0;
+        await new Promise((res) => setTimeout(res, 1000));
+      }
+    }
     default:
       throw new CliError(`unknown command "${verb}"\n${usage}`);
   }
@@ -325,13 +333,14 @@ async function setImage(ctx: Ctx, name: string, pairs: string[]): Promise<number
   return 0;
 }
 
-async function get(ctx: Ctx, name: string): Promise<number> {
+/** Prints the tree unless it equals `previous`; returns what it would print. */
+async function get(ctx: Ctx, name: string, previous = ""): Promise<string> {
   const r = await read(ctx, name);
   const { replicaSets, runs } = await owned(ctx, r);
   const core = ctx.kc.makeApiClient(k8s.CoreV1Api);
   const pods = (await core.listNamespacedPod({ namespace: ctx.namespace })).items;
   const data = { rollout: r, replicaSets, analysisRuns: runs };
-  print(ctx, data, () => {
+  const render = (): string => {
     const lines = [
       `Rollout ${r.metadata.name}  ${r.status?.phase ?? ""}  step ${r.status?.currentStepIndex ?? "-"}  weight ${r.status?.canary?.weights?.canary.weight ?? 0}`,
       `  ${r.status?.message ?? ""}`,
@@ -356,8 +365,10 @@ async function get(ctx: Ctx, name: string): Promise<number> {
       }
     }
     return lines.join("\n");
-  });
-  return 0;
+  };
+  const text = ctx.output ? JSON.stringify(data) : render();
+  if (text !== previous) print(ctx, data, () => (previous ? `\n${text}` : text));
+  return text;
 }
 
 function durationMs(text: string): number {

@@ -124,7 +124,20 @@ export class Controllers {
 
   async startInformers(): Promise<void> {
     await Promise.all(this.allCaches().map((c) => c.start()));
+    // kestrel_rollouts{phase}: counted from the cache, so it costs no API call.
+    const countPhases = (): void => {
+      const counts = new Map<string, number>();
+      for (const r of this.caches.rollouts.list())
+        counts.set(r.status?.phase ?? "Pending", (counts.get(r.status?.phase ?? "Pending") ?? 0) + 1);
+      this.deps.metrics.rolloutsByPhase.reset();
+      for (const [phase, n] of counts) this.deps.metrics.rolloutsByPhase.set({ phase }, n);
+    };
+    countPhases();
+    this.phaseTimer = setInterval(countPhases, 5_000);
+    this.phaseTimer.unref();
   }
+
+  private phaseTimer: NodeJS.Timeout | undefined;
 
   /** Starts acting; `canAct` is asked before every write, so a replica that lost the lease writes nothing. */
   startWorkers(canAct: () => boolean): void {
@@ -147,6 +160,7 @@ export class Controllers {
   }
 
   async stop(): Promise<void> {
+    if (this.phaseTimer) clearInterval(this.phaseTimer);
     await Promise.all([this.rollouts.stop(), this.runs.stop()]);
     await Promise.all(this.allCaches().map((c) => c.stop()));
   }

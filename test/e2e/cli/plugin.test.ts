@@ -68,6 +68,9 @@ describe("kubectl kestrel: the plugin, driven through kubectl", () => {
     assert.match(tree.stdout, /Rollout web\s+Healthy/);
     assert.match(tree.stdout, /revision 2 ReplicaSet web-\S+ \(stable\) 4\/4 available/);
     assert.match(tree.stdout, /└─ pod web-/);
+    const watched = await kestrel(["get", "web", "-n", ns(), "--watch", "--timeout=2s"]);
+    assert.equal(watched.code, 0, watched.stderr);
+    assert.match(watched.stdout, /Rollout web\s+Healthy/);
   });
 
   it("abort returns to stable and status exits non-zero; retry starts again", async function () {

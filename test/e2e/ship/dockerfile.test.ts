@@ -7,6 +7,7 @@ import { repoRoot } from "../../cluster/paths.js";
 import { testCluster } from "../support/cluster.js";
 import { run } from "../support/kubectl.js";
 import { useNamespace } from "../support/namespace.js";
+import { apply, rolloutManifest } from "../support/rollouts.js";
 import { waitFor } from "../support/wait.js";
 
 /**
@@ -75,8 +76,15 @@ describe("Dockerfile: what it copies exists, and its entrypoint starts the contr
         if (child.exitCode !== null) throw new Error(`exited ${child.exitCode}: ${output.slice(-800)}`);
         return (await httpGet(`http://127.0.0.1:${port}/readyz`)).status === 200 ? true : undefined;
       });
-      const metrics = await httpGet(`http://127.0.0.1:${port}/metrics`);
+      await apply(ns(), rolloutManifest("tiny", { replicas: 1 }));
+      const metrics = await waitFor("the rollout to be counted on /metrics", async () => {
+        const m = await httpGet(`http://127.0.0.1:${port}/metrics`);
+        return /kestrel_rollouts\{phase="Healthy"\} 1/.test(m.body) ? m : undefined;
+      });
       assert.match(metrics.body, /kestrel_leader 1/);
+      assert.match(metrics.body, /kestrel_reconciles_total\{kind="Rollout",result="success"\} \d+/);
+      assert.match(metrics.body, /kestrel_reconcile_duration_seconds_bucket\{le="0.1",kind="Rollout"\}/);
+      assert.match(metrics.body, /kestrel_workqueue_depth\{kind="Rollout"\}/);
     } finally {
       const exited = new Promise((r) => child.once("exit", r));
       child.kill("SIGTERM");
