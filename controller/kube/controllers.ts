@@ -83,7 +83,7 @@ export class Controllers {
       custom: kc.makeApiClient(k8s.CustomObjectsApi),
       apps: kc.makeApiClient(k8s.AppsV1Api),
       core: kc.makeApiClient(k8s.CoreV1Api),
-      events: new EventRecorder(kc.makeApiClient(k8s.CoreV1Api), log),
+      events: new EventRecorder(kc.makeApiClient(k8s.CoreV1Api), log, config.identity),
       log,
       metrics: deps.metrics,
       canAct: () => this.canAct(),
