@@ -67,5 +67,27 @@ describe("Leader election: two controllers, one acts; the standby takes over", (
     await setImage(ns(), "web", "example.com/app:2");
     await waitForSplit(ns(), "web", { "example.com/app:1": 2, "example.com/app:2": 2 });
     assert.ok((await reporters()).has(standby.identity), "the new leader carries the rollout on");
+
+    // A leader frozen past its lease (a GC pause, a partition) must not act when it thaws.
+    const third = new ControllerProcess([ns()], ["--leader-elect", `--lease-namespace=${ns()}`]);
+    controllers.push(third);
+    await third.start();
+    standby.freeze(true);
+    await waitFor(
+      "the third replica to take the lease from the frozen one",
+      async () => ((await holder()) === third.identity ? true : undefined),
+      {
+        timeoutMs: 40_000,
+        intervalMs: 200,
+      },
+    );
+    const exit = standby.exited();
+    standby.freeze(false);
+    assert.equal(await exit, 1, "the thawed replica exits instead of acting");
+    assert.ok(
+      standby.logLines().some((l) => l.message === "leadership lost; exiting so no further action is taken"),
+    );
+    await setImage(ns(), "web", "example.com/app:3");
+    await waitForSplit(ns(), "web", { "example.com/app:1": 2, "example.com/app:3": 2 });
   });
 });

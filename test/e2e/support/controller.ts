@@ -71,6 +71,19 @@ export class ControllerProcess {
     await exited;
   }
 
+  /** Freezes or thaws the process (SIGSTOP/SIGCONT), as a long GC pause or a partition would. */
+  freeze(frozen: boolean): void {
+    this.child?.kill(frozen ? "SIGSTOP" : "SIGCONT");
+  }
+
+  /** Resolves with the exit code once the process ends. */
+  exited(): Promise<number | null> {
+    const child = this.child;
+    if (!child || child.exitCode !== null || child.signalCode !== null)
+      return Promise.resolve(child?.exitCode ?? null);
+    return new Promise((r) => child.once("exit", (code) => r(code)));
+  }
+
   alive(): boolean {
     return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
   }
