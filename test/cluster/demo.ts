@@ -237,13 +237,16 @@ export async function runDemo(t: DemoTarget, started: RecordedProcess[] = []): P
   await new Promise((r) => setTimeout(r, 500));
   await follow("v3's rollback", (p) => p === "Degraded");
   log(kubectl("get", "rollout,replicasets,analysisruns", "-n", namespace).trimEnd());
+  const onPath = (process.env.PATH ?? "")
+    .split(":")
+    .some((d) => fs.existsSync(path.join(d, "kubectl-kestrel")));
   log("explore:");
   log(`  export KUBECONFIG=${t.kubeconfig}`);
-  log(`  kubectl -n ${namespace} describe rollout web      # every decision as an Event`);
-  log(`  kubectl -n ${namespace} get analysisruns -o yaml  # the measurements that decided`);
-  log(`  kubectl -n ${namespace} annotate rollout web kestrel.dev/retry=true   # try v3 again`);
-  log(
-    `  kubectl -n ${namespace} patch rollout web --type merge -p '{"spec":{"rollbackTo":{"revision":0}}}'  # undo`,
-  );
+  if (!onPath) log("  npm run plugin:install                           # once: puts kubectl-kestrel on PATH");
+  log(`  kubectl kestrel get web -n ${namespace}          # revisions, ReplicaSets, pods, analysis runs`);
+  log(`  kubectl kestrel history web -n ${namespace}      # rollback targets, with the analysis verdict`);
+  log(`  kubectl kestrel retry web -n ${namespace}        # try v3 again`);
+  log(`  kubectl kestrel undo web -n ${namespace} --to-last-good`);
+  log(`  kubectl -n ${namespace} describe rollout web     # every decision as an Event`);
   log("  npm run cluster:down                             # stop everything");
 }

@@ -24,6 +24,8 @@ describe("npm run demo", () => {
         /Degraded: aborted by analysis: .*metric "success-rate" failed 3 time\(s\), more than failureLimit 2/,
       );
       assert.match(res.stderr, /explore:/);
+      assert.match(res.stderr, /kubectl kestrel get web -n kestrel-demo/);
+      assert.match(res.stderr, /kubectl kestrel undo web -n kestrel-demo --to-last-good/);
     } finally {
       await run("npm", ["run", "-s", "cluster:down"], {
         env: { ...env, KESTREL_CLUSTER_STATE: path.join(state, "..", "demo-existing") },
