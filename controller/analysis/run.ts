@@ -6,6 +6,8 @@ import type { MeasurementOutcome } from "./measure.js";
 
 export const terminalPhases = new Set(["Successful", "Failed", "Error", "Inconclusive"]);
 const defaultRetention = 10;
+/** A metric without an interval retries an errored measurement after this long (Argo's DefaultErrorRetryInterval). */
+export const errorRetryMs = 10_000;
 
 export interface RunPlan {
   /** Metrics to measure now, each with the slot it fills. */
@@ -36,7 +38,10 @@ export function nextDue(metric: Metric, result: MetricResult, startedAt: number)
   const last = result.measurements?.at(-1);
   if (!last)
     return startedAt + (metric.initialDelay !== undefined ? (parseDurationMs(metric.initialDelay) ?? 0) : 0);
-  return Date.parse(last.finishedAt ?? last.scheduledAt) + (interval ?? 0);
+  return (
+    Date.parse(last.finishedAt ?? last.scheduledAt) +
+    (interval ?? (last.phase === "Error" ? errorRetryMs : 0))
+  );
 }
 
 export function planRun(run: AnalysisRun, now: Date): RunPlan {
@@ -84,7 +89,9 @@ export function recordMeasurement(
   const limit =
     run.spec.measurementRetention?.find((r) => r.metricName === metricName)?.limit ?? defaultRetention;
   result.measurements = [...(result.measurements ?? []), m].slice(-limit);
-  result.count++;
+  // As in Argo, `count` is measurements taken without Error: an errored one is retried and
+  // never fills a slot, so a metric with `count` cannot pass on errors (Prometheus down) alone.
+  if (outcome.phase !== "Error") result.count++;
   if (outcome.phase === "Successful") result.successful++;
   if (outcome.phase === "Failed") result.failed++;
   if (outcome.phase === "Inconclusive") result.inconclusive++;
@@ -105,7 +112,7 @@ function decide(run: AnalysisRun, status: AnalysisRunStatus): void {
     else if (r.consecutiveError > (metric.consecutiveErrorLimit ?? 4)) r.phase = "Error";
     else if (r.inconclusive > (metric.inconclusiveLimit ?? 0)) r.phase = "Inconclusive";
     else if (nextDue(metric, { ...r, phase: "Running" }, startedAt) === undefined) r.phase = "Successful";
-    else r.phase = r.count > 0 ? "Running" : "Pending";
+    else r.phase = r.count + r.error > 0 ? "Running" : "Pending";
   }
   // A terminated run's unfinished metrics end with it; each keeps the verdict its counts give.
   if (run.spec.terminate) {

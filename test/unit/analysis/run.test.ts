@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import type { AnalysisRun, Metric } from "../../../controller/api/analysis.js";
 import type { MeasurementOutcome } from "../../../controller/analysis/measure.js";
-import { planRun, recordMeasurement } from "../../../controller/analysis/run.js";
+import { errorRetryMs, planRun, recordMeasurement } from "../../../controller/analysis/run.js";
 
 const t0 = Date.parse("2026-01-01T00:00:00Z");
 const at = (ms: number): string => new Date(t0 + ms).toISOString();
@@ -83,9 +83,27 @@ describe("AnalysisRun planner", () => {
     },
     {
       name: "a success resets consecutive errors",
-      m: { consecutiveErrorLimit: 1, count: 4 },
+      m: { consecutiveErrorLimit: 1, count: 2 },
       phases: ["Error", "Successful", "Error", "Successful"],
       expect: "Successful",
+    },
+    {
+      name: "errors never fill count: a metric that only errors (Prometheus down) is never Successful",
+      m: { count: 3, consecutiveErrorLimit: 10 },
+      phases: ["Error", "Error", "Error", "Error", "Error", "Error"],
+      expect: "Running",
+    },
+    {
+      name: "a one-shot metric (no interval, no count) that errors is retried, not passed",
+      m: { interval: undefined },
+      phases: ["Error"],
+      expect: "Running",
+    },
+    {
+      name: "a one-shot metric errors once it errs past consecutiveErrorLimit",
+      m: { interval: undefined },
+      phases: ["Error", "Error", "Error", "Error", "Error"],
+      expect: "Error",
     },
     {
       name: "goes Inconclusive past inconclusiveLimit",
@@ -106,6 +124,37 @@ describe("AnalysisRun planner", () => {
       assert.equal(drive(run(c.m, c.extra), c.phases)?.phase, c.expect);
     });
   }
+
+  it("counts only measurements without Error toward count, and completes once count of them are in", () => {
+    const status = drive(run({ count: 2, consecutiveErrorLimit: 10 }), [
+      "Successful",
+      "Error",
+      "Error",
+      "Error",
+      "Successful",
+    ]);
+    const m = status?.metricResults?.[0];
+    assert.equal(status?.phase, "Successful");
+    assert.deepEqual([m?.count, m?.successful, m?.error], [2, 2, 3]);
+  });
+
+  it("retries an errored one-shot measurement after errorRetryMs, not at once", () => {
+    const r = run({ interval: undefined });
+    const first = planRun(r, new Date(t0));
+    const slot = first.due[0]!.scheduledAt;
+    r.status = recordMeasurement(
+      r,
+      first.status,
+      "m",
+      { phase: "Error", message: "Prometheus unreachable" },
+      { scheduledAt: slot, startedAt: at(0), finishedAt: at(0) },
+    );
+    const next = planRun(r, new Date(t0));
+    assert.deepEqual(next.due, []);
+    assert.equal(next.requeueAfterMs, errorRetryMs);
+    assert.equal(next.status.phase, "Running");
+    assert.equal(planRun(r, new Date(t0 + errorRetryMs)).due.length, 1);
+  });
 
   it("names the metric, its values and the limit in the verdict", () => {
     const status = drive(run({ failureLimit: 1 }), ["Failed", "Failed"]);
