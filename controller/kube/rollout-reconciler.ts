@@ -5,7 +5,7 @@ import type { Logger } from "../log.js";
 import type { Metrics } from "../metrics.js";
 import type { Action } from "../rollout/actions.js";
 import { revisionAnnotation } from "../rollout/labels.js";
-import { planRollout } from "../rollout/plan.js";
+import { planInvalidSpec, planRollout } from "../rollout/plan.js";
 import type { EventRecorder } from "./events.js";
 import type { KindCache, WatchedKind } from "./informers.js";
 import type { ReconcileResult } from "./runner.js";
@@ -83,6 +83,22 @@ export function rolloutPatch(
   return ops;
 }
 
+/**
+ * Why the API server refused to create a ReplicaSet, when the fault is in the Rollout's pod
+ * template (400 or 422: invalid container name, missing image, bad label value...); undefined for
+ * any other failure (unreachable, forbidden, conflict), which is retried.
+ */
+export function templateRefusal(err: unknown): string | undefined {
+  if (!(err instanceof k8s.ApiException) || (err.code !== 422 && err.code !== 400)) return undefined;
+  let message = String(err.body);
+  try {
+    message = (JSON.parse(message) as { message?: string }).message ?? message;
+  } catch {
+    // not a Status object: keep the body as it is
+  }
+  return `the API server refuses its ReplicaSet: ${message.replace(/^ReplicaSet(\.apps)? "[^"]*" is invalid: /, "")}`;
+}
+
 /** The imperative shell around planRollout: read caches, plan, apply actions, write status last. */
 export class RolloutReconciler {
   constructor(private readonly d: RolloutReconcilerDeps) {}
@@ -129,7 +145,18 @@ export class RolloutReconciler {
     for (const action of plan.actions) {
       if (action.kind === "updateRollout") continue;
       if (!this.d.canAct()) throw new Error("not the leader: no further actions");
-      await this.apply(ro, action, log);
+      try {
+        await this.apply(ro, action, log);
+      } catch (err) {
+        const refusal = action.kind === "createReplicaSet" ? templateRefusal(err) : undefined;
+        if (refusal === undefined) throw err;
+        // The pod template passed the CRD schema but not the API server's pod validation:
+        // the user's to fix, so say so (InvalidSpec) instead of retrying in silence.
+        const invalid = planInvalidSpec(ro, [{ field: "spec.template", message: refusal }], new Date());
+        for (const a of invalid.actions) await this.apply(ro, a, log);
+        await writeStatus(this.d.custom, rolloutKinds.rollouts, ro, invalid.status);
+        return {};
+      }
     }
     const specRewrite = rolloutUpdates.find((a) => a.template || a.clearRollbackTo);
     if (specRewrite) {

@@ -3,7 +3,7 @@ import { parseDurationMs } from "../api/duration.js";
 import type { AnalysisRun } from "../api/analysis.js";
 import type { CanaryStep, Rollout, RolloutStatus } from "../api/rollout.js";
 import { buildRun, checkAnalysis, type TemplateLookup } from "./analysis.js";
-import { validateRollout } from "../api/validate.js";
+import { validateRollout, type FieldError } from "../api/validate.js";
 import type { Action, Plan } from "./actions.js";
 import { getCondition, removeCondition, setCondition } from "./conditions.js";
 import { canonicalJson, podTemplateHash, shortHash } from "./hash.js";
@@ -69,25 +69,7 @@ export function planRollout({
   };
 
   const errors = [...validateRollout(ro), ...(ro.spec?.strategy?.canary ? checkAnalysis(ro, templates) : [])];
-  if (errors.length > 0) {
-    const message = errors.map((e) => `${e.field}: ${e.message}`).join("; ");
-    if (getCondition(prev.conditions, "InvalidSpec")?.message !== message)
-      event("Warning", "InvalidSpec", message);
-    return {
-      actions,
-      status: {
-        ...prev,
-        observedGeneration: ro.metadata.generation,
-        phase: "Degraded",
-        message: `invalid spec: ${message}`,
-        conditions: setCondition(
-          prev.conditions,
-          { type: "InvalidSpec", status: "True", reason: "InvalidSpec", message },
-          now,
-        ),
-      },
-    };
-  }
+  if (errors.length > 0) return planInvalidSpec(ro, errors, now);
 
   const spec = ro.spec;
   const replicas = spec.replicas ?? 1;
@@ -712,6 +694,34 @@ export function planRollout({
         : undefined,
   };
   return { actions, status: dropUndefined(status), requeueAfterMs };
+}
+
+/**
+ * The plan for a spec that cannot be acted on: no ReplicaSet touched, phase Degraded, an
+ * InvalidSpec condition naming each field, and a Warning Event when the problem is new. The
+ * shell uses it too when the API server refuses the ReplicaSet made from spec.template (what
+ * the CRD schema leaves to the pod validation: container names, images, label values).
+ */
+export function planInvalidSpec(ro: Rollout, errors: readonly FieldError[], now: Date): Plan {
+  const prev: RolloutStatus = ro.status ?? {};
+  const message = errors.map((e) => `${e.field}: ${e.message}`).join("; ");
+  const actions: Action[] = [];
+  if (getCondition(prev.conditions, "InvalidSpec")?.message !== message)
+    actions.push({ kind: "event", type: "Warning", reason: "InvalidSpec", message });
+  return {
+    actions,
+    status: {
+      ...prev,
+      observedGeneration: ro.metadata.generation,
+      phase: "Degraded",
+      message: `invalid spec: ${message}`,
+      conditions: setCondition(
+        prev.conditions,
+        { type: "InvalidSpec", status: "True", reason: "InvalidSpec", message },
+        now,
+      ),
+    },
+  };
 }
 
 function runRef(

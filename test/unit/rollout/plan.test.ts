@@ -5,7 +5,7 @@ import {
   revisionAnnotation,
   undoToAnnotation,
 } from "../../../controller/rollout/labels.js";
-import { planRollout, templateHash, templateOf } from "../../../controller/rollout/plan.js";
+import { planInvalidSpec, planRollout, templateHash, templateOf } from "../../../controller/rollout/plan.js";
 import { rollout, World } from "./world.js";
 
 /** A Rollout at revision 1, healthy, then given image web:2. */
@@ -320,6 +320,48 @@ describe("planRollout: the canary engine", () => {
         field: /setCanaryScale\.replicas/,
       },
     ];
+    it("planInvalidSpec (the API server refused the template's ReplicaSet): Degraded, InvalidSpec naming the field, one Warning", () => {
+      const w = new World(rollout());
+      w.settle();
+      w.setImage("Bad Image");
+      const refusal = {
+        field: "spec.template",
+        message:
+          'the API server refuses its ReplicaSet: spec.template.spec.containers[0].image: Invalid value: "Bad Image"',
+      };
+      const now = new Date(w.now);
+      const first = planInvalidSpec(w.rollout, [refusal], now);
+      assert.deepEqual(
+        first.actions.map((a) => a.kind === "event" && [a.type, a.reason]),
+        [["Warning", "InvalidSpec"]],
+      );
+      assert.equal(first.status?.phase, "Degraded");
+      assert.equal(first.status?.observedGeneration, w.rollout.metadata.generation);
+      assert.match(
+        first.status?.message ?? "",
+        /^invalid spec: spec\.template: the API server refuses its ReplicaSet: spec\.template\.spec\.containers\[0\]\.image/,
+      );
+      assert.equal(first.status?.stableRS, w.rollout.status?.stableRS, "the stable revision is kept");
+      assert.match(
+        getCondition(first.status?.conditions, "InvalidSpec")?.message ?? "",
+        /containers\[0\]\.image/,
+      );
+      // The same refusal again: no second Event, and the very same status (so no status write).
+      const again = planInvalidSpec(
+        { ...w.rollout, status: first.status },
+        [refusal],
+        new Date(w.now + 60_000),
+      );
+      assert.deepEqual(again.actions, []);
+      assert.deepEqual(again.status, first.status);
+      // Once the template is fixed, the planner drops the condition and goes on.
+      w.rollout.status = first.status;
+      w.setImage("web:3");
+      const fixed = w.reconcile();
+      assert.equal(getCondition(fixed.status?.conditions, "InvalidSpec"), undefined);
+      assert.notEqual(fixed.status?.phase, "Degraded");
+    });
+
     for (const c of cases) {
       it(`marks InvalidSpec for ${c.name}, touching no ReplicaSet`, () => {
         const r = rollout();
