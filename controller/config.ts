@@ -58,7 +58,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
       values["lease-namespace"] ?? env.KESTREL_LEASE_NAMESPACE ?? env.POD_NAMESPACE ?? "default",
     leaseName: values["lease-name"] ?? env.KESTREL_LEASE_NAME ?? "kestrel-controller",
     identity: env.POD_NAME ?? `${os.hostname()}-${process.pid}`,
-    workers: positiveInt("--workers", values.workers ?? env.KESTREL_WORKERS ?? "4"),
+    workers: positiveInt("--workers", values.workers ?? env.KESTREL_WORKERS ?? "16"),
     resyncSeconds: positiveInt(
       "--resync-seconds",
       values["resync-seconds"] ?? env.KESTREL_RESYNC_SECONDS ?? "300",

@@ -23,6 +23,7 @@ export class Controllers {
   private readonly caches: RolloutCaches;
   private readonly rollouts: Runner;
   private readonly runs: Runner;
+  private readonly events: EventRecorder;
   private workersStarted = false;
 
   constructor(private readonly deps: ControllerDeps) {
@@ -53,37 +54,19 @@ export class Controllers {
             .list(obj.metadata?.namespace)
             .forEach((r) => this.rollouts.enqueue(objectKey(r))),
       ),
-      // Pods only of Rollout-made ReplicaSets, for spec.restartAt; they change often, so they enqueue nothing.
-      pods: new KindCache<k8s.V1Pod>(
-        {
-          name: "pods",
-          group: "",
-          version: "v1",
-          plural: "pods",
-          namespaced: true,
-          labelSelector: "rollouts-pod-template-hash",
-        },
-        kc,
-        config.namespaces,
-        log,
-        () => undefined,
-        (namespace, labelSelector) => {
-          const core = kc.makeApiClient(k8s.CoreV1Api);
-          return namespace
-            ? core.listNamespacedPod({ namespace, labelSelector })
-            : core.listPodForAllNamespaces({ labelSelector });
-        },
-      ),
       clusterAnalysisTemplates: new KindCache(analysisKinds.clusterAnalysisTemplates, kc, [], log, () =>
         this.caches.rollouts.list().forEach((r) => this.rollouts.enqueue(objectKey(r))),
       ),
     };
+    this.events = new EventRecorder(kc.makeApiClient(k8s.CoreV1Api), log, config.identity, () =>
+      this.canAct(),
+    );
     const reconciler = new RolloutReconciler({
       caches: this.caches,
       custom: kc.makeApiClient(k8s.CustomObjectsApi),
       apps: kc.makeApiClient(k8s.AppsV1Api),
       core: kc.makeApiClient(k8s.CoreV1Api),
-      events: new EventRecorder(kc.makeApiClient(k8s.CoreV1Api), log, config.identity),
+      events: this.events,
       log,
       metrics: deps.metrics,
       canAct: () => this.canAct(),
@@ -162,6 +145,7 @@ export class Controllers {
   async stop(): Promise<void> {
     if (this.phaseTimer) clearInterval(this.phaseTimer);
     await Promise.all([this.rollouts.stop(), this.runs.stop()]);
+    await this.events.flush();
     await Promise.all(this.allCaches().map((c) => c.stop()));
   }
 }

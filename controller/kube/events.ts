@@ -23,21 +23,61 @@ const component = "kestrel-controller";
 /** Repeats of the same event within this window raise its count instead of creating another. */
 const aggregateWindowMs = 10 * 60_000;
 const maxRemembered = 4096;
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, Math.max(0, ms)).unref());
+
+/** Events waiting to be sent beyond which new ones are dropped (and counted in the log). */
+const maxPending = 2000;
 
 /**
- * Records core/v1 Events, the way `kubectl describe` shows them. Events are best effort: a failure
- * to record one is logged, never fatal to the reconcile that caused it.
+ * Records core/v1 Events, the way `kubectl describe` shows them. Events are best effort and off
+ * the reconcile's critical path: emit() returns at once and a background sender writes them, in
+ * order for each object, so a reconcile's latency is its ReplicaSet and status writes only. A
+ * failure to record one is logged, never fatal. A replica that may no longer act (lost lease)
+ * sends nothing more.
  */
 export class EventRecorder {
   private readonly recent = new Map<string, { name: string; count: number; firstAt: Date; lastAt: number }>();
+  /** The tail of each object's send chain, so its Events are written in the order they were emitted. */
+  private readonly chains = new Map<string, Promise<void>>();
+  private pending = 0;
+  private dropped = 0;
 
   constructor(
     private readonly core: k8s.CoreV1Api,
     private readonly log: Logger,
     private readonly host = process.env.HOSTNAME ?? "local",
+    private readonly canSend: () => boolean = () => true,
   ) {}
 
-  async record(obj: InvolvedObject, event: EventSpec, now = new Date()): Promise<void> {
+  emit(obj: InvolvedObject, event: EventSpec, now = new Date()): void {
+    if (this.pending >= maxPending) {
+      if (this.dropped++ % 100 === 0)
+        this.log.warn("too many events waiting to be sent; dropping", {
+          dropped: this.dropped,
+          reason: event.reason,
+        });
+      return;
+    }
+    this.pending++;
+    const key = `${obj.namespace}/${obj.name}`;
+    const tail = (this.chains.get(key) ?? Promise.resolve())
+      .then(() => (this.canSend() ? this.record(obj, event, now) : undefined))
+      .finally(() => {
+        this.pending--;
+        if (this.chains.get(key) === tail) this.chains.delete(key);
+      });
+    this.chains.set(key, tail);
+  }
+
+  /** Waits until every emitted Event has been sent (or failed), at most `timeoutMs`; for shutdown. */
+  async flush(timeoutMs = 5_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.chains.size > 0 && Date.now() < deadline) {
+      await Promise.race([Promise.allSettled([...this.chains.values()]), sleep(deadline - Date.now())]);
+    }
+  }
+
+  private async record(obj: InvolvedObject, event: EventSpec, now: Date): Promise<void> {
     const key = `${obj.namespace}/${obj.name}/${obj.uid ?? ""}/${event.type}/${event.reason}/${event.message}`;
     const seen = this.recent.get(key);
     try {

@@ -4,7 +4,7 @@ import type { Rollout } from "../api/rollout.js";
 import type { Logger } from "../log.js";
 import type { Metrics } from "../metrics.js";
 import type { Action } from "../rollout/actions.js";
-import { revisionAnnotation } from "../rollout/labels.js";
+import { podTemplateHashLabel, revisionAnnotation } from "../rollout/labels.js";
 import { planInvalidSpec, planRollout } from "../rollout/plan.js";
 import type { EventRecorder } from "./events.js";
 import type { KindCache, WatchedKind } from "./informers.js";
@@ -34,8 +34,6 @@ export interface RolloutCaches {
   rollouts: KindCache<Rollout & k8s.KubernetesObject>;
   replicaSets: KindCache<k8s.V1ReplicaSet>;
   analysisRuns: KindCache<AnalysisRun & k8s.KubernetesObject>;
-  /** Only pods of Rollout-made ReplicaSets (label-selected); read for spec.restartAt. */
-  pods: KindCache<k8s.V1Pod>;
   analysisTemplates: KindCache<AnalysisTemplate & k8s.KubernetesObject>;
   clusterAnalysisTemplates: KindCache<AnalysisTemplate & k8s.KubernetesObject>;
 }
@@ -99,9 +97,33 @@ export function templateRefusal(err: unknown): string | undefined {
   return `the API server refuses its ReplicaSet: ${message.replace(/^ReplicaSet(\.apps)? "[^"]*" is invalid: /, "")}`;
 }
 
+/** A spec.restartAt that has come and whose restart has not completed yet. */
+function restartDue(ro: Rollout): boolean {
+  const at = ro.spec.restartAt;
+  return at !== undefined && ro.status?.restartedAt !== at && Date.parse(at) <= Date.now();
+}
+
 /** The imperative shell around planRollout: read caches, plan, apply actions, write status last. */
 export class RolloutReconciler {
   constructor(private readonly d: RolloutReconcilerDeps) {}
+
+  /**
+   * The pods of these ReplicaSets, listed from the API server. Only a pending spec.restartAt needs
+   * them, so they are read then, not cached: a cache of every pod would be the controller's
+   * largest memory cost and a stream of status updates to decode, for a rare operation.
+   */
+  private async podsOf(namespace: string, replicaSets: readonly k8s.V1ReplicaSet[]): Promise<k8s.V1Pod[]> {
+    const hashes = replicaSets.map((rs) => rs.metadata?.labels?.[podTemplateHashLabel]).filter(Boolean);
+    if (hashes.length === 0) return [];
+    const uids = new Set(replicaSets.map((rs) => rs.metadata?.uid));
+    const list = await this.d.core.listNamespacedPod({
+      namespace,
+      labelSelector: `${podTemplateHashLabel} in (${hashes.join(",")})`,
+    });
+    return list.items.filter((p) =>
+      p.metadata?.ownerReferences?.some((o) => o.controller && uids.has(o.uid)),
+    );
+  }
 
   async reconcile(key: string): Promise<ReconcileResult> {
     const [namespace = "", name = ""] = key.split("/");
@@ -123,13 +145,7 @@ export class RolloutReconciler {
       rollout: ro,
       replicaSets,
       analysisRuns: analysisRuns.list(namespace).filter(owned),
-      pods: ro.spec.restartAt
-        ? this.d.caches.pods
-            .list(namespace)
-            .filter((p) =>
-              p.metadata?.ownerReferences?.some((o) => replicaSets.some((rs) => rs.metadata?.uid === o.uid)),
-            )
-        : [],
+      pods: restartDue(ro) ? await this.podsOf(namespace, replicaSets) : [],
       templates: {
         namespaced: new Map(analysisTemplates.list(namespace).map((t) => [t.metadata?.name ?? "", t.spec])),
         cluster: new Map(clusterAnalysisTemplates.list().map((t) => [t.metadata?.name ?? "", t.spec])),
@@ -295,7 +311,7 @@ export class RolloutReconciler {
         log.info("deleted AnalysisRun beyond the history limit", { analysisRun: action.name });
         return undefined;
       case "event":
-        await this.d.events.record(
+        this.d.events.emit(
           {
             apiVersion: ro.apiVersion ?? "kestrel.dev/v1alpha1",
             kind: "Rollout",

@@ -45,9 +45,10 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 - apiGroups: [""]
   resources: ["services"]
   verbs: ["get", "list", "watch", "patch", "update"]
+# Pods are listed only while a spec.restartAt is pending, and deleted to restart them.
 - apiGroups: [""]
   resources: ["pods"]
-  verbs: ["get", "list", "watch", "delete"]
+  verbs: ["list", "delete"]
 - apiGroups: [""]
   resources: ["secrets"]
   verbs: ["get"]
