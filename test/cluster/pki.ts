@@ -10,18 +10,24 @@ export interface Credentials {
   tokenFile: string;
 }
 
-export type Identity = "admin" | "controller-manager" | "scheduler" | "kwok";
+export type Identity = "admin" | "controller-manager" | "scheduler" | "kwok" | "kestrel-controller";
 
 /**
  * The control-plane components and the admin are in system:masters: RBAC is enforced for everyone
  * else (ServiceAccounts, impersonated users), which is what the tests exercise.
+ * `kestrel-controller` is the controller under benchmark: a name of its own so the API server's
+ * audit log can count its requests, and only its (see auditArgs in components.ts).
  */
 const users: Record<Identity, string> = {
   admin: "kestrel-admin",
   "controller-manager": "system:kube-controller-manager",
   scheduler: "system:kube-scheduler",
   kwok: "kwok-controller",
+  "kestrel-controller": "kestrel-controller",
 };
+
+/** The user name the API server authenticates an identity's token as. */
+export const userOf = (id: Identity): string => users[id];
 
 export function writeCredentials(dir: string): Credentials {
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -39,4 +45,10 @@ export function writeCredentials(dir: string): Credentials {
   );
   fs.writeFileSync(tokenFile, lines.join("\n") + "\n", { mode: 0o600 });
   return { tokens, serviceAccountKey, serviceAccountPub, tokenFile };
+}
+
+/** An identity's token from a running cluster's token file; undefined if the cluster predates it. */
+export function readToken(dir: string, id: Identity): string | undefined {
+  const lines = fs.readFileSync(path.join(dir, "tokens.csv"), "utf8").split("\n");
+  return lines.map((l) => l.split(",")).find((cols) => cols[1] === users[id])?.[0];
 }

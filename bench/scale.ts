@@ -1,0 +1,505 @@
+/**
+ * Scale: many Rollouts under one controller. Measures, in order: RSS and CPU at steady state and
+ * the API requests the API server counted for the controller's identity over that window; the
+ * time from a controller restart (SIGKILL, start again) to every Rollout reconciled; reconcile
+ * latency under a burst of image changes; and optionally a soak in which RSS and reconcile
+ * latency must stay flat.
+ *
+ *   npm run bench:scale -- --rollouts=1000 --replicas=3
+ *   npm run bench:scale -- --rollouts=10000 --replicas=1 --soak-minutes=60
+ */
+import { parseArgs } from "node:util";
+import { latencyText, type ApiRequestCounts } from "./lib/audit.js";
+import { intFlag, isMain, numFlag, runMain } from "./lib/cli.js";
+import {
+  createNamespace,
+  deleteNamespace,
+  ensurePodCapacity,
+  localBenchContext,
+  type BenchContext,
+} from "./lib/cluster.js";
+import { BenchController, ensureBuilt } from "./lib/controller.js";
+import { awaitChanges, changeImages, reactionMs, settleMs } from "./lib/image-changes.js";
+import { log, phase, progress, sleep, waitUntil } from "./lib/log.js";
+import { ProcSampler, type WindowUsage } from "./lib/proc-stats.js";
+import { sumOf } from "./lib/prom-text.js";
+import { markReconciles, reconcilesBetween, type ReconcileWindow } from "./lib/reconciles.js";
+import { writeResults } from "./lib/results.js";
+import { createRollouts, image, isSettled, manifest } from "./lib/rollouts.js";
+import { soak, type SoakInterval } from "./lib/soak.js";
+import { secs, summarize, type Summary } from "./lib/stats.js";
+import { printInputs, printTable } from "./lib/table.js";
+import { ReplicaSetTimeline, RolloutTimeline } from "./lib/timelines.js";
+
+export interface ScaleOptions {
+  rollouts: number;
+  replicas: number;
+  /** Length of the steady-state window (RSS, CPU, API requests). */
+  steadySeconds: number;
+  /** Image changes sent at once for the reconcile-latency burst. */
+  burst: number;
+  soakMinutes: number;
+  soakIntervalSeconds: number;
+  /** Rollouts whose image changes at the start of each soak interval. */
+  probe: number;
+  /** Create requests in flight while setting up. */
+  concurrency: number;
+  /** Passed to the controller as --resync-seconds when set; its default (300) otherwise. */
+  resyncSeconds?: number;
+  /** Passed to the controller as --workers when set; its default (4) otherwise. */
+  workers?: number;
+}
+
+export const scaleDefaults: ScaleOptions = {
+  rollouts: 1000,
+  replicas: 3,
+  steadySeconds: 300,
+  burst: 100,
+  soakMinutes: 0,
+  soakIntervalSeconds: 60,
+  probe: 10,
+  concurrency: 32,
+};
+
+export interface ScaleResult {
+  inputs: Record<string, unknown>;
+  setup: { createSeconds: number; healthySeconds: number };
+  steady: {
+    usage: WindowUsage;
+    heapUsedMiB: number;
+    api: ApiRequestCounts;
+    reconciles: ReconcileWindow;
+    /** [seconds into the window, RSS MiB] every 10 s. */
+    rssSeriesMiB: [number, number][];
+  };
+  restart: {
+    servingMs: number;
+    readyMs: number;
+    syncedMs: number;
+    rssAfterSyncMiB: number;
+    api: ApiRequestCounts;
+  };
+  burst: {
+    size: number;
+    reactionMs: Summary;
+    settleMs: Summary;
+    allSettledMs: number;
+    reconciles: ReconcileWindow;
+    api: ApiRequestCounts;
+  };
+  soak?: {
+    intervals: SoakInterval[];
+    firstVsLast: Record<string, { first: number; last: number; change: string }>;
+  };
+  targets: Record<string, { target: string; value: number; met: boolean }>;
+  controllerLogErrors: number;
+  file: string;
+}
+
+/** The issue's targets, for the sizes it names. */
+function rssTargetMiB(o: ScaleOptions): number | undefined {
+  if (o.rollouts >= 10_000) return 1024;
+  if (o.rollouts <= 1000) return 250;
+  return undefined;
+}
+
+export async function runScale(ctx: BenchContext, o: ScaleOptions): Promise<ScaleResult> {
+  ensureBuilt();
+  const pods = o.rollouts * o.replicas + Math.max(o.burst, o.probe) * o.replicas;
+  const nodes = await phase(`making room for ${pods} pods`, () => ensurePodCapacity(ctx, pods));
+  const ns = await createNamespace(ctx, "bench-scale");
+  const replicaSets = new ReplicaSetTimeline(ctx.kc, ns);
+  const rollouts = new RolloutTimeline(ctx.kc, ns);
+  const extraArgs = [
+    ...(o.resyncSeconds !== undefined ? [`--resync-seconds=${o.resyncSeconds}`] : []),
+    ...(o.workers !== undefined ? [`--workers=${o.workers}`] : []),
+  ];
+  const controller = new BenchController({
+    kubeconfig: ctx.controllerKubeconfig,
+    namespaces: [ns],
+    extraArgs,
+  });
+  const sampler = new ProcSampler(() => controller.pid, 1_000);
+  try {
+    await Promise.all([replicaSets.start(), rollouts.start()]);
+    await phase("starting the controller", () => controller.start());
+    sampler.start();
+
+    // Setup: N Rollouts without steps, so an image change goes straight to full scale (surge 25%).
+    const names = Array.from({ length: o.rollouts }, (_, i) => `sc-${String(i).padStart(5, "0")}`);
+    const t0 = Date.now();
+    await phase(`creating ${o.rollouts} rollouts of ${o.replicas} replicas`, () =>
+      createRollouts(
+        ctx.kc,
+        ns,
+        names.map((n) => manifest(n, { replicas: o.replicas, steps: [] })),
+        o.concurrency,
+      ),
+    );
+    const createSeconds = (Date.now() - t0) / 1000;
+    const tick = progress("rollouts Healthy", o.rollouts, 10_000);
+    await phase("waiting for every rollout to be Healthy", () =>
+      waitUntil(
+        "every rollout Healthy",
+        () => {
+          const n = rollouts.watch.list().filter(isSettled).length;
+          tick(n);
+          return n === o.rollouts || undefined;
+        },
+        { timeoutMs: 10 * 60_000 + o.rollouts * 100, intervalMs: 1_000 },
+      ),
+    );
+    const healthySeconds = (Date.now() - t0) / 1000;
+
+    // Steady state: nothing changes; the controller should hold its memory and make no requests.
+    await phase("waiting for the controller to go idle", () => idle(controller));
+    const steadyStart = Date.now();
+    const steadyAudit = ctx.audit.mark(steadyStart);
+    const steadyMark = await markReconciles(controller);
+    await phase(`steady state for ${o.steadySeconds}s`, async () => {
+      const end = steadyStart + o.steadySeconds * 1000;
+      while (Date.now() < end) {
+        await sleep(Math.min(30_000, end - Date.now()));
+        const last = sampler.samples.at(-1);
+        log(
+          `  steady ${Math.round((Date.now() - steadyStart) / 1000)}/${o.steadySeconds}s, RSS ${last ? (last.rss / 2 ** 20).toFixed(1) : "?"} MiB`,
+        );
+      }
+    });
+    const steadyEnd = Date.now();
+    const steadyAfter = await markReconciles(controller);
+    const steady = {
+      usage: sampler.window(steadyStart, steadyEnd),
+      heapUsedMiB: steadyAfter.heapUsedBytes / 2 ** 20,
+      api: ctx.audit.count(steadyAudit, steadyEnd),
+      reconciles: reconcilesBetween(steadyMark, steadyAfter),
+      rssSeriesMiB: sampler.rssSeries(steadyStart, steadyEnd),
+    };
+
+    // Restart: SIGKILL, start again, until every Rollout has been reconciled by the new process.
+    const restart = await phase("restarting the controller (SIGKILL)", async () => {
+      await controller.kill();
+      const audit = ctx.audit.mark();
+      const { servingMs, readyMs } = await controller.start();
+      const synced = await waitUntil(
+        "every rollout reconciled after the restart",
+        async () => {
+          const m = await controller.metrics();
+          const done = sumOf(m, "kestrel_reconciles_total", { kind: "Rollout", result: "success" });
+          const depth = sumOf(m, "kestrel_workqueue_depth", { kind: "Rollout" });
+          return done >= o.rollouts && depth === 0 ? Date.now() : undefined;
+        },
+        { timeoutMs: 10 * 60_000, intervalMs: 100 },
+      );
+      const syncedMs = synced - controller.spawnedAt;
+      await sleep(1_000);
+      return {
+        servingMs,
+        readyMs,
+        syncedMs,
+        rssAfterSyncMiB: (sampler.sample()?.rss ?? NaN) / 2 ** 20,
+        api: ctx.audit.count(audit, synced),
+      };
+    });
+
+    // Burst: image changes sent at once; latency = patch answered -> new ReplicaSet in the watch.
+    const burstNames = names.slice(0, Math.min(o.burst, names.length));
+    const burst = await phase(`burst of ${burstNames.length} image changes`, async () => {
+      await idle(controller);
+      const mark = await markReconciles(controller);
+      const audit = ctx.audit.mark();
+      const start = Date.now();
+      const changes = await changeImages(ctx, ns, burstNames, image(2));
+      const tickBurst = progress("burst rollouts Healthy on the new image", changes.length);
+      await awaitChanges(changes, ns, replicaSets, rollouts, 10 * 60_000, tickBurst);
+      const allSettledMs = Date.now() - start;
+      await idle(controller);
+      const after = await markReconciles(controller);
+      return {
+        size: changes.length,
+        reactionMs: summarize(changes.map(reactionMs)),
+        settleMs: summarize(changes.map(settleMs)),
+        allSettledMs,
+        reconciles: reconcilesBetween(mark, after),
+        api: ctx.audit.count(audit),
+      };
+    });
+
+    let soakResult: ScaleResult["soak"];
+    if (o.soakMinutes > 0) {
+      const intervals = await phase(`soak for ${o.soakMinutes} min`, () =>
+        soak(
+          ctx,
+          ns,
+          names.slice(burstNames.length).concat(burstNames),
+          controller,
+          sampler,
+          { replicaSets, rollouts },
+          {
+            minutes: o.soakMinutes,
+            intervalSeconds: o.soakIntervalSeconds,
+            probe: o.probe,
+          },
+        ),
+      );
+      const first = intervals[0]!;
+      const last = intervals.at(-1)!;
+      const cmp = (a: number, b: number): { first: number; last: number; change: string } => ({
+        first: a,
+        last: b,
+        change: `${b - a >= 0 ? "+" : ""}${(((b - a) / a) * 100).toFixed(1)}%`,
+      });
+      soakResult = {
+        intervals,
+        firstVsLast: {
+          "RSS mean (MiB)": cmp(first.usage.rssMeanMiB, last.usage.rssMeanMiB),
+          "heap used (MiB)": cmp(first.heapUsedMiB, last.heapUsedMiB),
+          "reconcile p50 (ms)": cmp(first.reconciles.p50 * 1000, last.reconciles.p50 * 1000),
+          "reconcile p99 (ms)": cmp(first.reconciles.p99 * 1000, last.reconciles.p99 * 1000),
+          "probe reaction p50 (ms)": cmp(first.probeReactionMs.median, last.probeReactionMs.median),
+        },
+      };
+    }
+
+    const targets: ScaleResult["targets"] = {};
+    const rssTarget = rssTargetMiB(o);
+    if (rssTarget !== undefined)
+      targets.rss = {
+        target: `steady RSS max < ${rssTarget} MiB`,
+        value: steady.usage.rssMaxMiB,
+        met: steady.usage.rssMaxMiB < rssTarget,
+      };
+    targets.apiRequests = {
+      target: "steady-state API requests beyond watches = 0",
+      value: steady.api.excludingWatches,
+      met: steady.api.excludingWatches === 0,
+    };
+    if (o.rollouts <= 1000)
+      targets.restart = {
+        target: "restart-to-synced < 30 s",
+        value: restart.syncedMs / 1000,
+        met: restart.syncedMs < 30_000,
+      };
+
+    const inputs = {
+      rollouts: o.rollouts,
+      replicas: o.replicas,
+      pods: o.rollouts * o.replicas,
+      steps: "none (an image change goes straight to full, maxSurge 25%)",
+      namespaces: 1,
+      kwokNodes: `${nodes.nodes} nodes x ${nodes.podsPerNode} pods`,
+      steadySeconds: o.steadySeconds,
+      burst: burstNames.length,
+      soak:
+        o.soakMinutes > 0
+          ? `${o.soakMinutes} min, intervals of ${o.soakIntervalSeconds}s, ${o.probe} image changes each`
+          : "none",
+      controller: `node dist/controller/main.js --namespaces=<bench ns>${extraArgs.length ? ` ${extraArgs.join(" ")}` : ""} (otherwise default flags: --workers=4, --resync-seconds=300)`,
+      controlPlane: ctx.controlPlane,
+      extraArgsEnv: Object.fromEntries(
+        Object.entries(process.env).filter(([k]) => k.startsWith("KESTREL_EXTRA_ARGS_")),
+      ),
+    };
+    const controllerLogErrors = controller.errorCount();
+    const result = {
+      inputs,
+      setup: { createSeconds, healthySeconds },
+      steady,
+      restart,
+      burst,
+      soak: soakResult,
+      targets,
+      controllerLogErrors,
+    };
+    print(result);
+    if (controllerLogErrors > 0)
+      process.stdout.write(
+        `note: the controller logged ${controllerLogErrors} error line(s): ${controller.logFile}\n`,
+      );
+    const file = writeResults("scale", result);
+    process.stdout.write(`results: ${file}\n`);
+    return { ...result, file };
+  } finally {
+    sampler.stop();
+    await controller.stop();
+    await Promise.all([replicaSets.stop(), rollouts.stop()]);
+    await phase(`deleting namespace ${ns}`, () => deleteNamespace(ctx, ns, 30 * 60_000));
+  }
+}
+
+/** Idle: the Rollout queue empty and no reconcile finishing for 3 s (what is left are timers). */
+async function idle(controller: BenchController): Promise<void> {
+  let last = -1;
+  let since = Date.now();
+  await waitUntil(
+    "the controller to go idle",
+    async () => {
+      const m = await controller.metrics();
+      const n = sumOf(m, "kestrel_reconciles_total", { kind: "Rollout" });
+      const depth = sumOf(m, "kestrel_workqueue_depth", { kind: "Rollout" });
+      if (n !== last || depth > 0) {
+        last = n;
+        since = Date.now();
+        return undefined;
+      }
+      return Date.now() - since >= 3_000 || undefined;
+    },
+    { timeoutMs: 10 * 60_000, intervalMs: 500 },
+  );
+}
+
+const f1 = (n: number): string => (Number.isFinite(n) ? n.toFixed(1) : "n/a");
+const ms = (seconds: number): string => (Number.isFinite(seconds) ? (seconds * 1000).toFixed(1) : "n/a");
+
+function apiRows(api: ApiRequestCounts): [string, number][] {
+  return Object.entries(api.byVerbResource).sort((a, b) => b[1] - a[1]);
+}
+
+function print(r: Omit<ScaleResult, "file">): void {
+  printInputs("Scale benchmark inputs", r.inputs);
+  const s = r.steady;
+  printTable(
+    `Steady state (${f1(s.usage.seconds)} s window, ${s.usage.samples} samples)`,
+    ["figure", "value"],
+    [
+      ["controller RSS mean (MiB, /proc VmRSS)", f1(s.usage.rssMeanMiB)],
+      ["controller RSS max (MiB)", f1(s.usage.rssMaxMiB)],
+      [
+        "controller RSS at the window's start / end (MiB)",
+        `${f1(s.usage.rssFirstMiB)} / ${f1(s.usage.rssLastMiB)}`,
+      ],
+      ["controller JS heap used at the end (MiB)", f1(s.heapUsedMiB)],
+      ["controller CPU (% of one core, /proc utime+stime)", f1(s.usage.cpuCores * 100)],
+      ["API requests / min, excluding watches (audit log)", f1(s.api.perMinute.excludingWatches)],
+      ["API requests / min, including watches", f1(s.api.perMinute.includingWatches)],
+      ["API requests in the window (all verbs)", s.api.total],
+      ["reconciles in the window (periodic resync)", s.reconciles.count],
+      [
+        "setup: create requests (s) / all Healthy (s)",
+        `${f1(r.setup.createSeconds)} / ${f1(r.setup.healthySeconds)}`,
+      ],
+    ],
+  );
+  if (s.api.total > 0)
+    printTable("Steady-state API requests by verb and resource", ["request", "count"], apiRows(s.api));
+  const rs = r.restart;
+  printTable(
+    "Controller restart (SIGKILL, then start)",
+    ["figure", "value"],
+    [
+      ["start -> HTTP server answering (process loaded) (s)", secs(rs.servingMs)],
+      ["start -> /readyz (caches synced) (s)", secs(rs.readyMs)],
+      ["start -> every Rollout reconciled, queue empty (s)", secs(rs.syncedMs)],
+      ["RSS after the resync (MiB)", f1(rs.rssAfterSyncMiB)],
+      ...apiRows(rs.api).map(([k, n]) => [`API requests during the restart: ${k}`, n]),
+    ],
+  );
+  const b = r.burst;
+  printTable(
+    `Burst of ${b.size} image changes at once (seconds unless stated)`,
+    ["figure", "p50", "p99", "max"],
+    [
+      [
+        "patch answered -> new ReplicaSet in a watch",
+        secs(b.reactionMs.median),
+        secs(b.reactionMs.p99),
+        secs(b.reactionMs.max),
+      ],
+      [
+        "patch answered -> Rollout Healthy on the new image",
+        secs(b.settleMs.median),
+        secs(b.settleMs.p99),
+        secs(b.settleMs.max),
+      ],
+      ["controller reconcile duration (ms, its histogram)", ms(b.reconciles.p50), ms(b.reconciles.p99), "-"],
+    ],
+  );
+  process.stdout.write(
+    `burst: ${b.reconciles.count} reconciles, ${b.api.excludingWatches} API requests (${f1(b.api.excludingWatches / b.size)} per image change; API server answered in p50 / p99 ${latencyText(b.api)} ms), all Healthy after ${secs(b.allSettledMs)} s\n`,
+  );
+  if (r.soak) {
+    printTable(
+      "Soak, per interval",
+      [
+        "#",
+        "RSS mean MiB",
+        "RSS max MiB",
+        "heap MiB",
+        "CPU %",
+        "reconciles",
+        "p50 ms",
+        "p99 ms",
+        "probe p50 s",
+        "probe max s",
+        "req/min",
+      ],
+      r.soak.intervals.map((i) => [
+        i.index,
+        f1(i.usage.rssMeanMiB),
+        f1(i.usage.rssMaxMiB),
+        f1(i.heapUsedMiB),
+        f1(i.usage.cpuCores * 100),
+        i.reconciles.count,
+        ms(i.reconciles.p50),
+        ms(i.reconciles.p99),
+        secs(i.probeReactionMs.median),
+        secs(i.probeReactionMs.max),
+        f1(i.api.perMinute.excludingWatches),
+      ]),
+    );
+    printTable(
+      "Soak: first interval vs last",
+      ["figure", "first", "last", "change"],
+      Object.entries(r.soak.firstVsLast).map(([k, v]) => [k, f1(v.first), f1(v.last), v.change]),
+    );
+  }
+  printTable(
+    "Targets",
+    ["target", "value", "verdict"],
+    Object.values(r.targets).map((t) => [t.target, f1(t.value), t.met ? "met" : "MISSED"]),
+  );
+}
+
+export function parseScaleArgs(argv: string[]): ScaleOptions {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      rollouts: { type: "string" },
+      replicas: { type: "string" },
+      "steady-seconds": { type: "string" },
+      burst: { type: "string" },
+      "soak-minutes": { type: "string" },
+      "soak-interval-seconds": { type: "string" },
+      probe: { type: "string" },
+      concurrency: { type: "string" },
+      "resync-seconds": { type: "string" },
+      workers: { type: "string" },
+    },
+    strict: true,
+  });
+  const d = scaleDefaults;
+  const resync = values["resync-seconds"];
+  return {
+    rollouts: intFlag("rollouts", values.rollouts, d.rollouts),
+    replicas: intFlag("replicas", values.replicas, d.replicas),
+    steadySeconds: numFlag("steady-seconds", values["steady-seconds"], d.steadySeconds, 1),
+    burst: intFlag("burst", values.burst, d.burst),
+    soakMinutes: numFlag("soak-minutes", values["soak-minutes"], d.soakMinutes),
+    soakIntervalSeconds: numFlag(
+      "soak-interval-seconds",
+      values["soak-interval-seconds"],
+      d.soakIntervalSeconds,
+      1,
+    ),
+    probe: intFlag("probe", values.probe, d.probe),
+    concurrency: intFlag("concurrency", values.concurrency, d.concurrency),
+    ...(resync !== undefined ? { resyncSeconds: intFlag("resync-seconds", resync, 300) } : {}),
+    ...(values.workers !== undefined ? { workers: intFlag("workers", values.workers, 4) } : {}),
+  };
+}
+
+if (isMain(import.meta.url)) {
+  runMain(async () => {
+    await runScale(await localBenchContext(), parseScaleArgs(process.argv.slice(2)));
+  });
+}
