@@ -30,6 +30,10 @@ import { soak, type SoakInterval } from "./lib/soak.js";
 import { secs, summarize, type Summary } from "./lib/stats.js";
 import { printInputs, printTable } from "./lib/table.js";
 import { ReplicaSetTimeline, RolloutTimeline } from "./lib/timelines.js";
+import { loadConfig } from "../controller/config.js";
+
+/** The controller's own defaults, printed with the inputs so a figure says what it ran with. */
+const controllerDefaults = loadConfig([], {});
 
 export interface ScaleOptions {
   rollouts: number;
@@ -294,7 +298,7 @@ export async function runScale(ctx: BenchContext, o: ScaleOptions): Promise<Scal
         o.soakMinutes > 0
           ? `${o.soakMinutes} min, intervals of ${o.soakIntervalSeconds}s, ${o.probe} image changes each`
           : "none",
-      controller: `node dist/controller/main.js --namespaces=<bench ns>${extraArgs.length ? ` ${extraArgs.join(" ")}` : ""} (otherwise default flags: --workers=4, --resync-seconds=300)`,
+      controller: `node dist/controller/main.js --namespaces=<bench ns>${extraArgs.length ? ` ${extraArgs.join(" ")}` : ""} (otherwise default flags: --workers=${controllerDefaults.workers}, --resync-seconds=${controllerDefaults.resyncSeconds})`,
       controlPlane: ctx.controlPlane,
       extraArgsEnv: Object.fromEntries(
         Object.entries(process.env).filter(([k]) => k.startsWith("KESTREL_EXTRA_ARGS_")),

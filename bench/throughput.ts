@@ -24,6 +24,10 @@ import { createRollouts, image, imageOf, isSettled, manifest, setImage } from ".
 import { secs, summarize, type Summary } from "./lib/stats.js";
 import { printInputs, printTable } from "./lib/table.js";
 import { ReplicaSetTimeline, RolloutTimeline } from "./lib/timelines.js";
+import { loadConfig } from "../controller/config.js";
+
+/** The controller's own defaults, printed with the inputs so a figure says what it ran with. */
+const controllerDefaults = loadConfig([], {});
 
 export interface ThroughputOptions {
   canaries: number;
@@ -224,7 +228,7 @@ export async function runThroughput(ctx: BenchContext, o: ThroughputOptions): Pr
       replicas: o.replicas,
       steps: `setWeight 25, pause ${o.pause}, setWeight 50, pause ${o.pause}, setWeight 100`,
       start: "all image changes sent at once",
-      controller: `node dist/controller/main.js (compiled), ${extraArgs.length ? extraArgs.join(" ") : "default flags (--workers=4)"}`,
+      controller: `node dist/controller/main.js (compiled), ${extraArgs.length ? extraArgs.join(" ") : `default flags (--workers=${controllerDefaults.workers})`}`,
       controlPlane: ctx.controlPlane,
     };
     printInputs("Throughput benchmark inputs", inputs);
