@@ -6,9 +6,8 @@ import { parse, stringify } from "yaml";
 import { clusterUp, type ClusterInfo } from "../../test/cluster/cluster.js";
 import { auditLogFile } from "../../test/cluster/components.js";
 import { waitForDefaultServiceAccount } from "../../test/cluster/nodes.js";
-import { repoRoot } from "../../test/cluster/paths.js";
 import { readToken, userOf } from "../../test/cluster/pki.js";
-import { kubectlBinary, run } from "../../test/e2e/support/kubectl.js";
+import { applyCrds } from "../../test/e2e/support/crds.js";
 import { AuditLog } from "./audit.js";
 import { log, progress, sleep, waitUntil } from "./log.js";
 
@@ -30,7 +29,7 @@ export interface BenchContext {
 export async function localBenchContext(): Promise<BenchContext> {
   const info = await clusterUp();
   const ctx = benchContext(info);
-  await installCrds(ctx);
+  await applyCrds(ctx.kubeconfig, ctx.kc);
   return ctx;
 }
 
@@ -67,29 +66,6 @@ export function benchContext(info: ClusterInfo): BenchContext {
     audit: new AuditLog(auditLogFile(info.state), userOf("kestrel-controller")),
     controlPlane,
   };
-}
-
-/** kubectl apply of crds/, as a user installs them, then waits until the API serves them. */
-export async function installCrds(ctx: BenchContext): Promise<void> {
-  const res = await run(kubectlBinary(), [
-    "--kubeconfig",
-    ctx.kubeconfig,
-    "apply",
-    "--server-side",
-    "--force-conflicts",
-    "-f",
-    path.join(repoRoot, "crds"),
-  ]);
-  if (res.code !== 0) throw new Error(`installing the CRDs failed: ${res.stderr}`);
-  const ext = ctx.kc.makeApiClient(k8s.ApiextensionsV1Api);
-  for (const m of res.stdout.matchAll(/customresourcedefinition\.apiextensions\.k8s\.io\/(\S+)/g)) {
-    await waitUntil(`CRD ${m[1]} to be Established`, async () => {
-      const crd = await ext.readCustomResourceDefinition({ name: m[1]! });
-      return (
-        crd.status?.conditions?.some((c) => c.type === "Established" && c.status === "True") || undefined
-      );
-    });
-  }
 }
 
 /** A fresh namespace for one benchmark, labelled so a leftover one is easy to find. */

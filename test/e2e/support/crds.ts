@@ -2,12 +2,17 @@ import * as k8s from "@kubernetes/client-node";
 import path from "node:path";
 import { repoRoot } from "../../cluster/paths.js";
 import { testCluster } from "./cluster.js";
-import { kubectl } from "./kubectl.js";
+import { kubectlBinary, run } from "./kubectl.js";
 import { waitFor } from "./wait.js";
 
-/** Installs Kestrel's CRDs from crds/ (what `helm install` or `kubectl apply -f crds/` does) and waits until served. */
-export async function installCrds(): Promise<void> {
-  const res = await kubectl([
+/**
+ * Installs Kestrel's CRDs from crds/ as a user does (`kubectl apply -f crds/`, what `helm install`
+ * also does) and waits until the API server serves them. The benchmarks use it too.
+ */
+export async function applyCrds(kubeconfig: string, kc: k8s.KubeConfig): Promise<void> {
+  const res = await run(kubectlBinary(), [
+    "--kubeconfig",
+    kubeconfig,
     "apply",
     "--server-side",
     "--force-conflicts",
@@ -15,7 +20,7 @@ export async function installCrds(): Promise<void> {
     path.join(repoRoot, "crds"),
   ]);
   if (res.code !== 0) throw new Error(`installing the CRDs failed: ${res.stderr}`);
-  const ext = testCluster().kc.makeApiClient(k8s.ApiextensionsV1Api);
+  const ext = kc.makeApiClient(k8s.ApiextensionsV1Api);
   const names = [...res.stdout.matchAll(/customresourcedefinition\.apiextensions\.k8s\.io\/(\S+)/g)].map(
     (m) => m[1]!,
   );
@@ -28,3 +33,6 @@ export async function installCrds(): Promise<void> {
     });
   }
 }
+
+/** The CRDs on the e2e run's cluster. */
+export const installCrds = (): Promise<void> => applyCrds(testCluster().kubeconfigPath, testCluster().kc);
