@@ -3,6 +3,9 @@ import crypto from "node:crypto";
 import http from "node:http";
 import https from "node:https";
 
+/** Idle connections are closed after this long, well before the API server's own 90s idle timeout. */
+export const idleSocketMs = 30_000;
+
 /**
  * A KubeConfig whose API clients reuse connections. client-node 1.x builds a fresh https.Agent
  * for every request, so each call pays a new TCP connection and TLS handshake on both ends; under
@@ -23,10 +26,10 @@ export class KeepAliveKubeConfig extends k8s.KubeConfig {
     const key = agentKey(fresh.constructor === https.Agent, options);
     let shared = this.agents.get(key);
     if (!shared) {
-      shared =
-        fresh.constructor === https.Agent
-          ? new https.Agent({ ...options, keepAlive: true })
-          : new http.Agent({ ...options, keepAlive: true });
+      // The API server closes a connection idle for 90s; closing ours first means a request
+      // never goes out on a socket the server is closing at that moment ("socket hang up").
+      const keepAlive = { ...options, keepAlive: true, timeout: idleSocketMs };
+      shared = fresh.constructor === https.Agent ? new https.Agent(keepAlive) : new http.Agent(keepAlive);
       this.agents.set(key, shared);
     }
     context.setAgent(shared);

@@ -27,6 +27,8 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, Ma
 
 /** Events waiting to be sent beyond which new ones are dropped (and counted in the log). */
 const maxPending = 2000;
+/** Events in flight at once: enough to keep up, few enough to keep the connection pool small. */
+const maxInFlight = 8;
 
 /**
  * Records core/v1 Events, the way `kubectl describe` shows them. Events are best effort and off
@@ -40,6 +42,9 @@ export class EventRecorder {
   /** The tail of each object's send chain, so its Events are written in the order they were emitted. */
   private readonly chains = new Map<string, Promise<void>>();
   private pending = 0;
+  private inFlight = 0;
+  /** Senders waiting for one of the maxInFlight slots. */
+  private readonly slots: (() => void)[] = [];
   private dropped = 0;
 
   constructor(
@@ -61,12 +66,23 @@ export class EventRecorder {
     this.pending++;
     const key = `${obj.namespace}/${obj.name}`;
     const tail = (this.chains.get(key) ?? Promise.resolve())
-      .then(() => (this.canSend() ? this.record(obj, event, now) : undefined))
+      .then(() => this.send(obj, event, now))
       .finally(() => {
         this.pending--;
         if (this.chains.get(key) === tail) this.chains.delete(key);
       });
     this.chains.set(key, tail);
+  }
+
+  private async send(obj: InvolvedObject, event: EventSpec, now: Date): Promise<void> {
+    while (this.inFlight >= maxInFlight) await new Promise<void>((r) => this.slots.push(r));
+    this.inFlight++;
+    try {
+      if (this.canSend()) await this.record(obj, event, now);
+    } finally {
+      this.inFlight--;
+      this.slots.shift()?.();
+    }
   }
 
   /** Waits until every emitted Event has been sent (or failed), at most `timeoutMs`; for shutdown. */
