@@ -127,10 +127,25 @@ export class BenchController {
     await exited;
   }
 
-  async metrics(): Promise<Sample[]> {
-    const res = await httpGet(`http://127.0.0.1:${this.port}/metrics`, {}, 10_000);
-    if (res.status !== 200) throw new Error(`/metrics answered ${res.status}`);
-    return parseMetrics(res.body);
+  /**
+   * The controller's /metrics. On a saturated machine one scrape can take longer than usual (a
+   * 10,000-Rollout soak once lost an hour to a single 10s timeout), so a slow or failed scrape is
+   * retried a few times before the benchmark gives up.
+   */
+  async metrics(attempts = 4): Promise<Sample[]> {
+    for (let i = 1; ; i++) {
+      try {
+        const res = await httpGet(`http://127.0.0.1:${this.port}/metrics`, {}, 30_000);
+        if (res.status !== 200) throw new Error(`/metrics answered ${res.status}`);
+        return parseMetrics(res.body);
+      } catch (err) {
+        if (i >= attempts || !this.alive()) throw err;
+        log(
+          `scraping the controller's /metrics failed (${err instanceof Error ? err.message : String(err)}); retrying`,
+        );
+        await new Promise((r) => setTimeout(r, 2_000));
+      }
+    }
   }
 
   tail(lines = 30): string {
