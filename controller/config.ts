@@ -16,6 +16,8 @@ export interface ControllerConfig {
   identity: string;
   workers: number;
   resyncSeconds: number;
+  /** Each watch is re-opened after this long (jittered up to twice it), as client-go's reflector does. */
+  watchTimeoutSeconds: number;
 }
 
 const levels: readonly LogLevel[] = ["debug", "info", "warn", "error"];
@@ -34,6 +36,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
       "lease-name": { type: "string" },
       workers: { type: "string" },
       "resync-seconds": { type: "string" },
+      "watch-timeout-seconds": { type: "string" },
     },
     strict: true,
   });
@@ -62,6 +65,10 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
     resyncSeconds: positiveInt(
       "--resync-seconds",
       values["resync-seconds"] ?? env.KESTREL_RESYNC_SECONDS ?? "300",
+    ),
+    watchTimeoutSeconds: positiveInt(
+      "--watch-timeout-seconds",
+      values["watch-timeout-seconds"] ?? env.KESTREL_WATCH_TIMEOUT_SECONDS ?? "300",
     ),
   };
 }

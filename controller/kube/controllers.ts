@@ -3,7 +3,7 @@ import type { ControllerConfig } from "../config.js";
 import type { Logger } from "../log.js";
 import type { Metrics } from "../metrics.js";
 import { EventRecorder } from "./events.js";
-import { controllerOwnerKey, KindCache, objectKey } from "./informers.js";
+import { controllerOwnerKey, KindCache, objectKey, type WatchedKind } from "./informers.js";
 import { AnalysisReconciler, analysisKinds } from "./analysis-reconciler.js";
 import { RolloutReconciler, rolloutKinds, type RolloutCaches } from "./rollout-reconciler.js";
 import { Runner } from "./runner.js";
@@ -32,20 +32,30 @@ export class Controllers {
       const key = controllerOwnerKey(obj, "Rollout");
       if (key) this.rollouts.enqueue(key);
     };
+    const watched = <K extends WatchedKind>(kind: K): K => ({
+      ...kind,
+      watchTimeoutSeconds: config.watchTimeoutSeconds,
+    });
     this.caches = {
-      rollouts: new KindCache(rolloutKinds.rollouts, kc, config.namespaces, log, (_e, obj) =>
+      rollouts: new KindCache(watched(rolloutKinds.rollouts), kc, config.namespaces, log, (_e, obj) =>
         this.rollouts.enqueue(objectKey(obj)),
       ),
-      replicaSets: new KindCache(rolloutKinds.replicaSets, kc, config.namespaces, log, (_e, obj) =>
+      replicaSets: new KindCache(watched(rolloutKinds.replicaSets), kc, config.namespaces, log, (_e, obj) =>
         enqueueOwner(obj),
       ),
-      analysisRuns: new KindCache(analysisKinds.analysisRuns, kc, config.namespaces, log, (_e, obj) => {
-        this.runs.enqueue(objectKey(obj));
-        enqueueOwner(obj);
-      }),
+      analysisRuns: new KindCache(
+        watched(analysisKinds.analysisRuns),
+        kc,
+        config.namespaces,
+        log,
+        (_e, obj) => {
+          this.runs.enqueue(objectKey(obj));
+          enqueueOwner(obj);
+        },
+      ),
       // A template that appears or changes may make a waiting (InvalidSpec) Rollout valid.
       analysisTemplates: new KindCache(
-        analysisKinds.analysisTemplates,
+        watched(analysisKinds.analysisTemplates),
         kc,
         config.namespaces,
         log,
@@ -54,8 +64,12 @@ export class Controllers {
             .list(obj.metadata?.namespace)
             .forEach((r) => this.rollouts.enqueue(objectKey(r))),
       ),
-      clusterAnalysisTemplates: new KindCache(analysisKinds.clusterAnalysisTemplates, kc, [], log, () =>
-        this.caches.rollouts.list().forEach((r) => this.rollouts.enqueue(objectKey(r))),
+      clusterAnalysisTemplates: new KindCache(
+        watched(analysisKinds.clusterAnalysisTemplates),
+        kc,
+        [],
+        log,
+        () => this.caches.rollouts.list().forEach((r) => this.rollouts.enqueue(objectKey(r))),
       ),
     };
     this.events = new EventRecorder(kc.makeApiClient(k8s.CoreV1Api), log, config.identity, () =>

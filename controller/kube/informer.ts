@@ -16,6 +16,34 @@ export interface InformerOptions<T extends k8s.KubernetesObject> {
   /** Restart backoff bounds after a watch error other than 410 Gone. */
   minBackoffMs?: number;
   maxBackoffMs?: number;
+  /** Each watch ends after this long, jittered up to twice it (default 300), and resumes where it was. */
+  watchTimeoutSeconds?: number;
+}
+
+/**
+ * client-node's Watch as client-go's reflector watches: the API server ends each watch after a
+ * jittered timeout and bookmarks keep the resourceVersion fresh. ListWatch then resumes from the
+ * last resourceVersion it saw, which replays anything the old watch did not deliver (or relists
+ * on 410 Gone). Without it a watch that the API server silently stopped serving (seen after an
+ * API server restart: a watch opened while it was starting got no events) would stall forever.
+ */
+export class BoundedWatch extends k8s.Watch {
+  constructor(
+    kc: k8s.KubeConfig,
+    private readonly timeoutSeconds: number,
+  ) {
+    super(kc);
+  }
+
+  override watch(
+    path: string,
+    queryParams: Record<string, string | number | boolean | undefined>,
+    callback: (phase: string, apiObj: unknown, watchObj?: unknown) => void,
+    done: (err: unknown) => void,
+  ): Promise<AbortController> {
+    const timeoutSeconds = Math.round(this.timeoutSeconds * (1 + Math.random()));
+    return super.watch(path, { ...queryParams, timeoutSeconds, allowWatchBookmarks: true }, callback, done);
+  }
 }
 
 /**
@@ -34,7 +62,7 @@ export class SupervisedInformer<T extends k8s.KubernetesObject> {
   lastError: string | undefined;
 
   constructor(private readonly opts: InformerOptions<T>) {
-    const watch = new k8s.Watch(opts.kc);
+    const watch = new BoundedWatch(opts.kc, opts.watchTimeoutSeconds ?? 300);
     // autoStart=false: we start it, so the first list's success is ours to await.
     this.informer = new k8s.ListWatch<T>(opts.path, watch, opts.list, false, opts.labelSelector);
     const touch = (): void => {
@@ -90,6 +118,10 @@ export class SupervisedInformer<T extends k8s.KubernetesObject> {
       if (this.stopped) return;
       this.informer.start().then(
         () => {
+          // ListWatch.start() resolves even when its list or watch failed: it reports that
+          // through 'error', which has already scheduled the next restart. Only a restart that
+          // did not fail may reset the backoff and report the watch healthy again.
+          if (this.restartTimer) return;
           this.failures = 0;
           this.lastContactAt = Date.now();
           this.lastError = undefined;

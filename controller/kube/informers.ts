@@ -10,6 +10,8 @@ export interface WatchedKind {
   plural: string;
   namespaced: boolean;
   labelSelector?: string;
+  /** See InformerOptions.watchTimeoutSeconds. */
+  watchTimeoutSeconds?: number;
 }
 
 /**
@@ -57,6 +59,7 @@ export class KindCache<T extends k8s.KubernetesObject> {
         labelSelector: kind.labelSelector,
         onEvent,
         log,
+        watchTimeoutSeconds: kind.watchTimeoutSeconds,
       });
     });
   }
