@@ -54,7 +54,8 @@ export function readClusterInfo(state = stateDir()): ClusterInfo | undefined {
   }
 }
 
-function saveClusterInfo(info: ClusterInfo): void {
+/** Records the cluster's state (e.g. a component's new PID after a restart) in its state folder. */
+export function saveClusterInfo(info: ClusterInfo): void {
   fs.writeFileSync(stateFile(info.state), JSON.stringify(info, null, 2) + "\n");
 }
 
