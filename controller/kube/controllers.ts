@@ -3,7 +3,7 @@ import type { ControllerConfig } from "../config.js";
 import type { Logger } from "../log.js";
 import type { Metrics } from "../metrics.js";
 import { EventRecorder } from "./events.js";
-import { controllerOwnerKey, KindCache, objectKey, type WatchedKind } from "./informers.js";
+import { controllerOwnerKey, KindCache, objectKey, type CacheScope } from "./informers.js";
 import { AnalysisReconciler, analysisKinds } from "./analysis-reconciler.js";
 import { RolloutReconciler, rolloutKinds, type RolloutCaches } from "./rollout-reconciler.js";
 import { Runner } from "./runner.js";
@@ -32,44 +32,30 @@ export class Controllers {
       const key = controllerOwnerKey(obj, "Rollout");
       if (key) this.rollouts.enqueue(key);
     };
-    const watched = <K extends WatchedKind>(kind: K): K => ({
-      ...kind,
+    const scope: CacheScope = {
+      kc,
+      namespaces: config.namespaces,
+      log,
       watchTimeoutSeconds: config.watchTimeoutSeconds,
-    });
+    };
     this.caches = {
-      rollouts: new KindCache(watched(rolloutKinds.rollouts), kc, config.namespaces, log, (_e, obj) =>
+      rollouts: new KindCache(rolloutKinds.rollouts, scope, (_e, obj) =>
         this.rollouts.enqueue(objectKey(obj)),
       ),
-      replicaSets: new KindCache(watched(rolloutKinds.replicaSets), kc, config.namespaces, log, (_e, obj) =>
-        enqueueOwner(obj),
-      ),
-      analysisRuns: new KindCache(
-        watched(analysisKinds.analysisRuns),
-        kc,
-        config.namespaces,
-        log,
-        (_e, obj) => {
-          this.runs.enqueue(objectKey(obj));
-          enqueueOwner(obj);
-        },
-      ),
+      replicaSets: new KindCache(rolloutKinds.replicaSets, scope, (_e, obj) => enqueueOwner(obj)),
+      analysisRuns: new KindCache(analysisKinds.analysisRuns, scope, (_e, obj) => {
+        this.runs.enqueue(objectKey(obj));
+        enqueueOwner(obj);
+      }),
       // A template that appears or changes may make a waiting (InvalidSpec) Rollout valid.
-      analysisTemplates: new KindCache(
-        watched(analysisKinds.analysisTemplates),
-        kc,
-        config.namespaces,
-        log,
-        (_e, obj) =>
-          this.caches.rollouts
-            .list(obj.metadata?.namespace)
-            .forEach((r) => this.rollouts.enqueue(objectKey(r))),
+      analysisTemplates: new KindCache(analysisKinds.analysisTemplates, scope, (_e, obj) =>
+        this.caches.rollouts
+          .list(obj.metadata?.namespace)
+          .forEach((r) => this.rollouts.enqueue(objectKey(r))),
       ),
-      clusterAnalysisTemplates: new KindCache(
-        watched(analysisKinds.clusterAnalysisTemplates),
-        kc,
-        [],
-        log,
-        () => this.caches.rollouts.list().forEach((r) => this.rollouts.enqueue(objectKey(r))),
+      // Cluster-scoped: watched across the cluster whatever namespaces the controller serves.
+      clusterAnalysisTemplates: new KindCache(analysisKinds.clusterAnalysisTemplates, scope, () =>
+        this.caches.rollouts.list().forEach((r) => this.rollouts.enqueue(objectKey(r))),
       ),
     };
     this.events = new EventRecorder(kc.makeApiClient(k8s.CoreV1Api), log, config.identity, () =>

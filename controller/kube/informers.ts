@@ -10,6 +10,14 @@ export interface WatchedKind {
   plural: string;
   namespaced: boolean;
   labelSelector?: string;
+}
+
+/** What every cache of one controller shares: its client, the namespaces it watches, its log, its watch timeout. */
+export interface CacheScope {
+  kc: k8s.KubeConfig;
+  /** Namespaces to watch; empty means the whole cluster. */
+  namespaces: string[];
+  log: Logger;
   /** See InformerOptions.watchTimeoutSeconds. */
   watchTimeoutSeconds?: number;
 }
@@ -23,29 +31,19 @@ export class KindCache<T extends k8s.KubernetesObject> {
 
   constructor(
     readonly kind: WatchedKind,
-    kc: k8s.KubeConfig,
-    namespaces: string[],
-    log: Logger,
+    { kc, namespaces, log, watchTimeoutSeconds }: CacheScope,
     onEvent: (event: InformerEvent, obj: T) => void,
-    /** How to list a core kind (CustomObjectsApi reaches only named groups). */
-    coreList?: (
-      namespace: string | undefined,
-      labelSelector: string | undefined,
-    ) => Promise<k8s.KubernetesListObject<T>>,
   ) {
-    if (kind.group === "" && !coreList)
-      throw new Error(`KindCache needs a coreList for the core kind ${kind.name}`);
+    // CustomObjectsApi lists any named group (apps, kestrel.dev) through one code path.
     const custom = kc.makeApiClient(k8s.CustomObjectsApi);
     const scopes = kind.namespaced && namespaces.length > 0 ? namespaces : [undefined];
     this.informers = scopes.map((namespace) => {
-      const prefix = kind.group === "" ? `/api/${kind.version}` : `/apis/${kind.group}/${kind.version}`;
+      const prefix = `/apis/${kind.group}/${kind.version}`;
       const path = namespace
         ? `${prefix}/namespaces/${namespace}/${kind.plural}`
         : `${prefix}/${kind.plural}`;
       const list = async (): Promise<k8s.KubernetesListObject<T>> => {
         const { group, version, plural, labelSelector } = kind;
-        if (coreList) return coreList(namespace, labelSelector);
-        // CustomObjectsApi lists any named group (apps, kestrel.dev) through one code path.
         const res = namespace
           ? await custom.listNamespacedCustomObject({ group, version, plural, namespace, labelSelector })
           : await custom.listClusterCustomObject({ group, version, plural, labelSelector });
@@ -59,7 +57,7 @@ export class KindCache<T extends k8s.KubernetesObject> {
         labelSelector: kind.labelSelector,
         onEvent,
         log,
-        watchTimeoutSeconds: kind.watchTimeoutSeconds,
+        watchTimeoutSeconds,
       });
     });
   }
