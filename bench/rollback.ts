@@ -14,7 +14,7 @@ import { createNamespace, deleteNamespace, localBenchContext, type BenchContext 
 import { BenchController, ensureBuilt } from "./lib/controller.js";
 import { log, phase, progress, waitUntil } from "./lib/log.js";
 import { startMetricsApp, type BenchApp } from "./lib/metrics-app.js";
-import { writeResults } from "./lib/results.js";
+import { saveResults } from "./lib/results.js";
 import { createRollouts, image, isSettled, manifest, setImage } from "./lib/rollouts.js";
 import { secs, summarize, type Summary } from "./lib/stats.js";
 import { printInputs, printTable } from "./lib/table.js";
@@ -198,20 +198,12 @@ export async function runRollback(ctx: BenchContext, o: RollbackOptions): Promis
     process.stdout.write(
       `target: controller share < 1 s at the median -> ${secs(summary.controllerMs.median)} s (${met ? "met" : "MISSED"})\n`,
     );
-    const controllerLogErrors = controller.errorCount();
-    if (controllerLogErrors > 0)
-      process.stdout.write(
-        `note: the controller logged ${controllerLogErrors} error line(s): ${controller.logFile}\n`,
-      );
-    const file = writeResults("rollback", {
+    return saveResults("rollback", controller, {
       inputs,
       summary,
       samples,
-      controllerLogErrors,
       targets: { controllerMedianMs: 1000, met },
     });
-    process.stdout.write(`results: ${file}\n`);
-    return { inputs, samples, summary, controllerLogErrors, file };
   } finally {
     await controller.stop();
     await app?.stop();

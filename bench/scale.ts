@@ -24,7 +24,7 @@ import { log, phase, progress, sleep, waitUntil } from "./lib/log.js";
 import { ProcSampler, type WindowUsage } from "./lib/proc-stats.js";
 import { sumOf } from "./lib/prom-text.js";
 import { markReconciles, reconcilesBetween, type ReconcileWindow } from "./lib/reconciles.js";
-import { writeResults } from "./lib/results.js";
+import { saveResults } from "./lib/results.js";
 import { createRollouts, image, isSettled, manifest } from "./lib/rollouts.js";
 import { soak, type SoakInterval } from "./lib/soak.js";
 import { secs, summarize, type Summary } from "./lib/stats.js";
@@ -304,7 +304,6 @@ export async function runScale(ctx: BenchContext, o: ScaleOptions): Promise<Scal
         Object.entries(process.env).filter(([k]) => k.startsWith("KESTREL_EXTRA_ARGS_")),
       ),
     };
-    const controllerLogErrors = controller.errorCount();
     const result = {
       inputs,
       setup: { createSeconds, healthySeconds },
@@ -313,16 +312,9 @@ export async function runScale(ctx: BenchContext, o: ScaleOptions): Promise<Scal
       burst,
       soak: soakResult,
       targets,
-      controllerLogErrors,
     };
     print(result);
-    if (controllerLogErrors > 0)
-      process.stdout.write(
-        `note: the controller logged ${controllerLogErrors} error line(s): ${controller.logFile}\n`,
-      );
-    const file = writeResults("scale", result);
-    process.stdout.write(`results: ${file}\n`);
-    return { ...result, file };
+    return saveResults("scale", controller, result);
   } finally {
     sampler.stop();
     await controller.stop();
@@ -359,7 +351,7 @@ function apiRows(api: ApiRequestCounts): [string, number][] {
   return Object.entries(api.byVerbResource).sort((a, b) => b[1] - a[1]);
 }
 
-function print(r: Omit<ScaleResult, "file">): void {
+function print(r: Omit<ScaleResult, "file" | "controllerLogErrors">): void {
   printInputs("Scale benchmark inputs", r.inputs);
   const s = r.steady;
   printTable(

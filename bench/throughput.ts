@@ -19,7 +19,7 @@ import { log, phase, progress, waitUntil } from "./lib/log.js";
 import { mapLimit } from "./lib/pool.js";
 import { ProcSampler, type WindowUsage } from "./lib/proc-stats.js";
 import { bucketDiff, bucketsOf, bucketTotal, histogramQuantile } from "./lib/prom-text.js";
-import { writeResults } from "./lib/results.js";
+import { saveResults } from "./lib/results.js";
 import { createRollouts, image, imageOf, isSettled, manifest, setImage } from "./lib/rollouts.js";
 import { secs, summarize, type Summary } from "./lib/stats.js";
 import { printInputs, printTable } from "./lib/table.js";
@@ -256,12 +256,7 @@ export async function runThroughput(ctx: BenchContext, o: ThroughputOptions): Pr
       ["request", "count"],
       Object.entries(api.byVerbResource).sort((a, b) => b[1] - a[1]),
     );
-    const controllerLogErrors = controller.errorCount();
-    if (controllerLogErrors > 0)
-      process.stdout.write(
-        `note: the controller logged ${controllerLogErrors} error line(s): ${controller.logFile}\n`,
-      );
-    const file = writeResults("throughput", {
+    const result = saveResults("throughput", controller, {
       inputs,
       summary,
       wallMs,
@@ -269,23 +264,10 @@ export async function runThroughput(ctx: BenchContext, o: ThroughputOptions): Pr
       usage,
       api,
       stepsNotObserved,
-      controllerLogErrors,
       latencies,
     });
-    process.stdout.write(`results: ${file}\n`);
     log("throughput benchmark done");
-    return {
-      inputs,
-      latencies,
-      summary,
-      wallMs,
-      reconcileSeconds,
-      usage,
-      api,
-      stepsNotObserved,
-      controllerLogErrors,
-      file,
-    };
+    return result;
   } finally {
     sampler.stop();
     await controller.stop();

@@ -35,3 +35,22 @@ export function writeResults(name: string, data: object): string {
   );
   return file;
 }
+
+/**
+ * Ends a benchmark: says when the controller logged errors (they make its figures suspect),
+ * writes the JSON with that count, prints where, and returns the data with both.
+ */
+export function saveResults<T extends object>(
+  name: string,
+  controller: { errorCount(): number; logFile: string },
+  data: T,
+): T & { controllerLogErrors: number; file: string } {
+  const controllerLogErrors = controller.errorCount();
+  if (controllerLogErrors > 0)
+    process.stdout.write(
+      `note: the controller logged ${controllerLogErrors} error line(s): ${controller.logFile}\n`,
+    );
+  const file = writeResults(name, { ...data, controllerLogErrors });
+  process.stdout.write(`results: ${file}\n`);
+  return { ...data, controllerLogErrors, file };
+}
