@@ -28,6 +28,12 @@ import { isOurs, startDetached, stopProcess, type RecordedProcess } from "./proc
 import { log, phase } from "./progress.js";
 import { targetsDir } from "./prometheus.js";
 
+/** A component's process as recorded, with where it says it is ready (so a restart can wait for it). */
+export interface ComponentRecord extends RecordedProcess {
+  healthUrl?: string;
+  healthHeaders?: Record<string, string>;
+}
+
 /** What `cluster:up` leaves in the state folder and what tests need to reach the cluster. */
 export interface ClusterInfo {
   state: string;
@@ -37,7 +43,7 @@ export interface ClusterInfo {
   /** Where tests drop file_sd target files for Prometheus to scrape. */
   prometheusTargets: string;
   ports: Ports;
-  processes: RecordedProcess[];
+  processes: ComponentRecord[];
   adminToken: string;
   startedAt: string;
 }
@@ -150,20 +156,36 @@ async function startAndWait(layout: Layout, info: ClusterInfo, spec: ComponentSp
   }
   spec = { ...spec, args: [...spec.args, ...extraArgs(spec.name)] };
   const proc = startDetached(spec.name, spec.command, spec.args, logFile);
-  const { exited: _, ...record } = proc;
+  const { exited, ...started } = proc;
+  const record: ComponentRecord = {
+    ...started,
+    healthUrl: spec.healthUrl,
+    healthHeaders: spec.healthHeaders,
+  };
   info.processes.push(record);
   saveClusterInfo(info);
-  if (!spec.healthUrl) return;
-  const deadline = Date.now() + readyTimeoutMs;
+  await waitUntilReady(record, exited);
+}
+
+/**
+ * Waits until a component just started answers 200 at its health URL (at once if it has none).
+ * Stops early when its process exits; a failure names the component, its command and the last
+ * lines of its log.
+ */
+export async function waitUntilReady(
+  p: ComponentRecord,
+  exited: () => boolean,
+  timeoutMs = readyTimeoutMs,
+): Promise<void> {
+  if (!p.healthUrl) return;
+  const command = [p.command, ...p.args].join(" ");
+  const deadline = Date.now() + timeoutMs;
   let last = "no answer yet";
   while (Date.now() < deadline) {
-    if (proc.exited()) {
-      throw new Error(
-        failureMessage(`starting ${spec.name}`, commandLine(spec), "the process exited", logFile),
-      );
-    }
+    if (exited())
+      throw new Error(failureMessage(`starting ${p.name}`, command, "the process exited", p.logFile));
     try {
-      const res = await httpGet(spec.healthUrl, spec.healthHeaders);
+      const res = await httpGet(p.healthUrl, p.healthHeaders);
       if (res.status === 200) return;
       last = `HTTP ${res.status}: ${res.body.slice(0, 300)}`;
     } catch (err) {
@@ -173,10 +195,10 @@ async function startAndWait(layout: Layout, info: ClusterInfo, spec: ComponentSp
   }
   throw new Error(
     failureMessage(
-      `starting ${spec.name}`,
-      commandLine(spec),
-      `not ready within ${readyTimeoutMs / 1000}s at ${spec.healthUrl} (last: ${last})`,
-      logFile,
+      `starting ${p.name}`,
+      command,
+      `not ready within ${timeoutMs / 1000}s at ${p.healthUrl} (last: ${last})`,
+      p.logFile,
     ),
   );
 }
@@ -189,8 +211,6 @@ export function extraArgs(component: string): string[] {
   const value = process.env[`KESTREL_EXTRA_ARGS_${component.toUpperCase().replace(/-/g, "_")}`];
   return value ? value.trim().split(/\s+/) : [];
 }
-
-const commandLine = (spec: ComponentSpec): string => [spec.command, ...spec.args].join(" ");
 
 /** Stops every recorded process by PID, dependents first, so nothing reconnects to a dying store. */
 async function stopAll(info: ClusterInfo | undefined): Promise<void> {

@@ -1,6 +1,12 @@
 import * as k8s from "@kubernetes/client-node";
 import { failureMessage } from "./build.js";
-import { readClusterInfo, saveClusterInfo, type ClusterInfo } from "./cluster.js";
+import {
+  readClusterInfo,
+  saveClusterInfo,
+  waitUntilReady,
+  type ClusterInfo,
+  type ComponentRecord,
+} from "./cluster.js";
 import { httpGet } from "./net.js";
 import { stateDir } from "./paths.js";
 import { isOurs, startDetached, stopProcess, type RecordedProcess } from "./proc.js";
@@ -29,36 +35,13 @@ const defaultGraceMs = 10_000;
 const defaultReadyTimeoutMs = Number(process.env.KESTREL_READY_TIMEOUT_MS ?? 120_000);
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/** Where each component says it is ready, from the ports the cluster recorded. */
-export function readinessProbe(
-  info: ClusterInfo,
-  name: string,
-): { url: string; headers?: Record<string, string> } | undefined {
-  switch (name) {
-    case "etcd":
-      return { url: `http://127.0.0.1:${info.ports.etcdClient}/health` };
-    case "kube-apiserver":
-      return { url: `${info.apiserver}/readyz`, headers: { Authorization: `Bearer ${info.adminToken}` } };
-    case "kube-controller-manager":
-      return { url: `https://127.0.0.1:${info.ports.controllerManager}/healthz` };
-    case "kube-scheduler":
-      return { url: `https://127.0.0.1:${info.ports.scheduler}/healthz` };
-    case "kwok":
-      return { url: `http://127.0.0.1:${info.ports.kwok}/healthz` };
-    case "prometheus":
-      return { url: `${info.prometheus}/-/ready` };
-    default:
-      return undefined;
-  }
-}
-
 function clusterInfo(state: string): ClusterInfo {
   const info = readClusterInfo(state);
   if (!info) throw new Error(`no local cluster recorded in ${state} (run npm run cluster:up)`);
   return info;
 }
 
-function recorded(info: ClusterInfo, name: string): RecordedProcess {
+function recorded(info: ClusterInfo, name: string): ComponentRecord {
   const p = info.processes.find((x) => x.name === name);
   if (!p) {
     throw new Error(
@@ -106,7 +89,7 @@ export async function startComponent(name: string, opts: ComponentOptions = {}):
   const state = opts.state ?? stateDir();
   const timeoutMs = opts.readyTimeoutMs ?? defaultReadyTimeoutMs;
   const info = clusterInfo(state);
-  let p = recorded(info, name);
+  let p: ComponentRecord = recorded(info, name);
   let exited = (): boolean => !isOurs(p);
   if (!isOurs(p)) {
     const started = startDetached(p.name, p.command, p.args, p.logFile);
@@ -114,36 +97,13 @@ export async function startComponent(name: string, opts: ComponentOptions = {}):
     exited = startedExited;
     // Re-read just before writing: another helper may have recorded a change meanwhile.
     const fresh = clusterInfo(state);
-    fresh.processes = fresh.processes.map((x) => (x.name === name ? record : x));
+    fresh.processes = fresh.processes.map((x) => (x.name === name ? { ...x, ...record } : x));
     saveClusterInfo(fresh);
     log(`started ${name} again (pid ${record.pid})`);
-    p = record;
+    p = { ...p, ...record };
   }
-  const probe = readinessProbe(info, name);
-  if (!probe) return p;
-  const deadline = Date.now() + timeoutMs;
-  let last = "no answer yet";
-  while (Date.now() < deadline) {
-    if (exited()) {
-      throw new Error(failureMessage(`starting ${name}`, commandLine(p), "the process exited", p.logFile));
-    }
-    try {
-      const res = await httpGet(probe.url, probe.headers);
-      if (res.status === 200) return p;
-      last = `HTTP ${res.status}: ${res.body.slice(0, 300)}`;
-    } catch (err) {
-      last = err instanceof Error ? err.message : String(err);
-    }
-    await sleep(250);
-  }
-  throw new Error(
-    failureMessage(
-      `starting ${name}`,
-      commandLine(p),
-      `not ready within ${timeoutMs / 1000}s at ${probe.url} (last: ${last})`,
-      p.logFile,
-    ),
-  );
+  await waitUntilReady(p, exited, timeoutMs);
+  return p;
 }
 
 /**
@@ -182,9 +142,8 @@ export async function waitForClusterHealthy({
 async function healthProblem(info: ClusterInfo): Promise<string> {
   const down = info.processes.filter((p) => !isOurs(p));
   if (down.length > 0) return `not running: ${down.map((p) => `${p.name} (pid ${p.pid})`).join(", ")}`;
-  const probe = readinessProbe(info, "kube-apiserver")!;
   try {
-    const res = await httpGet(probe.url, probe.headers);
+    const res = await httpGet(`${info.apiserver}/readyz`, { Authorization: `Bearer ${info.adminToken}` });
     if (res.status !== 200) return `kube-apiserver /readyz: HTTP ${res.status}: ${res.body.slice(0, 300)}`;
   } catch (err) {
     return `kube-apiserver /readyz: ${err instanceof Error ? err.message : String(err)}`;
