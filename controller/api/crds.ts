@@ -22,8 +22,16 @@ interface KindDefinition {
   status?: unknown;
   /** The scale subresource, for kinds that `kubectl scale` and an HPA may drive. */
   scale?: boolean;
+  /**
+   * The longest metadata.name the API server accepts. Kinds whose name becomes a label value on
+   * what they create need 63, or creating those objects fails later, long after the apply.
+   */
+  maxNameLength?: number;
   columns: V1CustomResourceColumnDefinition[];
 }
+
+/** A Rollout's name is a label value on its AnalysisRuns, so a DNS label's length at most. */
+export const maxRolloutNameLength = 63;
 
 /** One CRD from its TypeBox schemas: the single place the CRD wrapper is written. */
 function crd(d: KindDefinition): V1CustomResourceDefinition {
@@ -31,7 +39,10 @@ function crd(d: KindDefinition): V1CustomResourceDefinition {
   const properties: Record<string, unknown> = {
     apiVersion: { type: "string" },
     kind: { type: "string" },
-    metadata: { type: "object" },
+    metadata:
+      d.maxNameLength === undefined
+        ? { type: "object" }
+        : { type: "object", properties: { name: { type: "string", maxLength: d.maxNameLength } } },
     spec: json(d.spec),
   };
   if (d.status) properties.status = json(d.status);
@@ -89,6 +100,9 @@ export function rolloutCrd(): V1CustomResourceDefinition {
     spec: RolloutSpec,
     status: RolloutStatus,
     scale: true,
+    // The name is the value of the kestrel.dev/rollout label on every AnalysisRun, and a prefix of
+    // ReplicaSet and AnalysisRun names: a label value holds 63 characters at most.
+    maxNameLength: maxRolloutNameLength,
     columns: [
       { name: "Desired", type: "integer", jsonPath: ".spec.replicas" },
       { name: "Current", type: "integer", jsonPath: ".status.replicas" },

@@ -6,6 +6,7 @@ import {
   undoToAnnotation,
 } from "../../../controller/rollout/labels.js";
 import { planInvalidSpec, planRollout, templateHash, templateOf } from "../../../controller/rollout/plan.js";
+import { maxRolloutNameLength } from "../../../controller/api/crds.js";
 import { rollout, World } from "./world.js";
 
 /** A Rollout at revision 1, healthy, then given image web:2. */
@@ -445,5 +446,39 @@ describe("planRollout: spec.restartAt", () => {
       now: new Date(w.now),
     });
     assert.equal(done.status?.restartedAt, w.rollout.spec.restartAt);
+  });
+});
+
+describe("planRollout: names of what a Rollout creates", () => {
+  it("a Rollout with the longest name the CRD accepts makes valid ReplicaSet and AnalysisRun names and labels", () => {
+    const name = "r".repeat(maxRolloutNameLength);
+    const ro = rollout(
+      {},
+      {
+        steps: [{ setWeight: 20 }, { analysis: { templates: [{ templateName: "ok" }] } }],
+        analysis: { templates: [{ templateName: "ok" }] },
+      },
+    );
+    ro.metadata.name = name;
+    const w = new World(ro);
+    w.templates = {
+      namespaced: new Map([
+        ["ok", { metrics: [{ name: "m", provider: { prometheus: { address: "http://p", query: "q" } } }] }],
+      ]),
+      cluster: new Map(),
+    };
+    w.settle();
+    w.setImage("web:2");
+    const plan = w.reconcile();
+    const runs = plan.actions.flatMap((a) => (a.kind === "createAnalysisRun" ? [a.run] : []));
+    assert.ok(runs.length > 0, "the plan creates an AnalysisRun");
+    const objects = [...w.replicaSets.values(), ...runs];
+    const dnsSubdomain = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
+    const labelValue = /^(([A-Za-z0-9][-A-Za-z0-9_.]{0,61})?[A-Za-z0-9])?$/;
+    for (const o of objects) {
+      assert.match(o.metadata!.name!, dnsSubdomain);
+      for (const [k, v] of Object.entries(o.metadata!.labels ?? {})) assert.match(v, labelValue, k);
+    }
+    assert.ok(runs.some((r) => r.metadata.labels?.["kestrel.dev/rollout"] === name));
   });
 });

@@ -1,6 +1,7 @@
 import type { V1ReplicaSet } from "@kubernetes/client-node";
 import type { Rollout } from "../../../controller/api/rollout.js";
 import type { Action, Plan } from "../../../controller/rollout/actions.js";
+import type { TemplateLookup } from "../../../controller/rollout/analysis.js";
 import { planRollout } from "../../../controller/rollout/plan.js";
 import { revisionOf } from "../../../controller/rollout/revisions.js";
 
@@ -18,6 +19,8 @@ export class World {
   slow = false;
   lastPlan: Plan | undefined;
   events: { type: string; reason: string; message: string }[] = [];
+  /** AnalysisTemplates the planner may look up. */
+  templates: TemplateLookup | undefined;
 
   constructor(rollout: Rollout) {
     this.rollout = structuredClone(rollout);
@@ -28,6 +31,7 @@ export class World {
     return planRollout({
       rollout: this.rollout,
       replicaSets: [...this.replicaSets.values()],
+      templates: this.templates,
       now: new Date(this.now),
     });
   }
