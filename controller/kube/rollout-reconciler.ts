@@ -157,9 +157,13 @@ export class RolloutReconciler {
     // Order matters for crash safety: ReplicaSets first, then the status (which records handled
     // triggers), then the removal of trigger annotations, conditional on the status write's
     // resourceVersion. A spec rewrite (undo) is planned afresh on the next pass instead.
+    // Events describe decisions, so they go out only once the write that records the decision
+    // (the status, or the spec rewrite) has been accepted: a pass that meets a 409 is planned
+    // again from the newer object and would otherwise announce the same decision twice.
+    const events = plan.actions.filter((a) => a.kind === "event");
     const rolloutUpdates = plan.actions.filter((a) => a.kind === "updateRollout");
     for (const action of plan.actions) {
-      if (action.kind === "updateRollout") continue;
+      if (action.kind === "updateRollout" || action.kind === "event") continue;
       if (!this.d.canAct()) throw new Error("not the leader: no further actions");
       try {
         await this.apply(ro, action, log);
@@ -169,8 +173,8 @@ export class RolloutReconciler {
         // The pod template passed the CRD schema but not the API server's pod validation:
         // the user's to fix, so say so (InvalidSpec) instead of retrying in silence.
         const invalid = planInvalidSpec(ro, [{ field: "spec.template", message: refusal }], new Date());
-        for (const a of invalid.actions) await this.apply(ro, a, log);
         await writeStatus(this.d.custom, rolloutKinds.rollouts, ro, invalid.status);
+        for (const a of invalid.actions) await this.apply(ro, a, log);
         return {};
       }
     }
@@ -178,6 +182,7 @@ export class RolloutReconciler {
     if (specRewrite) {
       if (!this.d.canAct()) throw new Error("not the leader: no further actions");
       await this.apply(ro, specRewrite, log);
+      for (const event of events) await this.apply(ro, event, log);
       return {};
     }
     let current: Rollout & k8s.KubernetesObject = ro;
@@ -195,6 +200,7 @@ export class RolloutReconciler {
         }
       }
     }
+    for (const event of events) await this.apply(ro, event, log);
     for (const action of rolloutUpdates) {
       if (!this.d.canAct()) throw new Error("not the leader: no further actions");
       await this.apply(current, action, log);

@@ -37,14 +37,16 @@ export class World {
   }
 
   /**
-   * One reconcile in the shell's order: ReplicaSet actions and events, then the status, then the
-   * Rollout updates. `crashBeforeRolloutUpdate` stops after the status write, as a SIGKILL could.
+   * One reconcile in the shell's order: ReplicaSet actions, then the status, then the events that
+   * announce it, then the Rollout updates. `crashBeforeRolloutUpdate` stops after the status
+   * write, as a SIGKILL could.
    */
   reconcile({ crashBeforeRolloutUpdate = false } = {}): Plan {
     const plan = this.plan();
     this.lastPlan = plan;
-    for (const a of plan.actions) if (a.kind !== "updateRollout") this.apply(a);
+    for (const a of plan.actions) if (a.kind !== "updateRollout" && a.kind !== "event") this.apply(a);
     if (plan.status) this.rollout.status = plan.status;
+    for (const a of plan.actions) if (a.kind === "event") this.apply(a);
     if (!crashBeforeRolloutUpdate)
       for (const a of plan.actions) if (a.kind === "updateRollout") this.apply(a);
     return plan;
