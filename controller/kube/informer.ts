@@ -58,13 +58,22 @@ export class SupervisedInformer<T extends k8s.KubernetesObject> {
   private restartTimer: NodeJS.Timeout | undefined;
   private stopped = false;
   private synced = false;
+  /** Set by a list that succeeded; ListWatch puts its items in the cache before start() settles. */
+  private listed = false;
+  /** start() calls waiting for a restart's list to succeed, after the first one failed. */
+  private readonly syncWaiters: (() => void)[] = [];
   lastContactAt = 0;
   lastError: string | undefined;
 
   constructor(private readonly opts: InformerOptions<T>) {
     const watch = new BoundedWatch(opts.kc, opts.watchTimeoutSeconds ?? 300);
     // autoStart=false: we start it, so the first list's success is ours to await.
-    this.informer = new k8s.ListWatch<T>(opts.path, watch, opts.list, false, opts.labelSelector);
+    const list = async (): Promise<k8s.KubernetesListObject<T>> => {
+      const items = await opts.list();
+      this.listed = true;
+      return items;
+    };
+    this.informer = new k8s.ListWatch<T>(opts.path, watch, list, false, opts.labelSelector);
     const touch = (): void => {
       this.lastContactAt = Date.now();
     };
@@ -81,15 +90,23 @@ export class SupervisedInformer<T extends k8s.KubernetesObject> {
     this.informer.on("error", (err?: unknown) => this.scheduleRestart(err));
   }
 
-  /** Lists, then watches. Resolves once the first list is in the cache. */
+  /** Lists, then watches. Resolves once the first list is in the cache (or on stop()). */
   async start(): Promise<void> {
     this.stopped = false;
     for (;;) {
       try {
         await this.informer.start();
-        this.synced = true;
-        this.failures = 0;
-        this.lastContactAt = Date.now();
+        this.markSyncedIfListed();
+        if (this.synced) {
+          this.failures = 0;
+          this.lastContactAt = Date.now();
+          return;
+        }
+        // ListWatch.start() resolves even when its list failed (an API server not up yet): it
+        // reported the failure through 'error', whose restart lists again. Until one succeeds the
+        // cache is empty, and a reconcile planned from it would see a Rollout without its
+        // ReplicaSets, so the caller must keep waiting.
+        await new Promise<void>((resolve) => this.syncWaiters.push(resolve));
         return;
       } catch (err) {
         if (this.stopped) return;
@@ -118,6 +135,7 @@ export class SupervisedInformer<T extends k8s.KubernetesObject> {
       if (this.stopped) return;
       this.informer.start().then(
         () => {
+          this.markSyncedIfListed();
           // ListWatch.start() resolves even when its list or watch failed: it reports that
           // through 'error', which has already scheduled the next restart. Only a restart that
           // did not fail may reset the backoff and report the watch healthy again.
@@ -126,9 +144,18 @@ export class SupervisedInformer<T extends k8s.KubernetesObject> {
           this.lastContactAt = Date.now();
           this.lastError = undefined;
         },
-        (e: unknown) => this.scheduleRestart(e),
+        (e: unknown) => {
+          this.markSyncedIfListed();
+          this.scheduleRestart(e);
+        },
       );
     }, delay);
+  }
+
+  private markSyncedIfListed(): void {
+    if (this.synced || !this.listed) return;
+    this.synced = true;
+    for (const resolve of this.syncWaiters.splice(0)) resolve();
   }
 
   private backoffMs(): number {
@@ -159,6 +186,7 @@ export class SupervisedInformer<T extends k8s.KubernetesObject> {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.restartTimer) clearTimeout(this.restartTimer);
+    for (const resolve of this.syncWaiters.splice(0)) resolve();
     await this.informer.stop();
   }
 }
