@@ -1,5 +1,7 @@
 /** Progress lines for long phases, on stderr so stdout carries only the tables. */
 
+import { setTimeout as sleep } from "node:timers/promises";
+
 const started = Date.now();
 
 export function log(message: string): void {
@@ -28,7 +30,7 @@ export function progress(label: string, total: number, everyMs = 5_000): (done: 
   };
 }
 
-export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+export { sleep };
 
 /** Polls until `check` returns a value; the error names what was awaited and the last state seen. */
 export async function waitUntil<T>(

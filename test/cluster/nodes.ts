@@ -1,4 +1,5 @@
 import * as k8s from "@kubernetes/client-node";
+import { setTimeout as sleep } from "node:timers/promises";
 import { kwokNodeAnnotation } from "./components.js";
 
 const podsPerNode = process.env.KESTREL_NODE_PODS ?? "1000";
@@ -36,8 +37,6 @@ export async function createKwokNodes(kubeconfig: string, count: number): Promis
     });
   }
 }
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 export async function waitForNodesReady(kubeconfig: string, count: number, timeoutMs: number): Promise<void> {
   const api = coreApi(kubeconfig);

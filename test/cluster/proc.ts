@@ -1,5 +1,6 @@
 import { spawn } from "node:child_process";
 import fs from "node:fs";
+import { setTimeout as sleep } from "node:timers/promises";
 
 /** A process the cluster started, as recorded in the state folder. */
 export interface RecordedProcess {
@@ -54,8 +55,6 @@ export function isOurs(p: RecordedProcess): boolean {
     return false;
   }
 }
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** Stops one recorded process by its PID: SIGTERM, then SIGKILL if it has not exited in time. */
 export async function stopProcess(p: RecordedProcess, graceMs = 10_000): Promise<void> {

@@ -1,4 +1,5 @@
 import * as k8s from "@kubernetes/client-node";
+import { setTimeout as sleep } from "node:timers/promises";
 import { failureMessage } from "./build.js";
 import {
   readClusterInfo,
@@ -33,7 +34,6 @@ export interface ComponentOptions {
 
 const defaultGraceMs = 10_000;
 const defaultReadyTimeoutMs = Number(process.env.KESTREL_READY_TIMEOUT_MS ?? 120_000);
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 function clusterInfo(state: string): ClusterInfo {
   const info = readClusterInfo(state);

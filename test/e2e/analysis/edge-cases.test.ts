@@ -11,12 +11,11 @@ import {
   revisions,
   rolloutManifest,
   setImage,
+  v1,
+  v2,
   waitForPhase,
 } from "../support/rollouts.js";
 import { waitFor } from "../support/wait.js";
-
-const v1 = "example.com/app:1";
-const v2 = "example.com/app:2";
 
 /**
  * Prometheus misbehaving in ways the real one does only under duress: an HTTP 500 and an answer

@@ -5,7 +5,7 @@ import type { AnalysisRun } from "../../../controller/api/analysis.js";
 import { testCluster } from "../support/cluster.js";
 import { useController } from "../support/controller.js";
 import { useNamespace } from "../support/namespace.js";
-import { apply, rolloutManifest, setImage, waitForPhase, waitForSplit } from "../support/rollouts.js";
+import { apply, rolloutManifest, setImage, v1, v2, waitForPhase, waitForSplit } from "../support/rollouts.js";
 
 /**
  * The CRD caps a Rollout's name at 63 characters because the name becomes a label value on its
@@ -43,8 +43,8 @@ describe("Rollout: the longest name the CRD accepts delivers through analysis", 
       }),
     );
     await waitForPhase(ns(), name, "Healthy");
-    await setImage(ns(), name, "example.com/app:2");
-    await waitForSplit(ns(), name, { "example.com/app:2": 2, "example.com/app:1": 0 });
+    await setImage(ns(), name, v2);
+    await waitForSplit(ns(), name, { [v2]: 2, [v1]: 0 });
     await waitForPhase(ns(), name, "Healthy");
     const runs = await testCluster()
       .kc.makeApiClient(k8s.CustomObjectsApi)

@@ -12,14 +12,13 @@ import {
   revisions,
   rolloutManifest,
   setImage,
+  v1,
+  v2,
+  v3,
   waitForPhase,
   waitForSplit,
 } from "../support/rollouts.js";
 import { waitFor } from "../support/wait.js";
-
-const v1 = "example.com/app:1";
-const v2 = "example.com/app:2";
-const v3 = "example.com/app:3";
 
 /** A success-rate template as a user would write it; {{args.app}} picks the version's series. */
 function successRateTemplate(name: string, address: string, extra: Record<string, unknown> = {}): object {

@@ -1,5 +1,6 @@
 import * as k8s from "@kubernetes/client-node";
 import assert from "node:assert/strict";
+import { setTimeout as sleep } from "node:timers/promises";
 import { restartComponent } from "../../cluster/restart.js";
 import { testCluster } from "../support/cluster.js";
 import { useController } from "../support/controller.js";
@@ -17,14 +18,13 @@ import {
   getRollout,
   rolloutManifest,
   setImage,
+  v1,
+  v2,
   waitForPhase,
   waitForSplit,
 } from "../support/rollouts.js";
 import { waitFor } from "../support/wait.js";
 
-const v1 = "example.com/app:1";
-const v2 = "example.com/app:2";
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 /**
  * SIGTERM, then SIGKILL after this long: kube-apiserver closes its listener at once but holds
  * its open watches until killed (a kubelet would wait terminationGracePeriodSeconds). Either way

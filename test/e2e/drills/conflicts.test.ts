@@ -1,5 +1,6 @@
 import * as k8s from "@kubernetes/client-node";
 import assert from "node:assert/strict";
+import { setTimeout as sleep } from "node:timers/promises";
 import type { Rollout } from "../../../controller/api/rollout.js";
 import { testCluster } from "../support/cluster.js";
 import { useController } from "../support/controller.js";
@@ -12,15 +13,14 @@ import {
   rolloutEvents,
   rolloutManifest,
   setImage,
+  v1,
+  v2,
   waitForPhase,
   waitForSplit,
 } from "../support/rollouts.js";
 import { waitFor } from "../support/wait.js";
 
-const v1 = "example.com/app:1";
-const v2 = "example.com/app:2";
 const ro = { group: "kestrel.dev", version: "v1alpha1", plural: "rollouts" };
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const mergePatch = k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.MergePatch);
 const isConflict = (err: unknown): boolean => err instanceof k8s.ApiException && err.code === 409;
 

@@ -1,5 +1,6 @@
 import * as k8s from "@kubernetes/client-node";
 import assert from "node:assert/strict";
+import { setTimeout as sleep } from "node:timers/promises";
 import type { AnalysisRun, MetricResult } from "../../../controller/api/analysis.js";
 import type { Rollout } from "../../../controller/api/rollout.js";
 import { startComponent, stopComponent } from "../../cluster/restart.js";
@@ -14,14 +15,12 @@ import {
   revisions,
   rolloutManifest,
   setImage,
+  v1,
+  v2,
   waitForPhase,
   waitForSplit,
 } from "../support/rollouts.js";
 import { waitFor } from "../support/wait.js";
-
-const v1 = "example.com/app:1";
-const v2 = "example.com/app:2";
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /**
  * Fault drill (issue 7): the real Prometheus the analysis queries is stopped mid-analysis and

@@ -1,14 +1,13 @@
 import * as k8s from "@kubernetes/client-node";
 import assert from "node:assert/strict";
+import { setTimeout as sleep } from "node:timers/promises";
 import type { Rollout } from "../../../controller/api/rollout.js";
 import { testCluster } from "../support/cluster.js";
 import { useController } from "../support/controller.js";
 import { useNamespace } from "../support/namespace.js";
-import { apply, rolloutManifest, setImage, waitForPhase, waitForSplit } from "../support/rollouts.js";
+import { apply, rolloutManifest, setImage, v2, waitForPhase, waitForSplit } from "../support/rollouts.js";
 import { generateObjects, type GeneratedObject } from "./random-objects.js";
 
-const v2 = "example.com/app:2";
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const group = { group: "kestrel.dev", version: "v1alpha1" };
 const plural = { Rollout: "rollouts", AnalysisTemplate: "analysistemplates" } as const;
 

@@ -1,5 +1,6 @@
 import * as k8s from "@kubernetes/client-node";
 import assert from "node:assert/strict";
+import { setTimeout as sleep } from "node:timers/promises";
 import { templateOf } from "../../../controller/rollout/plan.js";
 import { testCluster } from "../support/cluster.js";
 import { useController } from "../support/controller.js";
@@ -15,14 +16,12 @@ import {
   rolloutManifest,
   setImage,
   split,
+  v1,
+  v2,
+  v3,
   waitForPhase,
   waitForSplit,
 } from "../support/rollouts.js";
-
-const v1 = "example.com/app:1";
-const v2 = "example.com/app:2";
-const v3 = "example.com/app:3";
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 describe("Rollout: canary steps on the real cluster", () => {
   const ns = useNamespace("canary");

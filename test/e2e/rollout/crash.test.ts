@@ -1,5 +1,6 @@
 import * as k8s from "@kubernetes/client-node";
 import assert from "node:assert/strict";
+import { setTimeout as sleep } from "node:timers/promises";
 import { testCluster } from "../support/cluster.js";
 import { ControllerProcess } from "../support/controller.js";
 import { useNamespace } from "../support/namespace.js";
@@ -12,13 +13,11 @@ import {
   revisions,
   rolloutManifest,
   setImage,
+  v1,
+  v2,
   waitForPhase,
   waitForSplit,
 } from "../support/rollouts.js";
-
-const v1 = "example.com/app:1";
-const v2 = "example.com/app:2";
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** name -> [spec.replicas, metadata.generation, resourceVersion] of each of the Rollout's ReplicaSets. */
 async function replicaSetState(

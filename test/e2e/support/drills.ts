@@ -1,4 +1,5 @@
 import * as k8s from "@kubernetes/client-node";
+import { setTimeout as sleep } from "node:timers/promises";
 import { readClusterInfo, type ClusterInfo } from "../../cluster/cluster.js";
 import { httpGet } from "../../cluster/net.js";
 import { restartComponent, startComponent, waitForClusterHealthy } from "../../cluster/restart.js";
@@ -6,8 +7,6 @@ import { testCluster } from "./cluster.js";
 import type { ControllerProcess } from "./controller.js";
 
 /** Helpers shared by the fault drills (test/e2e/drills/). */
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /**
  * The drills that stop cluster components need the embedded local cluster, whose processes are

@@ -6,6 +6,11 @@ import { waitFor } from "./wait.js";
 
 const ro = { group: "kestrel.dev", version: "v1alpha1", plural: "rollouts" };
 
+/** The images the tests deliver: kwok runs no containers, so any name is a version. */
+export const v1 = "example.com/app:1";
+export const v2 = "example.com/app:2";
+export const v3 = "example.com/app:3";
+
 export interface RolloutOptions {
   replicas?: number;
   image?: string;
@@ -24,7 +29,7 @@ export function rolloutManifest(name: string, o: RolloutOptions = {}): Rollout {
       selector: { matchLabels: { app: name } },
       template: {
         metadata: { labels: { app: name } },
-        spec: { containers: [{ name: "app", image: o.image ?? "example.com/app:1" }] },
+        spec: { containers: [{ name: "app", image: o.image ?? v1 }] },
       },
       strategy: {
         canary: {
