@@ -66,14 +66,21 @@ export function saveClusterInfo(info: ClusterInfo): void {
 }
 
 /** True when every recorded process is alive and the API server answers /readyz. */
-export async function isHealthy(info: ClusterInfo): Promise<boolean> {
-  if (!info.processes.every(isOurs)) return false;
+/** What keeps the recorded cluster from serving (a process gone, the API server not ready), or undefined. */
+export async function controlPlaneProblem(info: ClusterInfo): Promise<string | undefined> {
+  const down = info.processes.filter((p) => !isOurs(p));
+  if (down.length > 0) return `not running: ${down.map((p) => `${p.name} (pid ${p.pid})`).join(", ")}`;
   try {
     const res = await httpGet(`${info.apiserver}/readyz`, { Authorization: `Bearer ${info.adminToken}` });
-    return res.status === 200;
-  } catch {
-    return false;
+    if (res.status !== 200) return `kube-apiserver /readyz: HTTP ${res.status}: ${res.body.slice(0, 300)}`;
+  } catch (err) {
+    return `kube-apiserver /readyz: ${err instanceof Error ? err.message : String(err)}`;
   }
+  return undefined;
+}
+
+export async function isHealthy(info: ClusterInfo): Promise<boolean> {
+  return (await controlPlaneProblem(info)) === undefined;
 }
 
 /** Starts the whole local cluster, or reuses the one already running from the same state folder. */

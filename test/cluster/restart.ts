@@ -2,13 +2,13 @@ import * as k8s from "@kubernetes/client-node";
 import { setTimeout as sleep } from "node:timers/promises";
 import { failureMessage } from "./build.js";
 import {
+  controlPlaneProblem,
   readClusterInfo,
   saveClusterInfo,
   waitUntilReady,
   type ClusterInfo,
   type ComponentRecord,
 } from "./cluster.js";
-import { httpGet } from "./net.js";
 import { stateDir } from "./paths.js";
 import { isOurs, startDetached, stopProcess, type RecordedProcess } from "./proc.js";
 import { log } from "./progress.js";
@@ -140,14 +140,8 @@ export async function waitForClusterHealthy({
 }
 
 async function healthProblem(info: ClusterInfo): Promise<string> {
-  const down = info.processes.filter((p) => !isOurs(p));
-  if (down.length > 0) return `not running: ${down.map((p) => `${p.name} (pid ${p.pid})`).join(", ")}`;
-  try {
-    const res = await httpGet(`${info.apiserver}/readyz`, { Authorization: `Bearer ${info.adminToken}` });
-    if (res.status !== 200) return `kube-apiserver /readyz: HTTP ${res.status}: ${res.body.slice(0, 300)}`;
-  } catch (err) {
-    return `kube-apiserver /readyz: ${err instanceof Error ? err.message : String(err)}`;
-  }
+  const problem = await controlPlaneProblem(info);
+  if (problem) return problem;
   try {
     const kc = new k8s.KubeConfig();
     kc.loadFromFile(info.kubeconfig);
