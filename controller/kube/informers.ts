@@ -1,6 +1,7 @@
 import * as k8s from "@kubernetes/client-node";
 import type { Logger } from "../log.js";
 import { SupervisedInformer, type InformerEvent } from "./informer.js";
+import { OwnerIndex } from "./owner-index.js";
 
 /** A kind the controller caches: where to list and watch it. */
 export interface WatchedKind {
@@ -28,6 +29,7 @@ export interface CacheScope {
  */
 export class KindCache<T extends k8s.KubernetesObject> {
   private readonly informers: SupervisedInformer<T>[];
+  private readonly owners = new OwnerIndex<T>();
 
   constructor(
     readonly kind: WatchedKind,
@@ -55,7 +57,10 @@ export class KindCache<T extends k8s.KubernetesObject> {
         path,
         list,
         labelSelector: kind.labelSelector,
-        onEvent,
+        onEvent: (event, obj) => {
+          this.owners.update(event, obj);
+          onEvent(event, obj);
+        },
         log,
         watchTimeoutSeconds,
       });
@@ -80,6 +85,11 @@ export class KindCache<T extends k8s.KubernetesObject> {
       if (found) return found;
     }
     return undefined;
+  }
+
+  /** The cached objects whose controlling owner has this uid. */
+  ownedBy(uid: string | undefined): T[] {
+    return this.owners.ownedBy(uid);
   }
 
   health(): Record<string, string> {

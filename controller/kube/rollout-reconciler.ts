@@ -130,21 +130,13 @@ export class RolloutReconciler {
     const ro = this.d.caches.rollouts.get(name, namespace);
     if (!ro || ro.metadata?.deletionTimestamp) return {}; // its ReplicaSets go with it (owner references)
     const uid = ro.metadata?.uid;
-    const replicaSets = this.d.caches.replicaSets
-      .list(namespace)
-      .filter(
-        (rs) =>
-          !rs.metadata?.deletionTimestamp &&
-          rs.metadata?.ownerReferences?.some((o) => o.controller && o.uid === uid),
-      );
-    const owned = (o: k8s.KubernetesObject): boolean =>
-      !o.metadata?.deletionTimestamp &&
-      (o.metadata?.ownerReferences?.some((r) => r.controller && r.uid === uid) ?? false);
+    const live = (o: k8s.KubernetesObject): boolean => !o.metadata?.deletionTimestamp;
     const { analysisRuns, analysisTemplates, clusterAnalysisTemplates } = this.d.caches;
+    const replicaSets = this.d.caches.replicaSets.ownedBy(uid).filter(live);
     const plan = planRollout({
       rollout: ro,
       replicaSets,
-      analysisRuns: analysisRuns.list(namespace).filter(owned),
+      analysisRuns: analysisRuns.ownedBy(uid).filter(live),
       pods: restartDue(ro) ? await this.podsOf(namespace, replicaSets) : [],
       templates: {
         namespaced: new Map(analysisTemplates.list(namespace).map((t) => [t.metadata?.name ?? "", t.spec])),
