@@ -4,7 +4,9 @@
  * - a key being processed is never handed to a second worker; if it is added meanwhile it is
  *   queued again when the first worker calls done(), so no change is lost;
  * - addAfter() schedules a key (pause timers, analysis intervals), keeping the earliest time;
- * - addRateLimited() backs off exponentially per key until forget().
+ * - addRateLimited() backs off exponentially per key until forget();
+ * - addLowPriority() (the periodic resync) queues a key behind every other key, so a resync of
+ *   thousands never delays the reaction to a change; adding such a key normally moves it ahead.
  */
 export interface WorkQueueOptions {
   baseDelayMs?: number;
@@ -21,6 +23,13 @@ const defaultTimer = (fn: () => void, ms: number): { cancel(): void } => {
 
 export class WorkQueue {
   private readonly queue: string[] = [];
+  /**
+   * Low-priority keys in order, each with the number it was queued under; an entry whose number
+   * is no longer the key's in `lowQueued` (the key was moved ahead since) is stale and skipped.
+   */
+  private readonly low: { key: string; seq: number }[] = [];
+  private readonly lowQueued = new Map<string, number>();
+  private lowSeq = 0;
   private readonly queued = new Set<string>();
   private readonly processing = new Set<string>();
   private readonly dirtyWhileProcessing = new Set<string>();
@@ -44,15 +53,31 @@ export class WorkQueue {
       this.dirtyWhileProcessing.add(key);
       return;
     }
-    if (this.queued.has(key)) return;
-    const waiter = this.waiters.shift();
-    if (waiter) {
-      this.processing.add(key);
-      waiter(key);
+    if (this.lowQueued.delete(key)) {
+      this.queue.push(key);
       return;
     }
+    if (this.queued.has(key)) return;
+    if (this.handToWaiter(key)) return;
     this.queued.add(key);
     this.queue.push(key);
+  }
+
+  /** Queues the key behind every normally added key; a no-op if it is queued or in progress. */
+  addLowPriority(key: string): void {
+    if (this.shuttingDown || this.processing.has(key) || this.queued.has(key)) return;
+    if (this.handToWaiter(key)) return;
+    this.queued.add(key);
+    this.lowQueued.set(key, ++this.lowSeq);
+    this.low.push({ key, seq: this.lowSeq });
+  }
+
+  private handToWaiter(key: string): boolean {
+    const waiter = this.waiters.shift();
+    if (!waiter) return false;
+    this.processing.add(key);
+    waiter(key);
+    return true;
   }
 
   /** Queues the key after `ms`; an earlier pending schedule wins, a later one is dropped. */
@@ -92,7 +117,7 @@ export class WorkQueue {
 
   /** Resolves with the next key, or undefined once shut down. The caller must call done(key). */
   get(): Promise<string | undefined> {
-    const key = this.queue.shift();
+    const key = this.queue.shift() ?? this.nextLow();
     if (key !== undefined) {
       this.queued.delete(key);
       this.processing.add(key);
@@ -102,13 +127,22 @@ export class WorkQueue {
     return new Promise((resolve) => this.waiters.push(resolve));
   }
 
+  private nextLow(): string | undefined {
+    for (let entry = this.low.shift(); entry !== undefined; entry = this.low.shift()) {
+      if (this.lowQueued.get(entry.key) !== entry.seq) continue;
+      this.lowQueued.delete(entry.key);
+      return entry.key;
+    }
+    return undefined;
+  }
+
   done(key: string): void {
     this.processing.delete(key);
     if (this.dirtyWhileProcessing.delete(key)) this.add(key);
   }
 
   get length(): number {
-    return this.queue.length;
+    return this.queue.length + this.lowQueued.size;
   }
 
   shutDown(): void {

@@ -102,4 +102,63 @@ describe("WorkQueue", () => {
     q.add("ns/a");
     assert.equal(q.length, 0, "adds after shutdown are dropped");
   });
+  describe("low priority (the periodic resync)", () => {
+    /** Takes every queued key, marking each done, in the order workers would get them. */
+    async function drain(q: WorkQueue): Promise<string[]> {
+      const order: string[] = [];
+      while (q.length > 0) {
+        const key = (await q.get())!;
+        order.push(key);
+        q.done(key);
+      }
+      return order;
+    }
+
+    it("serves every normally added key before any resync key, whatever the order they came in", async () => {
+      const q = new WorkQueue();
+      q.addLowPriority("ns/r1");
+      q.addLowPriority("ns/r2");
+      q.add("ns/change");
+      q.addLowPriority("ns/r3");
+      assert.deepEqual(await drain(q), ["ns/change", "ns/r1", "ns/r2", "ns/r3"]);
+    });
+
+    it("moves a resync key ahead when a change adds it, and hands it out once", async () => {
+      const q = new WorkQueue();
+      q.addLowPriority("ns/r1");
+      q.addLowPriority("ns/r2");
+      q.add("ns/r2");
+      assert.equal(q.length, 2);
+      assert.deepEqual(await drain(q), ["ns/r2", "ns/r1"]);
+    });
+
+    it("does not queue a key again that is already queued or in progress", async () => {
+      const q = new WorkQueue();
+      q.add("ns/a");
+      q.addLowPriority("ns/a");
+      assert.equal(q.length, 1);
+      const key = (await q.get())!;
+      q.addLowPriority(key);
+      q.done(key);
+      assert.equal(q.length, 0, "a resync of a key in progress is satisfied by that reconcile");
+    });
+
+    it("skips the stale place of a promoted key when the resync queues it again", async () => {
+      const q = new WorkQueue();
+      q.addLowPriority("ns/a");
+      q.addLowPriority("ns/b");
+      q.add("ns/a");
+      const first = (await q.get())!;
+      q.done(first);
+      q.addLowPriority("ns/a");
+      assert.deepEqual([first, ...(await drain(q))], ["ns/a", "ns/b", "ns/a"]);
+    });
+
+    it("hands a resync key straight to a waiting worker", async () => {
+      const q = new WorkQueue();
+      const waiting = q.get();
+      q.addLowPriority("ns/a");
+      assert.equal(await waiting, "ns/a");
+    });
+  });
 });
