@@ -1,4 +1,5 @@
 import * as k8s from "@kubernetes/client-node";
+import { setImmediate as nextTurn } from "node:timers/promises";
 import type { Logger } from "../log.js";
 import type { Metrics } from "../metrics.js";
 import { describe } from "./informer.js";
@@ -46,8 +47,10 @@ export class Runner {
     this.resyncTimer.unref();
   }
 
+  /** Every key, behind whatever a change has queued: the resync is a safety net, never a delay. */
   resync(): void {
-    for (const key of this.opts.keys()) this.enqueue(key);
+    for (const key of this.opts.keys()) this.queue.addLowPriority(key);
+    this.opts.metrics.queueDepth.set({ kind: this.opts.kind }, this.queue.length);
   }
 
   /** Stops taking keys and waits for the reconciles in progress to finish. */
@@ -91,6 +94,10 @@ export class Runner {
         end();
         this.queue.done(key);
       }
+      // A reconcile that needs no API call (most of a resync) never leaves the microtask queue,
+      // so without this a resync of thousands would hold off every timer and socket (watch
+      // events, /healthz, the lease renewal) until the queue is empty.
+      await nextTurn();
     }
   }
 }
