@@ -370,6 +370,7 @@ function print(r: Omit<ScaleResult, "file" | "controllerLogErrors">): void {
       ["API requests / min, including watches", f1(s.api.perMinute.includingWatches)],
       ["API requests in the window (all verbs)", s.api.total],
       ["reconciles in the window (periodic resync)", s.reconciles.count],
+      ["longest event-loop stall in the window (ms)", ms(s.reconciles.eventLoopLagMaxMs / 1000)],
       [
         "setup: create requests (s) / all Healthy (s)",
         `${f1(r.setup.createSeconds)} / ${f1(r.setup.healthySeconds)}`,
@@ -425,6 +426,7 @@ function print(r: Omit<ScaleResult, "file" | "controllerLogErrors">): void {
         "reconciles",
         "p50 ms",
         "p99 ms",
+        "loop stall ms",
         "probe p50 s",
         "probe max s",
         "req/min",
@@ -438,6 +440,7 @@ function print(r: Omit<ScaleResult, "file" | "controllerLogErrors">): void {
         i.reconciles.count,
         ms(i.reconciles.p50),
         ms(i.reconciles.p99),
+        ms(i.reconciles.eventLoopLagMaxMs / 1000),
         secs(i.probeReactionMs.median),
         secs(i.probeReactionMs.max),
         f1(i.api.perMinute.excludingWatches),

@@ -8,6 +8,8 @@ export interface ReconcileMark {
   reconciles: number;
   errors: number;
   heapUsedBytes: number;
+  /** The longest event-loop delay since the previous scrape (prom-client resets it on each). */
+  eventLoopLagMaxSeconds: number;
 }
 
 export async function markReconciles(controller: BenchController): Promise<ReconcileMark> {
@@ -18,6 +20,7 @@ export async function markReconciles(controller: BenchController): Promise<Recon
     reconciles: sumOf(m, "kestrel_reconciles_total", { kind: "Rollout" }),
     errors: sumOf(m, "kestrel_reconciles_total", { kind: "Rollout", result: "error" }),
     heapUsedBytes: sumOf(m, "kestrel_nodejs_heap_size_used_bytes"),
+    eventLoopLagMaxSeconds: sumOf(m, "kestrel_nodejs_eventloop_lag_max_seconds"),
   };
 }
 
@@ -27,6 +30,11 @@ export interface ReconcileWindow {
   errors: number;
   p50: number;
   p99: number;
+  /**
+   * The controller's longest event-loop stall between the marks (ms): how long a watch event,
+   * /healthz or the lease renewal could have waited. The benchmark is its only scraper.
+   */
+  eventLoopLagMaxMs: number;
 }
 
 export function reconcilesBetween(a: ReconcileMark, b: ReconcileMark): ReconcileWindow {
@@ -36,5 +44,6 @@ export function reconcilesBetween(a: ReconcileMark, b: ReconcileMark): Reconcile
     errors: b.errors - a.errors,
     p50: histogramQuantile(0.5, diff),
     p99: histogramQuantile(0.99, diff),
+    eventLoopLagMaxMs: b.eventLoopLagMaxSeconds * 1000,
   };
 }
