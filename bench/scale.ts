@@ -480,7 +480,7 @@ export function parseScaleArgs(argv: string[]): ScaleOptions {
   const resync = values["resync-seconds"];
   return {
     rollouts: intFlag("rollouts", values.rollouts, d.rollouts),
-    replicas: intFlag("replicas", values.replicas, d.replicas),
+    replicas: intFlag("replicas", values.replicas, d.replicas, 0),
     steadySeconds: numFlag("steady-seconds", values["steady-seconds"], d.steadySeconds, 1),
     burst: intFlag("burst", values.burst, d.burst),
     soakMinutes: numFlag("soak-minutes", values["soak-minutes"], d.soakMinutes),
