@@ -473,12 +473,13 @@ export function planRollout({
 
     if (stepIndex >= steps.length && !spec.paused && !paused) {
       // Full promotion: once the canary alone carries every replica, it becomes the stable one.
-      if (current.canaryReplicas === replicas && current.canaryAvailable >= replicas) {
+      // It must exist first: at spec.replicas 0 "every replica" is already true before it does.
+      if (newRS && current.canaryReplicas === replicas && current.canaryAvailable >= replicas) {
         stableHash = hash;
         desired.set(hash, replicas);
         actions.push({
           kind: "annotateReplicaSet",
-          name: newRS?.metadata?.name ?? newRSName,
+          name: newRS.metadata?.name ?? newRSName,
           annotations: { [completedAnnotation]: "true" },
         });
         event("Normal", "RolloutCompleted", `revision ${newRevision} is stable at ${replicas} replicas`);

@@ -130,6 +130,24 @@ describe("planRollout: the canary engine", () => {
     assert.equal(w.rollout.status?.abort, undefined);
   });
 
+  it("delivers a new template to a Rollout scaled to zero: creates the ReplicaSet before marking it stable", () => {
+    const w = new World(rollout({ replicas: 0 }, { steps: [] }));
+    w.settle();
+    w.setImage("web:2");
+    const plan = w.plan();
+    // In plan order, as the shell applies it: a ReplicaSet is touched only after it exists.
+    const exists = new Set(w.replicaSets.keys());
+    for (const a of plan.actions) {
+      if (a.kind === "createReplicaSet") exists.add(a.replicaSet.metadata!.name!);
+      if (a.kind === "annotateReplicaSet" || a.kind === "scaleReplicaSet")
+        assert.ok(exists.has(a.name), `${a.kind} of ${a.name} before it exists`);
+    }
+    w.settle();
+    assert.equal(w.rollout.status?.phase, "Healthy");
+    assert.equal(w.rollout.status?.stableRS, w.rollout.status?.currentPodHash);
+    assert.deepEqual(w.split(), { r1: 0, r2: 0 });
+  });
+
   it("keeps the current weight when scaled mid-rollout", () => {
     const w = inCanary();
     w.settle();
