@@ -99,6 +99,21 @@ describe("Rollout: canary steps on the real cluster", () => {
     await waitForSplit(ns(), "scale", { [v1]: 16, [v2]: 4 });
   });
 
+  it("takes a new image at zero replicas, as a Deployment scaled to zero does, and is Healthy on it", async function () {
+    this.timeout(60_000);
+    await apply(ns(), rolloutManifest("zero", { replicas: 0, steps: [{ setWeight: 50 }] }));
+    await waitForPhase(ns(), "zero", "Healthy");
+    await setImage(ns(), "zero", v2);
+    const ro = await waitFor("zero to be Healthy with revision 2 stable", async () => {
+      const next = (await revisions(ns(), "zero")).find((r) => r.image === v2);
+      const r = await getRollout(ns(), "zero");
+      return next?.completed && r.status?.phase === "Healthy" && r.status.stableRS === next.hash
+        ? r
+        : undefined;
+    });
+    assert.equal(ro.status?.observedGeneration, ro.metadata.generation);
+  });
+
   it("starts a fresh canary from stable when the template changes mid-canary", async function () {
     this.timeout(120_000);
     await apply(ns(), rolloutManifest("restart", { steps: [{ setWeight: 50 }, { pause: {} }] }));
