@@ -19,6 +19,7 @@ import { createRollouts, image, isSettled, manifest, setImage } from "./lib/roll
 import { secs, summarize, type Summary } from "./lib/stats.js";
 import { printInputs, printTable } from "./lib/table.js";
 import { ReplicaSetTimeline, RolloutTimeline } from "./lib/timelines.js";
+import { successRateTemplate } from "../test/apps/success-rate.js";
 
 export interface RollbackOptions {
   /** Rollouts, each rolled back once, one after another so they do not queue behind each other. */
@@ -58,30 +59,10 @@ export interface RollbackResult {
   file: string;
 }
 
-const analysisTemplate = (prometheusUrl: string, o: RollbackOptions): object => ({
-  apiVersion: "kestrel.dev/v1alpha1",
-  kind: "AnalysisTemplate",
-  metadata: { name: "success-rate" },
-  spec: {
-    args: [{ name: "app" }],
-    metrics: [
-      {
-        name: "success-rate",
-        interval: o.interval,
-        failureLimit: o.failureLimit,
-        successCondition: "result[0] >= 0.95",
-        provider: {
-          prometheus: {
-            address: prometheusUrl,
-            timeout: 2,
-            query:
-              'sum(rate(app_requests_total{app_name="{{args.app}}",code!="500"}[5s])) / sum(rate(app_requests_total{app_name="{{args.app}}"}[5s]))',
-          },
-        },
-      },
-    ],
-  },
-});
+const analysisTemplate = (prometheusUrl: string, o: RollbackOptions): object =>
+  successRateTemplate("success-rate", prometheusUrl, {
+    metric: { interval: o.interval, failureLimit: o.failureLimit },
+  });
 
 export async function runRollback(ctx: BenchContext, o: RollbackOptions): Promise<RollbackResult> {
   ensureBuilt();

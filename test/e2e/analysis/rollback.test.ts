@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import net from "node:net";
 import type { AnalysisRun } from "../../../controller/api/analysis.js";
+import { successRateTemplate } from "../../apps/success-rate.js";
 import { testCluster } from "../support/cluster.js";
 import { useController } from "../support/controller.js";
 import { kubectl } from "../support/kubectl.js";
@@ -20,34 +21,8 @@ import {
 } from "../support/rollouts.js";
 import { waitFor } from "../support/wait.js";
 
-/** A success-rate template as a user would write it; {{args.app}} picks the version's series. */
-function successRateTemplate(name: string, address: string, extra: Record<string, unknown> = {}): object {
-  return {
-    apiVersion: "kestrel.dev/v1alpha1",
-    kind: "AnalysisTemplate",
-    metadata: { name },
-    spec: {
-      args: [{ name: "app" }],
-      metrics: [
-        {
-          name: "success-rate",
-          interval: "2s",
-          failureLimit: 2,
-          successCondition: "result[0] >= 0.95",
-          provider: {
-            prometheus: {
-              address,
-              timeout: 2,
-              query:
-                'sum(rate(app_requests_total{app_name="{{args.app}}",code!="500"}[5s])) / sum(rate(app_requests_total{app_name="{{args.app}}"}[5s]))',
-            },
-          },
-          ...extra,
-        },
-      ],
-    },
-  };
-}
+/** The rollback tests' analysis: every 2s, failing past 2 failed measurements. */
+const rollbackMetric = { interval: "2s", failureLimit: 2 };
 
 async function runsOf(namespace: string, rollout: string): Promise<AnalysisRun[]> {
   const res = await kubectl([
@@ -79,7 +54,10 @@ describe("Analysis: Prometheus success rate rolls a bad canary back by itself", 
   it("aborts a canary serving 30% errors: stable back at full, canary at 0, the run showing its failed measurements", async function () {
     this.timeout(120_000);
     await version("bad", 0.3);
-    await apply(ns(), successRateTemplate("success-rate", testCluster().prometheusUrl));
+    await apply(
+      ns(),
+      successRateTemplate("success-rate", testCluster().prometheusUrl, { metric: rollbackMetric }),
+    );
     await apply(
       ns(),
       rolloutManifest("bad", {
@@ -235,7 +213,12 @@ describe("Analysis: Prometheus success rate rolls a bad canary back by itself", 
     await new Promise<void>((r) => relay.listen(0, "127.0.0.1", () => r()));
     const relayUrl = `http://127.0.0.1:${(relay.address() as net.AddressInfo).port}`;
     try {
-      await apply(ns(), successRateTemplate("via-relay", relayUrl, { consecutiveErrorLimit: 2 }));
+      await apply(
+        ns(),
+        successRateTemplate("via-relay", relayUrl, {
+          metric: { ...rollbackMetric, consecutiveErrorLimit: 2 },
+        }),
+      );
       await apply(
         ns(),
         rolloutManifest("flaky", {

@@ -4,6 +4,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import type { AnalysisRun, MetricResult } from "../../../controller/api/analysis.js";
 import type { Rollout } from "../../../controller/api/rollout.js";
 import { startComponent, stopComponent } from "../../cluster/restart.js";
+import { successRateTemplate } from "../../apps/success-rate.js";
 import { testCluster } from "../support/cluster.js";
 import { useController } from "../support/controller.js";
 import { keepClusterHealthy, localClusterInfo } from "../support/drills.js";
@@ -51,31 +52,13 @@ describe("Drill: Prometheus restarts mid-analysis", () => {
 
   /** A success-rate template as a user writes it, tolerant of a data gap by its own limits. */
   async function template(name: string, metric: { count: number; consecutiveErrorLimit: number }) {
-    await apply(ns(), {
-      apiVersion: "kestrel.dev/v1alpha1",
-      kind: "AnalysisTemplate",
-      metadata: { name },
-      spec: {
-        args: [{ name: "app" }],
-        metrics: [
-          {
-            name: "success-rate",
-            interval: "1s",
-            ...metric,
-            onNoData: "Error",
-            successCondition: "result[0] >= 0.95",
-            provider: {
-              prometheus: {
-                address: testCluster().prometheusUrl,
-                timeout: 2,
-                query:
-                  'sum(rate(app_requests_total{app_name="{{args.app}}",code!="500"}[10s])) / sum(rate(app_requests_total{app_name="{{args.app}}"}[10s]))',
-              },
-            },
-          },
-        ],
-      },
-    });
+    await apply(
+      ns(),
+      successRateTemplate(name, testCluster().prometheusUrl, {
+        window: "10s",
+        metric: { interval: "1s", ...metric, onNoData: "Error" },
+      }),
+    );
   }
 
   /** A canary at 50% whose next step is the analysis; it goes to 100% only once the run passes. */
