@@ -4,14 +4,10 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { restartComponent } from "../../cluster/restart.js";
 import { testCluster } from "../support/cluster.js";
 import { useController } from "../support/controller.js";
-import {
-  ensureControlPlaneWorks,
-  keepClusterHealthy,
-  localClusterInfo,
-  watchReplicaHistoryAcrossRestarts,
-} from "../support/drills.js";
+import { ensureControlPlaneWorks, keepClusterHealthy, localClusterInfo } from "../support/drills.js";
 import { kubectl } from "../support/kubectl.js";
 import { useNamespace } from "../support/namespace.js";
+import { watchReplicaHistory } from "../support/replica-history.js";
 import {
   annotate,
   apply,
@@ -98,7 +94,7 @@ describe("Drill: the API server restarts mid-canary", () => {
       }),
     );
     await waitForPhase(ns(), name, "Healthy");
-    const history = watchReplicaHistoryAcrossRestarts(ns());
+    const history = watchReplicaHistory(ns());
     try {
       await history.synced;
       await setImage(ns(), name, v2);

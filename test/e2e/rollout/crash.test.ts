@@ -101,7 +101,8 @@ describe("Rollout: a SIGKILLed controller resumes where it was", () => {
     await waitForSplit(ns(), "after-scale", { [v1]: 8, [v2]: 2 });
     await waitForPhase(ns(), "after-scale", "Paused");
 
-    const replicas = await watchReplicaHistory(ns());
+    const replicas = watchReplicaHistory(ns());
+    await replicas.synced;
     await annotate(ns(), "after-scale", "kestrel.dev/promote=step");
     // Kill the moment the canary's scale-up lands, before the stable side follows.
     for (;;) {
@@ -115,10 +116,10 @@ describe("Rollout: a SIGKILLed controller resumes where it was", () => {
     // The watch may deliver the last change a moment after the poll above saw it.
     await waitFor(
       "the watch to catch up",
-      async () => (final.every((r) => replicas.peek().get(r.name)?.at(-1) === 5) ? true : undefined),
+      async () => (final.every((r) => replicas.peek().replicas.get(r.name)?.at(-1) === 5) ? true : undefined),
       { timeoutMs: 10_000, intervalMs: 50 },
     );
-    const history = replicas.stop();
+    const history = replicas.stop().replicas;
     // No extra scaling: the stable only ever went down and the canary only up, ending at 5/5
     // (the stable may pass through 7 when canary pods become available in two batches).
     for (const r of final) {
