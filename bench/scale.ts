@@ -370,7 +370,7 @@ function print(r: Omit<ScaleResult, "file" | "controllerLogErrors">): void {
       ["API requests / min, including watches", f1(s.api.perMinute.includingWatches)],
       ["API requests in the window (all verbs)", s.api.total],
       ["reconciles in the window (periodic resync)", s.reconciles.count],
-      ["longest event-loop stall in the window (ms)", ms(s.reconciles.eventLoopLagMaxMs / 1000)],
+      ["longest event-loop stall in the window (ms)", ms(s.reconciles.eventLoopLagMax)],
       [
         "setup: create requests (s) / all Healthy (s)",
         `${f1(r.setup.createSeconds)} / ${f1(r.setup.healthySeconds)}`,
@@ -440,7 +440,7 @@ function print(r: Omit<ScaleResult, "file" | "controllerLogErrors">): void {
         i.reconciles.count,
         ms(i.reconciles.p50),
         ms(i.reconciles.p99),
-        ms(i.reconciles.eventLoopLagMaxMs / 1000),
+        ms(i.reconciles.eventLoopLagMax),
         secs(i.probeReactionMs.median),
         secs(i.probeReactionMs.max),
         f1(i.api.perMinute.excludingWatches),

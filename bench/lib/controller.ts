@@ -4,7 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { freePorts, httpGet } from "../../test/cluster/net.js";
 import { repoRoot } from "../../test/cluster/paths.js";
-import { log } from "./log.js";
+import { log, sleep } from "./log.js";
 import { parseMetrics, type Sample } from "./prom-text.js";
 
 const distMain = path.join(repoRoot, "dist", "controller", "main.js");
@@ -143,7 +143,7 @@ export class BenchController {
         log(
           `scraping the controller's /metrics failed (${err instanceof Error ? err.message : String(err)}); retrying`,
         );
-        await new Promise((r) => setTimeout(r, 2_000));
+        await sleep(2_000);
       }
     }
   }

@@ -31,10 +31,10 @@ export interface ReconcileWindow {
   p50: number;
   p99: number;
   /**
-   * The controller's longest event-loop stall between the marks (ms): how long a watch event,
-   * /healthz or the lease renewal could have waited. The benchmark is its only scraper.
+   * The controller's longest event-loop stall between the marks (seconds): how long a watch
+   * event, /healthz or the lease renewal could have waited. The benchmark is its only scraper.
    */
-  eventLoopLagMaxMs: number;
+  eventLoopLagMax: number;
 }
 
 export function reconcilesBetween(a: ReconcileMark, b: ReconcileMark): ReconcileWindow {
@@ -44,6 +44,6 @@ export function reconcilesBetween(a: ReconcileMark, b: ReconcileMark): Reconcile
     errors: b.errors - a.errors,
     p50: histogramQuantile(0.5, diff),
     p99: histogramQuantile(0.99, diff),
-    eventLoopLagMaxMs: b.eventLoopLagMaxSeconds * 1000,
+    eventLoopLagMax: b.eventLoopLagMaxSeconds,
   };
 }

@@ -86,7 +86,7 @@ export async function soak(
     intervals.push(interval);
     log(
       `soak ${i + 1}/${count}: RSS ${interval.usage.rssLastMiB.toFixed(1)} MiB, CPU ${(interval.usage.cpuCores * 100).toFixed(1)}%, ` +
-        `reconcile p99 ${(interval.reconciles.p99 * 1000).toFixed(1)} ms, longest event-loop stall ${interval.reconciles.eventLoopLagMaxMs.toFixed(0)} ms, probe reaction p50 ${(interval.probeReactionMs.median / 1000).toFixed(3)} s`,
+        `reconcile p99 ${(interval.reconciles.p99 * 1000).toFixed(1)} ms, longest event-loop stall ${(interval.reconciles.eventLoopLagMax * 1000).toFixed(0)} ms, probe reaction p50 ${(interval.probeReactionMs.median / 1000).toFixed(3)} s`,
     );
   }
   return intervals;

@@ -65,7 +65,6 @@ export function saveClusterInfo(info: ClusterInfo): void {
   fs.writeFileSync(stateFile(info.state), JSON.stringify(info, null, 2) + "\n");
 }
 
-/** True when every recorded process is alive and the API server answers /readyz. */
 /** What keeps the recorded cluster from serving (a process gone, the API server not ready), or undefined. */
 export async function controlPlaneProblem(info: ClusterInfo): Promise<string | undefined> {
   const down = info.processes.filter((p) => !isOurs(p));
@@ -79,6 +78,7 @@ export async function controlPlaneProblem(info: ClusterInfo): Promise<string | u
   return undefined;
 }
 
+/** True when every recorded process is alive and the API server answers /readyz. */
 export async function isHealthy(info: ClusterInfo): Promise<boolean> {
   return (await controlPlaneProblem(info)) === undefined;
 }
