@@ -11,7 +11,7 @@ import { parseArgs } from "node:util";
 import { latencyText, type ApiRequestCounts } from "./lib/audit.js";
 import { parseDurationMs } from "../controller/api/duration.js";
 import type { CanaryStep } from "../controller/api/rollout.js";
-import { weightTarget } from "../controller/rollout/replicas.js";
+import { surgeLimits, weightTarget } from "../controller/rollout/replicas.js";
 import { intFlag, isMain, runMain } from "./lib/cli.js";
 import { createNamespace, deleteNamespace, localBenchContext, type BenchContext } from "./lib/cluster.js";
 import { BenchController, ensureBuilt } from "./lib/controller.js";
@@ -167,7 +167,8 @@ export async function runThroughput(ctx: BenchContext, o: ThroughputOptions): Pr
           const start = current.find((s) => s.pauseStart)?.pauseStart;
           due = start ? Date.parse(start) + pauseMs : undefined;
         } else {
-          const t = weightTarget(o.replicas, step.setWeight ?? 0);
+          // The bench's Rollouts leave maxSurge at its default.
+          const t = weightTarget(o.replicas, step.setWeight ?? 0, surgeLimits(o.replicas).maxSurge);
           due = replicaSets.firstTime(name, previousEnd, (split) => {
             const canary = split.get(v2);
             return (

@@ -17,7 +17,7 @@ import {
   revisionAnnotation,
   undoToAnnotation,
 } from "./labels.js";
-import { nextSplit, surgeLimits, weightTarget, type SplitTarget } from "./replicas.js";
+import { nextSplit, surgeLimits, weightTarget, type SplitTarget, type SurgeLimits } from "./replicas.js";
 import { controllerRef } from "./owner.js";
 import {
   availableReplicas,
@@ -402,7 +402,7 @@ export function planRollout({
         break;
       }
       // setWeight: done once the split has converged and the canary pods are available.
-      const target = splitFor(steps, stepIndex, replicas);
+      const target = splitFor(steps, stepIndex, replicas, limits);
       const next = nextSplit(replicas, target, current, limits);
       if (
         next.canary === target.canary &&
@@ -462,7 +462,7 @@ export function planRollout({
       target = { canary: replicas, stable: 0 };
       weight = 100;
     } else {
-      target = splitFor(steps, stepIndex, replicas);
+      target = splitFor(steps, stepIndex, replicas, limits);
       weight = weightAt(steps, stepIndex);
     }
     const next = spec.paused
@@ -739,9 +739,14 @@ function runRef(
 const triggerKeys = [promoteAnnotation, abortAnnotation, retryAnnotation];
 
 /** The split a setWeight (or setCanaryScale) in force at `index` asks for. */
-function splitFor(steps: readonly CanaryStep[], index: number, replicas: number): SplitTarget {
+function splitFor(
+  steps: readonly CanaryStep[],
+  index: number,
+  replicas: number,
+  limits: SurgeLimits,
+): SplitTarget {
   const weight = weightAt(steps, index);
-  const split = weightTarget(replicas, weight);
+  const split = weightTarget(replicas, weight, limits.maxSurge);
   // setCanaryScale overrides the canary's size until matchTrafficWeight (or the end) resets it.
   for (let i = index; i >= 0; i--) {
     const scale = steps[i]?.setCanaryScale;

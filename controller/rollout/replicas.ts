@@ -20,10 +20,36 @@ export interface SplitTarget {
   stable: number;
 }
 
-/** The end state of a weight: canary = ceil(replicas × weight / 100), stable takes the rest. */
-export function weightTarget(replicas: number, weight: number): SplitTarget {
-  const canary = Math.min(replicas, Math.ceil((replicas * weight) / 100));
-  return { canary, stable: replicas - canary };
+/**
+ * The end state of a weight without a traffic router, as Argo Rollouts sizes it, so a migrated
+ * Rollout gets the same pods. Candidates are the canary count rounded up and down, over
+ * `replicas` pods or, when surge is allowed, over one pod more; the one whose canary share is
+ * nearest the weight wins (earlier candidates win ties, so rounding up is preferred). While the
+ * weight is strictly between 0 and 100 neither side may drop to zero pods, except for a single
+ * replica that may not surge, where there is no room for both.
+ */
+export function weightTarget(replicas: number, weight: number, maxSurge: number): SplitTarget {
+  if (replicas <= 0) return { canary: 0, stable: 0 };
+  if (weight <= 0) return { canary: 0, stable: replicas };
+  if (weight >= 100) return { canary: replicas, stable: 0 };
+  const exact = (replicas * weight) / 100;
+  const counts = [Math.ceil(exact), Math.floor(exact)];
+  const totals = maxSurge > 0 ? [replicas, replicas + 1] : [replicas];
+  const zeroAllowed = replicas === 1 && maxSurge === 0;
+  // Never empty: {rounded up, replicas + 1} always qualifies with surge, and without it either
+  // one replica may go to zero or {rounded down or 1, replicas} leaves a pod on each side.
+  const candidates = totals
+    .flatMap((total) => counts.map((canary) => ({ canary, stable: total - canary })))
+    .filter((c) => zeroAllowed || (c.canary >= 1 && c.stable >= 1))
+    .map((c) => ({
+      ...c,
+      total: c.canary + c.stable,
+      off: Math.abs(c.canary * 100 - weight * (c.canary + c.stable)),
+    }));
+  // Distances are off/total percentage points, compared cross-multiplied so that a tie is exact
+  // (in floating point 2 of 3 and 1 of 3 are not equally far from 50%).
+  const best = candidates.reduce((a, b) => (b.off * a.total < a.off * b.total ? b : a));
+  return { canary: best.canary, stable: best.stable };
 }
 
 export interface CurrentSplit {
