@@ -327,8 +327,13 @@ export function planRollout({
         pauseConditions = pauseConditions.filter((p) => p.reason !== "CanaryPauseStep");
       }
     }
+    // An Inconclusive background run is undecided: nothing moves (no step, no pause running out,
+    // no scaling, no promotion) until a person promotes (accepting it) or aborts.
+    const backgroundUndecided =
+      runs.get(bgName)?.status?.phase === "Inconclusive" && inconclusiveAccepted !== bgName;
+    const hold = spec.paused || backgroundUndecided;
     let waitingFor = "";
-    while (!spec.paused && stepIndex < steps.length) {
+    while (!hold && stepIndex < steps.length) {
       const step = steps[stepIndex]!;
       if (step.pause) {
         const durationMs =
@@ -465,7 +470,7 @@ export function planRollout({
       target = splitFor(steps, stepIndex, replicas, limits);
       weight = weightAt(steps, stepIndex);
     }
-    const next = spec.paused
+    const next = hold
       ? { canary: current.canaryReplicas, stable: current.stableReplicas }
       : nextSplit(replicas, target, current, limits);
     desired.set(hash, newRS ? next.canary : Math.max(next.canary, 0));
@@ -493,6 +498,14 @@ export function planRollout({
       phase = paused ? "Paused" : "Progressing";
       message = `step ${Math.min(stepIndex + 1, steps.length)}/${steps.length}: weight ${weight}${waitingFor ? `, ${waitingFor}` : ""}`;
     }
+  }
+
+  // A promote with no canary step to act on (healthy, aborted, first version, undo) is dropped,
+  // not kept for later: left in place it would promote the next release past its first step.
+  if (promoteAnnotation in annotations && !(promoteAnnotation in clearAnnotations)) {
+    clearAnnotations[promoteAnnotation] = null;
+    if (!handled.has(promoteAnnotation))
+      event("Normal", "PromoteIgnored", `nothing to promote (${phase}): ${message}`);
   }
 
   // Runs that no longer decide anything are stopped: the rollout finished, aborted or moved on.

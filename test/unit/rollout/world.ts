@@ -1,4 +1,5 @@
 import type { V1ReplicaSet } from "@kubernetes/client-node";
+import type { AnalysisRun } from "../../../controller/api/analysis.js";
 import type { Rollout } from "../../../controller/api/rollout.js";
 import type { Action, Plan } from "../../../controller/rollout/actions.js";
 import type { TemplateLookup } from "../../../controller/rollout/analysis.js";
@@ -21,6 +22,8 @@ export class World {
   events: { type: string; reason: string; message: string }[] = [];
   /** AnalysisTemplates the planner may look up. */
   templates: TemplateLookup | undefined;
+  /** AnalysisRuns the planner created, by name; a test sets their phase as the analysis would. */
+  analysisRuns = new Map<string, AnalysisRun>();
 
   constructor(rollout: Rollout) {
     this.rollout = structuredClone(rollout);
@@ -31,6 +34,7 @@ export class World {
     return planRollout({
       rollout: this.rollout,
       replicaSets: [...this.replicaSets.values()],
+      analysisRuns: [...this.analysisRuns.values()],
       templates: this.templates,
       now: new Date(this.now),
     });
@@ -74,6 +78,13 @@ export class World {
 
   annotate(key: string, value: string): void {
     this.rollout.metadata.annotations = { ...(this.rollout.metadata.annotations ?? {}), [key]: value };
+  }
+
+  /** Sets a run's phase, as the analysis reconciler would have recorded it. */
+  setRunPhase(name: string, phase: string): void {
+    const run = this.analysisRuns.get(name);
+    if (!run) throw new Error(`no AnalysisRun ${name}; have ${[...this.analysisRuns.keys()].join(", ")}`);
+    run.status = { ...(run.status ?? {}), phase, message: `${phase} (set by the test)` };
   }
 
   makeAvailable(): void {
@@ -122,6 +133,17 @@ export class World {
       }
       case "deleteReplicaSet":
         this.replicaSets.delete(a.name);
+        return;
+      case "createAnalysisRun":
+        this.analysisRuns.set(a.run.metadata.name ?? "", structuredClone(a.run));
+        return;
+      case "terminateAnalysisRun": {
+        const run = this.analysisRuns.get(a.name);
+        if (run) run.spec = { ...run.spec, terminate: true };
+        return;
+      }
+      case "deleteAnalysisRun":
+        this.analysisRuns.delete(a.name);
         return;
       case "updateRollout": {
         if (a.template) this.rollout.spec.template = structuredClone(a.template);
