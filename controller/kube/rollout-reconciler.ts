@@ -52,19 +52,21 @@ export interface RolloutReconcilerDeps {
 
 const analysisRunKind = { group: "kestrel.dev", version: "v1alpha1", plural: "analysisruns" };
 const mergePatch = k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.MergePatch);
-const jsonPatch = k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.JsonPatch);
+export const jsonPatch = k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.JsonPatch);
 
 /**
  * A JSON Patch, not a merge patch: an undo must *replace* spec.template (a merge would keep keys
- * the old revision lacks), and its leading `test` of the resourceVersion makes the write
- * conditional, so a user's newer edit wins and we re-plan.
+ * the old revision lacks). Setting metadata.resourceVersion makes the write conditional: the API
+ * server treats it as a precondition and answers 409 when the object changed since (a user's
+ * newer edit, or our own write that the cache has not shown yet), which requeues quietly. A
+ * `test` op would do the same check but fail as a 422, logged as if the request were invalid.
  */
 export function rolloutPatch(
   ro: Rollout & k8s.KubernetesObject,
   action: Extract<Action, { kind: "updateRollout" }>,
 ): object[] {
   const ops: object[] = [
-    { op: "test", path: "/metadata/resourceVersion", value: ro.metadata?.resourceVersion },
+    { op: "replace", path: "/metadata/resourceVersion", value: ro.metadata?.resourceVersion },
   ];
   if (action.template) ops.push({ op: "replace", path: "/spec/template", value: action.template });
   if (action.clearRollbackTo && ro.spec.rollbackTo) ops.push({ op: "remove", path: "/spec/rollbackTo" });
