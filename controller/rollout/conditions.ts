@@ -1,6 +1,6 @@
 import type { RolloutStatus } from "../api/rollout.js";
 
-type Condition = NonNullable<RolloutStatus["conditions"]>[number];
+export type Condition = NonNullable<RolloutStatus["conditions"]>[number];
 
 /** Sets one condition, keeping lastTransitionTime when its status did not change. */
 export function setCondition(

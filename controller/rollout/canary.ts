@@ -1,0 +1,132 @@
+import { buildRun } from "./analysis.js";
+import { currentSplit, holdForInconclusive, splitFor, walkSteps, weightAt } from "./canary-steps.js";
+import { promoteAnnotation } from "./labels.js";
+import { nextSplit, type SplitTarget } from "./replicas.js";
+import { revisionOf } from "./revisions.js";
+import { atStable, fastUndo, firstVersion, isFastUndo, markCompleted } from "./settled.js";
+import { backgroundRunName, event, type PlanState } from "./state.js";
+import type { Strategy } from "./strategy.js";
+import { trigger } from "./triggers.js";
+
+/** The canary: steps of weights, pauses and analyses between the stable revision and the new one. */
+export const canaryStrategy: Strategy = {
+  decide(s) {
+    if (s.stableHash === undefined) firstVersion(s);
+    else if (s.hash === s.stableHash) atStable(s);
+    else if (s.abort) aborted(s);
+    else if (isFastUndo(s)) fastUndo(s);
+    else stepCanary(s);
+  },
+};
+
+/** Back to stable at once: the point of an abort is to stop serving the canary. */
+function aborted(s: PlanState): void {
+  const stableRS = s.byHash.get(s.stableHash ?? "");
+  s.desired.set(s.stableHash ?? "", s.replicas);
+  s.desired.set(s.hash, 0);
+  s.weight = 0;
+  s.phase = "Degraded";
+  s.message = `${s.abortReason}: all traffic back on stable revision ${stableRS ? revisionOf(stableRS) : "?"} (${currentSplit(s).stableAvailable}/${s.replicas} available); retry with the kestrel.dev/retry annotation`;
+  s.pauseConditions = [];
+}
+
+function stepCanary(s: PlanState): void {
+  promote(s);
+  // An Inconclusive background run is undecided: nothing moves (no step, no pause running out,
+  // no scaling, no promotion) until a person promotes (accepting it) or aborts.
+  const bgName = backgroundRunName(s);
+  const backgroundUndecided =
+    s.runs.get(bgName)?.status?.phase === "Inconclusive" && s.inconclusiveAccepted !== bgName;
+  const hold = Boolean(s.spec.paused) || backgroundUndecided;
+  let waitingFor = hold ? "" : walkSteps(s);
+  waitingFor = backgroundAnalysis(s) ?? waitingFor;
+  if (s.spec.paused) {
+    s.paused = true;
+    waitingFor = "paused by spec.paused";
+    if (!s.pauseConditions.some((p) => p.reason === "BlockedByPausedSpec"))
+      s.pauseConditions.push({ reason: "BlockedByPausedSpec", startTime: s.now.toISOString() });
+  } else {
+    s.pauseConditions = s.pauseConditions.filter((p) => p.reason !== "BlockedByPausedSpec");
+  }
+  moveReplicas(s, hold);
+  if (s.stepIndex >= s.steps.length && !s.spec.paused && !s.paused) fullPromotion(s);
+  else {
+    s.phase = s.paused ? "Paused" : "Progressing";
+    s.message = `step ${Math.min(s.stepIndex + 1, s.steps.length)}/${s.steps.length}: weight ${s.weight}${waitingFor ? `, ${waitingFor}` : ""}`;
+  }
+}
+
+/** kestrel.dev/promote: past the current step (step) or every remaining one (full); accepts an Inconclusive background run. */
+function promote(s: PlanState): void {
+  const how = s.annotations[promoteAnnotation];
+  if (how === undefined || !trigger(s, promoteAnnotation)) return;
+  const bgName = backgroundRunName(s);
+  if (s.runs.get(bgName)?.status?.phase === "Inconclusive") s.inconclusiveAccepted = bgName;
+  s.pauseConditions = s.pauseConditions.filter((p) => p.reason !== "InconclusiveAnalysis");
+  if (s.spec.paused) return;
+  if (how === "full") {
+    s.stepIndex = s.steps.length;
+    event(s, "Normal", "RolloutPromoted", "promoted to full: skipping the remaining steps");
+  } else if (s.stepIndex < s.steps.length) {
+    event(s, "Normal", "RolloutPromoted", `promoted past step ${s.stepIndex + 1}/${s.steps.length}`);
+    s.stepIndex++;
+  }
+  s.pauseConditions = s.pauseConditions.filter((p) => p.reason !== "CanaryPauseStep");
+}
+
+/** Starts the background analysis from its starting step; an Inconclusive one pauses (why, returned). */
+function backgroundAnalysis(s: PlanState): string | undefined {
+  const background = s.spec.strategy.canary?.analysis;
+  if (!background || s.stepIndex < (background.startingStep ?? 0)) return undefined;
+  const bgName = backgroundRunName(s);
+  const bg = s.runs.get(bgName);
+  if (!bg) {
+    const hashes = { stable: s.stableHash, latest: s.hash };
+    s.actions.push({
+      kind: "createAnalysisRun",
+      run: buildRun(s.ro, bgName, "background", background, s.templates, hashes),
+    });
+    event(s, "Normal", "AnalysisRunStarted", `started background analysis ${bgName}`);
+    return undefined;
+  }
+  if (bg.status?.phase !== "Inconclusive" || s.inconclusiveAccepted === bgName) return undefined;
+  holdForInconclusive(s, `${bgName}: ${bg.status.message ?? ""}; paused until promoted`);
+  return `background analysis ${bgName} inconclusive (${bg.status.message ?? "no verdict"}), paused until promoted`;
+}
+
+/** The split for the step reached, moved within the surge limits; held where it is while waiting on a person. */
+function moveReplicas(s: PlanState, hold: boolean): void {
+  const current = currentSplit(s);
+  let target: SplitTarget;
+  if (s.stepIndex >= s.steps.length) {
+    target = { canary: s.replicas, stable: 0 };
+    s.weight = 100;
+  } else {
+    target = splitFor(s.steps, s.stepIndex, s.replicas, s.limits);
+    s.weight = weightAt(s.steps, s.stepIndex);
+  }
+  const next = hold
+    ? { canary: current.canaryReplicas, stable: current.stableReplicas }
+    : nextSplit(s.replicas, target, current, s.limits);
+  s.desired.set(s.hash, Math.max(next.canary, 0));
+  s.desired.set(s.stableHash ?? "", next.stable);
+}
+
+/**
+ * Full promotion: once the canary alone carries every replica, it becomes the stable one. It
+ * must exist first: at spec.replicas 0 "every replica" is already true before it does.
+ */
+function fullPromotion(s: PlanState): void {
+  const current = currentSplit(s);
+  if (s.newRS && current.canaryReplicas === s.replicas && current.canaryAvailable >= s.replicas) {
+    s.stableHash = s.hash;
+    s.desired.set(s.hash, s.replicas);
+    markCompleted(s);
+    event(s, "Normal", "RolloutCompleted", `revision ${s.newRevision} is stable at ${s.replicas} replicas`);
+    s.phase = "Healthy";
+    s.message = `healthy: revision ${s.newRevision} promoted to stable (${s.replicas}/${s.replicas} available)`;
+  } else {
+    s.phase = "Progressing";
+    s.message = `promoting revision ${s.newRevision} to full: ${current.canaryAvailable}/${s.replicas} available`;
+  }
+}
