@@ -15,4 +15,9 @@ export default tseslint.config(
       "@typescript-eslint/consistent-type-imports": "error",
     },
   },
+  {
+    // CommonJS config files read by Node (test/e2e/.mocharc.cjs).
+    files: ["**/*.cjs"],
+    languageOptions: { sourceType: "commonjs", globals: { module: "writable", process: "readonly" } },
+  },
 );

@@ -34,8 +34,8 @@ describe("benchmarks at quick sizes (bench:quick)", () => {
   const previous = process.env.KESTREL_BENCH_RESULTS;
 
   before(function () {
-    // The audit log that counts the controller's requests exists only on the local cluster.
-    if (process.env.KESTREL_CLUSTER === "existing") this.skip();
+    // The audit log that counts the controller's requests exists only on the local cluster
+    // (test/e2e/.mocharc.cjs leaves this file out on KESTREL_CLUSTER=existing).
     const info = readClusterInfo();
     assert.ok(info, "the e2e root hook started the local cluster");
     ctx = benchContext(info);

@@ -77,7 +77,7 @@ describe("Drill: the API server restarts mid-canary", () => {
 
   it("watches recover, the rollout continues from its step, nothing is duplicated", async function () {
     this.timeout(300_000);
-    localClusterInfo(this);
+    localClusterInfo();
     const name = "web";
     await apply(
       ns(),

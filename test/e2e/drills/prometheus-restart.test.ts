@@ -138,7 +138,7 @@ describe("Drill: Prometheus restarts mid-analysis", () => {
 
   it("restarted while measuring, generous limits: the run rides out the outage, takes all `count` good measurements, and only then promotes", async function () {
     this.timeout(180_000);
-    localClusterInfo(this);
+    localClusterInfo();
     await template("ride-out", { count: 6, consecutiveErrorLimit: 30 });
     await canary("ride-out", "ride-out");
     const early = watchForEarlyPromotion("ride-out");
@@ -177,7 +177,7 @@ describe("Drill: Prometheus restarts mid-analysis", () => {
 
   it("down with a small consecutiveErrorLimit: the run errors and the rollout aborts to the stable version", async function () {
     this.timeout(180_000);
-    localClusterInfo(this);
+    localClusterInfo();
     await template("give-up", { count: 6, consecutiveErrorLimit: 2 });
     await canary("give-up", "give-up");
     const early = watchForEarlyPromotion("give-up");

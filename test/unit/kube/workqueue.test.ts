@@ -84,6 +84,24 @@ describe("WorkQueue", () => {
     });
   }
 
+  it("waits twice as long after each further failure of a key, and from the base again after forget", async () => {
+    const t = fakeTimers();
+    const q = new WorkQueue({ setTimer: t.setTimer, baseDelayMs: 100 });
+    // Hand-derived delays for base 100: 100, 200, 400; then forget; then 100 again.
+    for (const delay of [100, 200, 400]) {
+      q.addRateLimited("ns/a");
+      t.advance(delay - 1);
+      assert.equal(q.length, 0, `not back before ${delay}ms`);
+      t.advance(1);
+      assert.equal(q.length, 1, `back after ${delay}ms`);
+      q.done((await q.get())!);
+    }
+    q.forget("ns/a");
+    q.addRateLimited("ns/a");
+    t.advance(100);
+    assert.equal(q.length, 1, "from the base delay again");
+  });
+
   it("grows the delay per failure and resets it on forget", () => {
     const t = fakeTimers();
     const q = new WorkQueue({ setTimer: t.setTimer, baseDelayMs: 100 });
