@@ -1,0 +1,145 @@
+import assert from "node:assert/strict";
+import { World, rollout } from "./world.js";
+
+/**
+ * A canary followed pass by pass with pods that become available only when the test says so:
+ * every line is what one reconcile leaves behind (phase, message, replicas per revision and the
+ * Events it sent), worked out by hand from the rules (maxSurge 1 and maxUnavailable 0 for 4
+ * replicas: at most 5 pods, at least 4 available).
+ */
+function line(w: World, names: Record<string, string>): string {
+  const st = w.rollout.status!;
+  const split = Object.entries(w.split())
+    .map(([k, v]) => `${k}=${v}`)
+    .join(" ");
+  let events = w.events.map((e) => `${e.type} ${e.reason}: ${e.message}`).join(" / ");
+  for (const [name, short] of Object.entries(names)) events = events.split(name).join(short);
+  w.events = [];
+  return `${st.phase} | ${st.message} | ${split}${events ? ` | ${events}` : ""}`;
+}
+
+describe("planRollout: a canary pass by pass, pods slow to become available", () => {
+  it("weight 50 of 4 replicas, a 10s pause, then full promotion, each move within surge and availability", () => {
+    const w = new World(
+      rollout({ replicas: 4 }, { steps: [{ setWeight: 50 }, { pause: { duration: "10s" } }] }),
+    );
+    w.settle();
+    const r1 = `web-${w.rollout.status!.currentPodHash}`;
+    w.events = [];
+    w.slow = true;
+    w.setImage("web:2");
+    const seen: string[] = [];
+    const pass = (before?: () => void): void => {
+      before?.();
+      w.reconcile();
+      const names = { [r1]: "R1", [`web-${w.rollout.status!.currentPodHash}`]: "R2" };
+      seen.push(line(w, names));
+    };
+    pass();
+    pass();
+    pass(() => w.makeAvailable());
+    pass();
+    pass();
+    pass(() => w.makeAvailable());
+    pass();
+    pass(() => w.advance(6_000));
+    pass(() => w.advance(4_000));
+    pass();
+    pass(() => w.makeAvailable());
+    pass();
+    pass();
+    pass(() => w.makeAvailable());
+    pass();
+    const waiting = (c: number, s: number, a: number): string =>
+      `Progressing | step 1/2: weight 50, waiting for ${c} canary / ${s} stable (${a} canary available)`;
+    assert.deepEqual(seen, [
+      `${waiting(2, 2, 0)} | r1=4 r2=1 | Normal NewReplicaSetCreated: created ReplicaSet R2 (revision 2) with 1 replicas`,
+      `${waiting(2, 2, 0)} | r1=4 r2=1`,
+      `${waiting(2, 2, 1)} | r1=3 r2=1 | Normal ScalingReplicaSet: scaled down ReplicaSet R1 (revision 1) from 4 to 3`,
+      `${waiting(2, 2, 1)} | r1=3 r2=2 | Normal ScalingReplicaSet: scaled up ReplicaSet R2 (revision 2) from 1 to 2`,
+      `${waiting(2, 2, 1)} | r1=3 r2=2`,
+      `${waiting(2, 2, 2)} | r1=2 r2=2 | Normal ScalingReplicaSet: scaled down ReplicaSet R1 (revision 1) from 3 to 2`,
+      "Paused | step 2/2: weight 50, paused 10s more | r1=2 r2=2 | Normal StepCompleted: step 1/2: weight 50 reached / Normal RolloutPaused: step 2/2: pausing for 10s",
+      "Paused | step 2/2: weight 50, paused 4s more | r1=2 r2=2",
+      "Progressing | promoting revision 2 to full: 2/4 available | r1=2 r2=3 | Normal ScalingReplicaSet: scaled up ReplicaSet R2 (revision 2) from 2 to 3",
+      "Progressing | promoting revision 2 to full: 2/4 available | r1=2 r2=3",
+      "Progressing | promoting revision 2 to full: 3/4 available | r1=1 r2=3 | Normal ScalingReplicaSet: scaled down ReplicaSet R1 (revision 1) from 2 to 1",
+      "Progressing | promoting revision 2 to full: 3/4 available | r1=1 r2=4 | Normal ScalingReplicaSet: scaled up ReplicaSet R2 (revision 2) from 3 to 4",
+      "Progressing | promoting revision 2 to full: 3/4 available | r1=1 r2=4",
+      "Healthy | healthy: revision 2 promoted to stable (4/4 available) | r1=0 r2=4 | Normal RolloutCompleted: revision 2 is stable at 4 replicas / Normal ScalingReplicaSet: scaled down ReplicaSet R1 (revision 1) from 1 to 0",
+      "Healthy | healthy: revision 2 at full scale (4/4 available) | r1=0 r2=4",
+    ]);
+    const r2 = [...w.replicaSets.values()].find((rs) => rs.metadata?.name !== r1);
+    assert.equal(
+      r2?.metadata?.annotations?.["kestrel.dev/completed"],
+      "true",
+      "an undo to it may skip the steps",
+    );
+  });
+
+  it("an abort with slow pods: stable back to full at once, the canary removed once stable pods are available", () => {
+    const w = new World(rollout({ replicas: 4 }, { steps: [{ setWeight: 50 }, { pause: {} }] }));
+    w.settle();
+    const r1 = `web-${w.rollout.status!.currentPodHash}`;
+    w.setImage("web:2");
+    w.settle();
+    const names = { [r1]: "R1", [`web-${w.rollout.status!.currentPodHash}`]: "R2" };
+    w.events = [];
+    w.slow = true;
+    w.annotate("kestrel.dev/abort", "true");
+    w.reconcile();
+    const first = line(w, names);
+    w.makeAvailable();
+    w.reconcile();
+    const second = line(w, names);
+    assert.deepEqual(
+      [first, second],
+      [
+        "Degraded | aborted by user: all traffic back on stable revision 1 (2/4 available); retry with the kestrel.dev/retry annotation | r1=4 r2=0 | Warning RolloutAborted: aborted by user: scaling the stable ReplicaSet back to full and the canary to 0 / Normal ScalingReplicaSet: scaled up ReplicaSet R1 (revision 1) from 2 to 4 / Normal ScalingReplicaSet: scaled down ReplicaSet R2 (revision 2) from 2 to 0",
+        "Degraded | aborted by user: all traffic back on stable revision 1 (4/4 available); retry with the kestrel.dev/retry annotation | r1=4 r2=0",
+      ],
+    );
+  });
+
+  it("spec.paused: a BlockedByPausedSpec pause condition while set, gone once cleared; promote waits for it", () => {
+    const w = new World(
+      rollout({ replicas: 4 }, { steps: [{ setWeight: 50 }, { pause: {} }, { setWeight: 75 }] }),
+    );
+    w.settle();
+    w.setImage("web:2");
+    w.settle();
+    assert.deepEqual(
+      w.rollout.status?.pauseConditions?.map((p) => p.reason),
+      ["CanaryPauseStep"],
+    );
+    w.rollout.spec.paused = true;
+    w.annotate("kestrel.dev/promote", "step");
+    w.settle();
+    assert.deepEqual(
+      w.rollout.status?.pauseConditions?.map((p) => p.reason),
+      ["CanaryPauseStep", "BlockedByPausedSpec"],
+    );
+    assert.equal(w.rollout.status?.message, "step 2/3: weight 50, paused by spec.paused");
+    assert.equal(w.rollout.status?.currentStepIndex, 1, "a promote under spec.paused does not move the step");
+    assert.equal(
+      w.rollout.metadata.annotations?.["kestrel.dev/promote"],
+      undefined,
+      "it is consumed all the same",
+    );
+    w.rollout.spec.paused = false;
+    w.settle();
+    assert.deepEqual(
+      w.rollout.status?.pauseConditions?.map((p) => p.reason),
+      ["CanaryPauseStep"],
+    );
+    assert.equal(
+      w.rollout.status?.message,
+      "step 2/3: weight 50, paused until promoted (annotate kestrel.dev/promote=step)",
+    );
+    w.events = [];
+    w.annotate("kestrel.dev/promote", "step");
+    w.reconcile();
+    assert.equal(w.events[0]?.message, "promoted past step 2/3");
+    assert.equal(w.rollout.status?.pauseConditions, undefined);
+  });
+});
