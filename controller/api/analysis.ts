@@ -1,7 +1,7 @@
 import type { V1ObjectMeta } from "@kubernetes/client-node";
 import Type, { type Static } from "typebox";
 import { Duration } from "./common.js";
-import { notYet, refuse } from "./unsupported.js";
+import { exactMetricNameRules, notYet, refuse } from "./unsupported.js";
 
 /**
  * AnalysisTemplate, ClusterAnalysisTemplate and AnalysisRun, with Argo Rollouts' field names.
@@ -25,8 +25,8 @@ const refusedRunSpec = refuse(
   { from: "spec" },
 );
 /** Rules for the CRD's root object: `spec` itself has no parent in these types. */
-export const analysisTemplateRootRules = refusedTemplateSpec.rules;
-export const analysisRunRootRules = refusedRunSpec.rules;
+export const analysisTemplateRootRules = [...refusedTemplateSpec.rules, ...exactMetricNameRules];
+export const analysisRunRootRules = [...refusedRunSpec.rules, ...exactMetricNameRules];
 
 const SecretKeyRef = Type.Object({
   name: Type.String({ description: "Secret name, in the Rollout's namespace." }),

@@ -159,3 +159,17 @@ export function refuse(
   }
   return { properties, rules };
 }
+
+/**
+ * Argo reads `dryRun[].metricName` and `measurementRetention[].metricName` as regular expressions
+ * (".*" for every metric); Kestrel matches a metric's exact name, so a pattern would be accepted
+ * and silently match nothing (a dry-run metric would then fail the rollout). Rules for the CRD's
+ * root, where `self.spec` holds both the lists and the metrics.
+ */
+export const exactMetricNameRules: ValidationRule[] = (["dryRun", "measurementRetention"] as const).map(
+  (list) => ({
+    rule: `!has(self.spec.${list}) || self.spec.${list}.all(d, self.spec.metrics.exists(m, m.name == d.metricName))`,
+    message: `spec.${list}[].metricName must be the name of a metric in spec.metrics; a regular expression such as ".*" is not supported yet`,
+    fieldPath: `.spec.${list}`,
+  }),
+);

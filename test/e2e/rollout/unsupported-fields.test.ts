@@ -238,8 +238,11 @@ const objectName = (c: Case): string =>
     .slice(0, 63)
     .replace(/-$/, "");
 
-const manifestOf = (c: Case): Obj => {
-  const obj = baseObject(c.kind, objectName(c));
+/** Each client applies its own objects (tag) in its own namespace, so one's leftovers never fail the other. */
+const taggedName = (c: Case, tag: string): string => `${tag}-${objectName(c)}`.slice(0, 63).replace(/-$/, "");
+
+const manifestOf = (c: Case, tag: string): Obj => {
+  const obj = baseObject(c.kind, taggedName(c, tag));
   setAt(obj, c.at, c.value);
   return obj;
 };
@@ -314,7 +317,7 @@ describe("Rollout: Argo fields Kestrel does not implement are refused for non-st
   this.timeout(120_000);
   const ns = useNamespace("unsupported");
   let tmp = "";
-  const clusterScoped = cases.filter((c) => c.kind === "ClusterAnalysisTemplate").map(objectName);
+  const clusterScoped = cases.filter((c) => c.kind === "ClusterAnalysisTemplate");
 
   before(() => {
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), "kestrel-unsupported-"));
@@ -322,15 +325,23 @@ describe("Rollout: Argo fields Kestrel does not implement are refused for non-st
   after(async () => {
     fs.rmSync(tmp, { recursive: true, force: true });
     // Cluster-scoped objects outlive the namespace; none should exist, but never leave one behind.
-    for (const name of clusterScoped)
-      await kubectl(["delete", "clusteranalysistemplate", name, "--ignore-not-found"]);
+    for (const c of clusterScoped) {
+      for (const client of clients) {
+        await kubectl(["delete", "clusteranalysistemplate", taggedName(c, client.tag), "--ignore-not-found"]);
+      }
+    }
   });
 
-  const clients: { name: string; refusals: (objects: Obj[]) => Promise<{ code: number; text: string }> }[] = [
+  const clients: {
+    name: string;
+    tag: string;
+    refusals: (namespace: string, objects: Obj[]) => Promise<{ code: number; text: string }>;
+  }[] = [
     {
       name: "kubectl apply --validate=false",
-      refusals: async (objects) => {
-        const res = await kubectl(["apply", "--validate=false", "-n", ns(), "-f", "-"], {
+      tag: "k",
+      refusals: async (namespace, objects) => {
+        const res = await kubectl(["apply", "--validate=false", "-n", namespace, "-f", "-"], {
           input: objects.map((o) => stringify(o)).join("---\n"),
         });
         return { code: res.code, text: res.stderr };
@@ -338,9 +349,10 @@ describe("Rollout: Argo fields Kestrel does not implement are refused for non-st
     },
     {
       name: "helm install",
-      refusals: async (objects) => {
+      tag: "h",
+      refusals: async (namespace, objects) => {
         const chart = writeChart(tmp, "argo-manifests", objects);
-        const res = await helm(["install", "argo-manifests", chart, "-n", ns()]);
+        const res = await helm(["install", "argo-manifests", chart, "-n", namespace]);
         return { code: res.code, text: res.stderr };
       },
     },
@@ -348,12 +360,18 @@ describe("Rollout: Argo fields Kestrel does not implement are refused for non-st
 
   for (const client of clients) {
     describe(`through ${client.name}`, () => {
+      const clientNs = useNamespace(`unsupported-${client.tag}`);
       let errors = new Map<string, string>();
       let code = 0;
+      let text = "";
       before(async function () {
         this.timeout(120_000);
-        const res = await client.refusals(cases.map(manifestOf));
+        const res = await client.refusals(
+          clientNs(),
+          cases.map((c) => manifestOf(c, client.tag)),
+        );
         code = res.code;
+        text = res.text;
         errors = errorsByObject(res.text);
       });
 
@@ -363,17 +381,30 @@ describe("Rollout: Argo fields Kestrel does not implement are refused for non-st
 
       for (const c of cases) {
         it(`refuses ${c.kind} ${c.field}, naming it, and stores nothing`, async () => {
-          const error = errors.get(`${c.kind}/${objectName(c)}`);
-          assert.ok(
-            error,
-            `${c.kind} ${objectName(c)} was refused (errors for: ${[...errors.keys()].join(", ")})`,
-          );
+          const name = taggedName(c, client.tag);
+          const error = errors.get(`${c.kind}/${name}`);
+          assert.ok(error, `${c.kind} ${name} was not refused; ${client.name} said: ${text.slice(0, 2000)}`);
           assert.match(error, new RegExp(`${escape(c.field)} is not supported yet`));
-          assert.equal(await stored(ns(), c.kind, objectName(c)), undefined);
+          assert.equal(await stored(clientNs(), c.kind, name), undefined, "nothing was stored");
         });
       }
     });
   }
+
+  it("refuses Argo's regular expressions in dryRun and measurementRetention metricName (Kestrel matches exact names)", async () => {
+    for (const list of ["dryRun", "measurementRetention"]) {
+      const template = baseObject("AnalysisTemplate", `regex-${list.toLowerCase()}`);
+      setAt(template, `spec.${list}`, [{ metricName: ".*", limit: 5 }]);
+      const res = await kubectl(["apply", "--validate=false", "-n", ns(), "-f", "-"], {
+        input: stringify(template),
+      });
+      assert.notEqual(res.code, 0, `${list} with ".*" was accepted`);
+      assert.match(
+        res.stderr,
+        new RegExp(`spec\\.${list}\\[\\]\\.metricName must be the name of a metric in spec\\.metrics`),
+      );
+    }
+  });
 
   it("applies an Argo-style manifest that uses only implemented fields through kubectl --validate=false, nothing pruned", async () => {
     const objects = renamed(argoStyle(), "-kubectl");

@@ -170,6 +170,24 @@ describe("Argo fields Kestrel does not implement are declared and refused for ev
     }
   });
 
+  for (const crdName of [
+    "analysistemplates.kestrel.dev",
+    "clusteranalysistemplates.kestrel.dev",
+    "analysisruns.kestrel.dev",
+  ]) {
+    it(`${crdName}: dryRun and measurementRetention metricName must name a metric exactly (Argo's regex is refused)`, () => {
+      const rules = (rootOf(crdName)["x-kubernetes-validations"] as Rule[] | undefined) ?? [];
+      for (const list of ["dryRun", "measurementRetention"]) {
+        const rule = rules.find((r) =>
+          r.message.startsWith(`spec.${list}[].metricName must be the name of a metric`),
+        );
+        assert.ok(rule, `a rule checks spec.${list}`);
+        assert.match(rule.rule, new RegExp(`self\\.spec\\.${list}\\.all\\(`));
+        assert.match(rule.rule, /self\.spec\.metrics\.exists\(m, m\.name == d\.metricName\)/);
+      }
+    });
+  }
+
   it("the README's table of refused fields lists exactly these Rollout and analysis fields", () => {
     const readme = fs.readFileSync(path.join(repoRoot, "README.md"), "utf8");
     const section = /### Argo fields refused as "not supported yet"\n([\s\S]*?)\n#/.exec(readme)?.[1];
