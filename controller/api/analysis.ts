@@ -1,11 +1,32 @@
 import type { V1ObjectMeta } from "@kubernetes/client-node";
 import Type, { type Static } from "typebox";
 import { Duration } from "./common.js";
+import { exactMetricNameRules, notYet, refuse } from "./unsupported.js";
 
 /**
  * AnalysisTemplate, ClusterAnalysisTemplate and AnalysisRun, with Argo Rollouts' field names.
  * Kestrel adds `onNoData` per metric: what an empty result or NaN means.
  */
+
+// Argo fields Kestrel does not implement yet: declared so they are not pruned, refused by CEL.
+const refusedAuthentication = refuse(
+  "spec.metrics[].provider.prometheus.authentication",
+  notYet.prometheusAuthentication,
+);
+const refusedPrometheus = refuse("spec.metrics[].provider.prometheus", notYet.prometheus, {
+  from: "prometheus",
+});
+const refusedProvider = refuse("spec.metrics[].provider", notYet.provider);
+const refusedMetric = refuse("spec.metrics[]", notYet.metric);
+const refusedTemplateSpec = refuse("spec", notYet.analysisTemplateSpec, { from: "spec" });
+const refusedRunSpec = refuse(
+  "spec",
+  { ...notYet.analysisTemplateSpec, ...notYet.analysisRunSpec },
+  { from: "spec" },
+);
+/** Rules for the CRD's root object: `spec` itself has no parent in these types. */
+export const analysisTemplateRootRules = [...refusedTemplateSpec.rules, ...exactMetricNameRules];
+export const analysisRunRootRules = [...refusedRunSpec.rules, ...exactMetricNameRules];
 
 const SecretKeyRef = Type.Object({
   name: Type.String({ description: "Secret name, in the Rollout's namespace." }),
@@ -67,10 +88,15 @@ export const PrometheusProvider = Type.Object({
             passwordKey: Type.String({ default: "password" }),
           }),
         ),
+        ...refusedAuthentication.properties,
       },
-      { description: "Credentials read from a Secret in the run's namespace." },
+      {
+        description: "Credentials read from a Secret in the run's namespace.",
+        "x-kubernetes-validations": refusedAuthentication.rules,
+      },
     ),
   ),
+  ...refusedPrometheus.properties,
 });
 
 export const Metric = Type.Object(
@@ -109,14 +135,17 @@ export const Metric = Type.Object(
       }),
     ),
     provider: Type.Object(
-      { prometheus: Type.Optional(PrometheusProvider) },
+      { prometheus: Type.Optional(PrometheusProvider), ...refusedProvider.properties },
       {
         description: "Where the metric is measured.",
         "x-kubernetes-validations": [
           { rule: "has(self.prometheus)", message: "provider needs prometheus (the only provider so far)" },
+          ...refusedProvider.rules,
+          ...refusedPrometheus.rules,
         ],
       },
     ),
+    ...refusedMetric.properties,
   },
   {
     "x-kubernetes-validations": [
@@ -124,6 +153,7 @@ export const Metric = Type.Object(
         rule: "has(self.successCondition) || has(self.failureCondition)",
         message: "a metric needs successCondition or failureCondition",
       },
+      ...refusedMetric.rules,
     ],
   },
 );
@@ -143,6 +173,7 @@ export const AnalysisTemplateSpec = Type.Object({
       description: "Measurements kept per metric (default 10).",
     }),
   ),
+  ...refusedTemplateSpec.properties,
 });
 
 export const AnalysisRunSpec = Type.Object({
@@ -150,6 +181,7 @@ export const AnalysisRunSpec = Type.Object({
   terminate: Type.Optional(
     Type.Boolean({ description: "Stop measuring; the run ends Successful unless something failed." }),
   ),
+  ...refusedRunSpec.properties,
 });
 
 export const Measurement = Type.Object({

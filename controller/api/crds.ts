@@ -1,7 +1,14 @@
 import type { V1CustomResourceColumnDefinition, V1CustomResourceDefinition } from "@kubernetes/client-node";
-import { AnalysisRunSpec, AnalysisRunStatus, AnalysisTemplateSpec } from "./analysis.js";
+import {
+  AnalysisRunSpec,
+  AnalysisRunStatus,
+  AnalysisTemplateSpec,
+  analysisRunRootRules,
+  analysisTemplateRootRules,
+} from "./analysis.js";
 import { group, version } from "./common.js";
 import { RolloutSpec, RolloutStatus } from "./rollout.js";
+import type { ValidationRule } from "./unsupported.js";
 
 /** Plain JSON of a TypeBox schema: what the API server stores as openAPIV3Schema. */
 const json = (schema: unknown): Record<string, unknown> =>
@@ -20,6 +27,8 @@ interface KindDefinition {
   description: string;
   spec: unknown;
   status?: unknown;
+  /** CEL rules on the root object, for fields of spec that only the root can see (has(self.spec.x)). */
+  rootRules?: ValidationRule[];
   /** The scale subresource, for kinds that `kubectl scale` and an HPA may drive. */
   scale?: boolean;
   /**
@@ -67,7 +76,13 @@ function crd(d: KindDefinition): V1CustomResourceDefinition {
           served: true,
           storage: true,
           schema: {
-            openAPIV3Schema: { type: "object", description: d.description, required: ["spec"], properties },
+            openAPIV3Schema: {
+              type: "object",
+              description: d.description,
+              required: ["spec"],
+              properties,
+              ...(d.rootRules?.length ? { "x-kubernetes-validations": d.rootRules } : {}),
+            },
           },
           subresources: d.status
             ? {
@@ -126,6 +141,7 @@ export function allCrds(): V1CustomResourceDefinition[] {
       scope: "Namespaced",
       description: "Metrics that decide whether a canary is healthy.",
       spec: AnalysisTemplateSpec,
+      rootRules: analysisTemplateRootRules,
       columns: [age],
     }),
     crd({
@@ -134,6 +150,7 @@ export function allCrds(): V1CustomResourceDefinition[] {
       scope: "Cluster",
       description: "Metrics usable from any namespace that decide whether a canary is healthy.",
       spec: AnalysisTemplateSpec,
+      rootRules: analysisTemplateRootRules,
       columns: [age],
     }),
     crd({
@@ -143,6 +160,7 @@ export function allCrds(): V1CustomResourceDefinition[] {
       description: "One run of analysis templates with resolved arguments, and its measurements.",
       spec: AnalysisRunSpec,
       status: AnalysisRunStatus,
+      rootRules: analysisRunRootRules,
       columns: [
         { name: "Status", type: "string", jsonPath: ".status.phase" },
         {

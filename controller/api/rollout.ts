@@ -1,6 +1,7 @@
 import type { V1LabelSelector, V1ObjectMeta, V1PodTemplateSpec } from "@kubernetes/client-node";
 import Type, { type Static } from "typebox";
 import { Condition, Duration, IntOrPercent, StringMap } from "./common.js";
+import { notYet, refuse } from "./unsupported.js";
 
 /**
  * The Rollout kind: one TypeBox definition is both the TypeScript type and the CRD schema.
@@ -68,7 +69,7 @@ export const AnalysisArg = Type.Object({
   ),
 });
 
-export const RolloutAnalysis = Type.Object({
+const rolloutAnalysisProperties = {
   templates: Type.Array(
     Type.Object({
       templateName: Type.String({
@@ -84,7 +85,17 @@ export const RolloutAnalysis = Type.Object({
   args: Type.Optional(
     Type.Array(AnalysisArg, { description: "Arguments passed to the templates.", maxItems: 32 }),
   ),
-});
+};
+
+const stepAnalysis = refuse("spec.strategy.canary.steps[].analysis", notYet.rolloutAnalysis);
+export const RolloutAnalysis = Type.Object(
+  { ...rolloutAnalysisProperties, ...stepAnalysis.properties },
+  { "x-kubernetes-validations": stepAnalysis.rules },
+);
+
+/** Step kinds Kestrel implements; a step is exactly one of these or of the refused ones. */
+const stepKinds = ["setWeight", "pause", "setCanaryScale", "analysis"];
+const refusedStep = refuse("spec.strategy.canary.steps[]", notYet.step);
 
 export const CanaryStep = Type.Object(
   {
@@ -130,13 +141,17 @@ export const CanaryStep = Type.Object(
       ),
     ),
     analysis: Type.Optional(RolloutAnalysis),
+    ...refusedStep.properties,
   },
   {
     "x-kubernetes-validations": [
       {
-        rule: "[has(self.setWeight), has(self.pause), has(self.setCanaryScale), has(self.analysis)].filter(x, x).size() == 1",
+        // A refused kind counts as the step's one kind, so a step holding only `experiment` gets
+        // the "not supported yet" message alone.
+        rule: `[${[...stepKinds, ...Object.keys(notYet.step)].map((k) => `has(self.${k})`).join(", ")}].filter(x, x).size() == 1`,
         message: "each step needs exactly one of setWeight, pause, setCanaryScale or analysis",
       },
+      ...refusedStep.rules,
     ],
   },
 );
@@ -165,46 +180,41 @@ export const OnFailure = Type.Object(
   },
 );
 
-export const CanaryStrategy = Type.Object({
-  steps: Type.Optional(
-    Type.Array(CanaryStep, { description: "The canary's steps, in order.", maxItems: 100 }),
-  ),
-  analysis: Type.Optional(
-    Type.Object(
-      {
-        templates: RolloutAnalysis.properties.templates,
-        args: RolloutAnalysis.properties.args,
-        startingStep: Type.Optional(
-          Type.Integer({ minimum: 0, description: "Step index at which background analysis starts." }),
-        ),
-      },
-      { description: "Background analysis that runs while the canary steps through." },
+const backgroundAnalysis = refuse("spec.strategy.canary.analysis", notYet.rolloutAnalysis);
+const refusedCanary = refuse("spec.strategy.canary", notYet.canary);
+
+export const CanaryStrategy = Type.Object(
+  {
+    steps: Type.Optional(
+      Type.Array(CanaryStep, { description: "The canary's steps, in order.", maxItems: 100 }),
     ),
-  ),
-  maxSurge: Type.Optional(IntOrPercent('Pods allowed above spec.replicas while shifting (default "25%").')),
-  maxUnavailable: Type.Optional(IntOrPercent("Pods allowed below spec.replicas while shifting (default 0).")),
-  stableService: Type.Optional(Type.String({ description: "Service selecting the stable pods." })),
-  canaryService: Type.Optional(Type.String({ description: "Service selecting the canary pods." })),
-  scaleDownDelaySeconds: Type.Optional(
-    Type.Integer({ minimum: 0, description: "Delay before scaling down the old stable." }),
-  ),
-  abortScaleDownDelaySeconds: Type.Optional(
-    Type.Integer({ minimum: 0, description: "Delay before scaling down an aborted canary." }),
-  ),
-  canaryMetadata: Type.Optional(
-    Type.Object(
-      { labels: Type.Optional(StringMap("Labels")), annotations: Type.Optional(StringMap("Annotations")) },
-      { description: "Extra pod metadata for canary pods." },
+    analysis: Type.Optional(
+      Type.Object(
+        {
+          ...rolloutAnalysisProperties,
+          startingStep: Type.Optional(
+            Type.Integer({ minimum: 0, description: "Step index at which background analysis starts." }),
+          ),
+          ...backgroundAnalysis.properties,
+        },
+        {
+          description: "Background analysis that runs while the canary steps through.",
+          "x-kubernetes-validations": backgroundAnalysis.rules,
+        },
+      ),
     ),
-  ),
-  stableMetadata: Type.Optional(
-    Type.Object(
-      { labels: Type.Optional(StringMap("Labels")), annotations: Type.Optional(StringMap("Annotations")) },
-      { description: "Extra pod metadata for stable pods." },
+    maxSurge: Type.Optional(IntOrPercent('Pods allowed above spec.replicas while shifting (default "25%").')),
+    maxUnavailable: Type.Optional(
+      IntOrPercent("Pods allowed below spec.replicas while shifting (default 0)."),
     ),
-  ),
-  onFailure: Type.Optional(OnFailure),
-});
+    onFailure: Type.Optional(OnFailure),
+    ...refusedCanary.properties,
+  },
+  { "x-kubernetes-validations": refusedCanary.rules },
+);
+
+const refusedStrategy = refuse("spec.strategy", notYet.strategy);
+const refusedSpec = refuse("spec", notYet.rolloutSpec);
 
 export const RolloutSpec = Type.Object(
   {
@@ -274,9 +284,7 @@ export const RolloutSpec = Type.Object(
     strategy: Type.Object(
       {
         canary: Type.Optional(CanaryStrategy),
-        blueGreen: Type.Optional(
-          Type.Object({}, { additionalProperties: true, description: "Not supported yet." }),
-        ),
+        ...refusedStrategy.properties,
       },
       {
         description: "How a new revision is delivered.",
@@ -285,12 +293,15 @@ export const RolloutSpec = Type.Object(
             rule: "has(self.canary)",
             message: "strategy.canary is required (blueGreen is not supported yet)",
           },
+          ...refusedStrategy.rules,
         ],
       },
     ),
+    ...refusedSpec.properties,
   },
   {
     "x-kubernetes-validations": [
+      ...refusedSpec.rules,
       {
         rule: "!has(self.selector.matchLabels) || self.selector.matchLabels.all(k, has(self.template.metadata) && has(self.template.metadata.labels) && k in self.template.metadata.labels && self.template.metadata.labels[k] == self.selector.matchLabels[k])",
         message: "spec.selector.matchLabels must match spec.template.metadata.labels",

@@ -431,8 +431,6 @@ function validRollout(
       { action: "undo" },
       { action: "undo", toRevision: rnd.int(1, 3) },
     ]);
-  if (rnd.chance(0.15)) canary.scaleDownDelaySeconds = rnd.int(0, 30);
-  if (rnd.chance(0.1)) canary.canaryMetadata = { labels: { role: "canary" } };
 
   const spec: Record<string, unknown> = {
     selector,
@@ -541,6 +539,20 @@ function breakRollout(
         "blueGreen instead of canary",
         ["spec", "strategy"],
         'spec\\.strategy: Invalid value: "object": strategy\\.canary is required \\(blueGreen is not supported yet\\)',
+      );
+    },
+    () => {
+      // Argo fields Kestrel does not implement are refused, not pruned and ignored.
+      const [field, value] = rnd.pick<[string, unknown]>([
+        ["scaleDownDelaySeconds", rnd.int(0, 30)],
+        ["canaryMetadata", { labels: { role: "canary" } }],
+        ["trafficRouting", { nginx: { stableIngress: "web" } }],
+      ]);
+      set(r, [...canaryPath, field], value);
+      return refusedSaying(
+        `Argo's ${field}, not supported yet`,
+        [...canaryPath, field],
+        `spec\\.strategy\\.canary\\.${field} is not supported yet`,
       );
     },
     () => {
