@@ -1,6 +1,6 @@
 import type { V1ObjectMeta } from "@kubernetes/client-node";
 import Type, { type Static } from "typebox";
-import { DurationOrArg, IntOrArg } from "./arg-fields.js";
+import { argFieldRules, DurationOrArg, IntOrArg } from "./arg-fields.js";
 
 /**
  * AnalysisTemplate, ClusterAnalysisTemplate and AnalysisRun, with Argo Rollouts' field names.
@@ -77,10 +77,10 @@ export const PrometheusProvider = Type.Object({
 export const Metric = Type.Object(
   {
     name: Type.String({ minLength: 1, maxLength: 63, description: "Metric name, unique in the template." }),
-    interval: Type.Optional(DurationOrArg("interval", "Time between measurements.")),
-    initialDelay: Type.Optional(DurationOrArg("initialDelay", "Wait before the first measurement.")),
+    interval: Type.Optional(DurationOrArg("Time between measurements.")),
+    initialDelay: Type.Optional(DurationOrArg("Wait before the first measurement.")),
     count: Type.Optional(
-      IntOrArg("count", 1, "Measurements to take; without it a metric with an interval runs until stopped."),
+      IntOrArg(1, "Measurements to take; without it a metric with an interval runs until stopped."),
     ),
     successCondition: Type.Optional(
       Type.String({
@@ -97,17 +97,11 @@ export const Metric = Type.Object(
       }),
     ),
     failureLimit: Type.Optional(
-      IntOrArg("failureLimit", 0, "Failed measurements allowed before the metric fails (default 0)."),
+      IntOrArg(0, "Failed measurements allowed before the metric fails (default 0)."),
     ),
-    inconclusiveLimit: Type.Optional(
-      IntOrArg("inconclusiveLimit", 0, "Inconclusive measurements allowed (default 0)."),
-    ),
+    inconclusiveLimit: Type.Optional(IntOrArg(0, "Inconclusive measurements allowed (default 0).")),
     consecutiveErrorLimit: Type.Optional(
-      IntOrArg(
-        "consecutiveErrorLimit",
-        0,
-        "Consecutive errors allowed before the metric errors (default 4).",
-      ),
+      IntOrArg(0, "Consecutive errors allowed before the metric errors (default 4)."),
     ),
     onNoData: Type.Optional(
       Type.String({
@@ -132,6 +126,7 @@ export const Metric = Type.Object(
         rule: "has(self.successCondition) || has(self.failureCondition)",
         message: "a metric needs successCondition or failureCondition",
       },
+      ...argFieldRules,
     ],
   },
 );
