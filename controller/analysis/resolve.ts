@@ -207,7 +207,7 @@ function checkQuery(query: string, args: ArgValues): void {
   try {
     substituteArgs(query, values);
   } catch (err) {
-    if (err instanceof TemplateError) throw new FieldError(`query: ${err.message}`);
+    if (err instanceof TemplateError) throw new FieldError(`query not sent: ${err.message}`);
     throw err;
   }
 }

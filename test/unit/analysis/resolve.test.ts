@@ -255,7 +255,7 @@ describe("resolving {{args.NAME}} into a run's metrics", () => {
       name: "an undefined argument in the query",
       m: { provider: { prometheus: { address, query: 'x{a="{{args.nope}}"}' } } },
       message:
-        'metric "success-rate": query: argument "nope" has no value (declare it in the template\'s args or pass it from the Rollout)',
+        'metric "success-rate": query not sent: argument "nope" has no value (declare it in the template\'s args or pass it from the Rollout)',
     },
     {
       name: "a Secret in a stored field",
@@ -305,7 +305,7 @@ describe("resolving {{args.NAME}} into a run's metrics", () => {
       m: { provider: { prometheus: { address, query: "x > {{args.t}}" } } },
       args: arg("t", "0 or vector(1)"),
       message:
-        'metric "success-rate": query: argument "t" = "0 or vector(1)" is used outside quotes and is not a plain number or name; quote it in the query',
+        'metric "success-rate": query not sent: argument "t" = "0 or vector(1)" is used outside quotes and is not a plain number or name; quote it in the query',
     },
     {
       name: "an address that is not a URL",
