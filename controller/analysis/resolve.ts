@@ -118,6 +118,12 @@ function plainArg(field: string, text: string, name: string, args: ArgValues): s
     throw new FieldError(
       `${field} ${JSON.stringify(text)}: argument "${name}" comes from a Secret, which only query may use`,
     );
+  // The resolved field is stored and resolved again on every look: a value must not become a
+  // placeholder itself, so resolving stays a no-op once done.
+  if (value.includes("{{"))
+    throw new FieldError(
+      `${field} ${JSON.stringify(text)}: argument "${name}" = ${JSON.stringify(value)} contains "{{", which would read as a placeholder`,
+    );
   return value;
 }
 

@@ -350,6 +350,29 @@ describe("resolving {{args.NAME}} into a run's metrics", () => {
     });
   }
 
+  it("refuses a value that would itself read as a placeholder once stored", () => {
+    const r = resolveRunSpec(
+      spec({ successCondition: '"{{args.env}}" == "prod"' }, arg("env", "{{args.app}}")),
+    );
+    assert.deepEqual(r, {
+      ok: false,
+      metric: "success-rate",
+      message:
+        'metric "success-rate": successCondition "\\"{{args.env}}\\" == \\"prod\\"": argument "env" = "{{args.app}}" contains "{{", which would read as a placeholder',
+    });
+  });
+
+  it("is a no-op on a spec it resolved (the stored spec is resolved again on every look)", () => {
+    const first = resolveRunSpec(
+      spec(
+        { count: "{{args.n}}", interval: "{{args.every}}", successCondition: '"{{args.env}}" == "prod"' },
+        [...arg("n", "3"), ...arg("every", "1m30s"), ...arg("env", "prod")],
+      ),
+    );
+    assert.ok(first.ok);
+    assert.deepEqual(resolveRunSpec(first.spec), first);
+  });
+
   it("accepts a Secret in the query (inserted only when measuring)", () => {
     const r = resolveRunSpec(
       spec({ provider: { prometheus: { address, query: 'x{t="{{args.token}}"}' } } }, secretArg("token")),
