@@ -1,4 +1,5 @@
 import jsep, { type Expression } from "jsep";
+import { hasPlaceholder, placeholderNames, substitute } from "./template.js";
 
 /**
  * Conditions such as `result[0] >= 0.95`, `len(result) == 0`, `isNaN(result[0])`,
@@ -52,10 +53,15 @@ export function parseCondition(source: string): Expression {
   }
 }
 
-/** Returns a message when the condition cannot be evaluated by this evaluator, else undefined. */
+/**
+ * Returns a message when the condition cannot be evaluated by this evaluator, else undefined.
+ * A template's `{{args.NAME}}` is checked with a stand-in value (0, or text inside quotes): its
+ * real value is known and checked only when a run resolves it, so a templated condition is
+ * never judged invalid before then.
+ */
 export function validateCondition(source: string): string | undefined {
   try {
-    parseCondition(source);
+    parseCondition(withStandIns(source));
     return undefined;
   } catch (err) {
     return err instanceof Error ? err.message : String(err);
@@ -139,6 +145,12 @@ function validate(node: Expression): void {
     default:
       throw new ConditionError(`unsupported syntax (${node.type})`);
   }
+}
+
+function withStandIns(source: string): string {
+  if (!hasPlaceholder(source)) return source;
+  const args = Object.fromEntries(placeholderNames(source).map((n) => [n, "0"]));
+  return substitute(source, args, () => undefined);
 }
 
 export interface Evaluation {

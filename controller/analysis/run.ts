@@ -1,6 +1,7 @@
 import { parseDurationMs } from "../api/duration.js";
-import type { AnalysisRun, AnalysisRunStatus, Measurement, Metric, MetricResult } from "../api/analysis.js";
+import type { AnalysisRun, AnalysisRunStatus, Measurement, MetricResult } from "../api/analysis.js";
 import type { MeasurementOutcome } from "./measure.js";
+import { resolveRunSpec, type ResolvedMetric, type ResolvedRunSpec } from "./resolve.js";
 
 /** Pure planning of one AnalysisRun: which metrics are due, how a measurement counts, and the verdict. */
 
@@ -11,7 +12,7 @@ export const errorRetryMs = 10_000;
 
 export interface RunPlan {
   /** Metrics to measure now, each with the slot it fills. */
-  due: { metric: Metric; scheduledAt: string }[];
+  due: { metric: ResolvedMetric; scheduledAt: string }[];
   status: AnalysisRunStatus;
   requeueAfterMs?: number;
 }
@@ -30,7 +31,7 @@ function emptyResult(name: string): MetricResult {
 }
 
 /** When the metric's next measurement is due, or undefined when it has taken all it will take. */
-export function nextDue(metric: Metric, result: MetricResult, startedAt: number): number | undefined {
+export function nextDue(metric: ResolvedMetric, result: MetricResult, startedAt: number): number | undefined {
   if (terminalPhases.has(result.phase)) return undefined;
   const interval = metric.interval !== undefined ? (parseDurationMs(metric.interval) ?? 0) : undefined;
   const planned = metric.count ?? (interval === undefined ? 1 : undefined);
@@ -44,14 +45,29 @@ export function nextDue(metric: Metric, result: MetricResult, startedAt: number)
   );
 }
 
-export function planRun(run: AnalysisRun, now: Date): RunPlan {
-  const status: AnalysisRunStatus = structuredClone(run.status ?? {});
+/** A run whose arguments are resolved into its metrics. */
+type ResolvedRun = Omit<AnalysisRun, "spec"> & { spec: ResolvedRunSpec };
+
+export function planRun(unresolved: AnalysisRun, now: Date): RunPlan {
+  const status: AnalysisRunStatus = structuredClone(unresolved.status ?? {});
   status.startedAt ??= now.toISOString();
   const startedAt = Date.parse(status.startedAt);
-  status.metricResults = run.spec.metrics.map(
+  status.metricResults = unresolved.spec.metrics.map(
     (m) => status.metricResults?.find((r) => r.name === m.name) ?? emptyResult(m.name),
   );
   if (terminalPhases.has(status.phase ?? "")) return { due: [], status };
+  // The shell stores the resolved spec before measuring; a value that does not resolve ends
+  // the run here, before any measurement, naming the metric, the field and the argument.
+  const resolution = resolveRunSpec(unresolved.spec);
+  if (!resolution.ok) {
+    const result = status.metricResults.find((r) => r.name === resolution.metric)!;
+    result.phase = "Error";
+    result.message = resolution.message;
+    status.phase = "Error";
+    status.message = resolution.message;
+    return { due: [], status };
+  }
+  const run: ResolvedRun = { ...unresolved, spec: resolution.spec };
 
   const due: RunPlan["due"] = [];
   let requeueAfterMs: number | undefined;
@@ -72,13 +88,17 @@ export function planRun(run: AnalysisRun, now: Date): RunPlan {
  * recorded is ignored, so re-applying after a crash never counts it twice.
  */
 export function recordMeasurement(
-  run: AnalysisRun,
+  unresolved: AnalysisRun,
   status: AnalysisRunStatus,
   metricName: string,
   outcome: MeasurementOutcome,
   times: { scheduledAt: string; startedAt: string; finishedAt: string },
 ): AnalysisRunStatus {
   const next = structuredClone(status);
+  const resolution = resolveRunSpec(unresolved.spec);
+  // planRun ended an unresolvable run before anything was measured.
+  if (!resolution.ok) return next;
+  const run: ResolvedRun = { ...unresolved, spec: resolution.spec };
   const result = next.metricResults?.find((r) => r.name === metricName);
   const metric = run.spec.metrics.find((m) => m.name === metricName);
   if (!result || !metric) return next;
@@ -103,7 +123,7 @@ export function recordMeasurement(
 }
 
 /** Each metric's phase from its counts and limits, then the run's, with Argo's precedence. */
-function decide(run: AnalysisRun, status: AnalysisRunStatus): void {
+function decide(run: ResolvedRun, status: AnalysisRunStatus): void {
   const dry = new Set((run.spec.dryRun ?? []).map((d) => d.metricName));
   const startedAt = Date.parse(status.startedAt ?? new Date(0).toISOString());
   for (const metric of run.spec.metrics) {
@@ -138,7 +158,7 @@ function decide(run: AnalysisRun, status: AnalysisRunStatus): void {
 }
 
 /** Which metric decided, with which values, against which limit. */
-export function verdictMessage(run: AnalysisRun, r: MetricResult): string {
+export function verdictMessage(run: ResolvedRun, r: MetricResult): string {
   const metric = run.spec.metrics.find((m) => m.name === r.name);
   const values = (r.measurements ?? []).map((m) => m.value ?? "-").join(", ");
   const conditions = [

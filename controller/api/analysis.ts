@@ -1,7 +1,7 @@
 import type { V1ObjectMeta } from "@kubernetes/client-node";
 import Type, { type Static } from "typebox";
-import { Duration } from "./common.js";
 import { exactMetricNameRules, notYet, refuse } from "./unsupported.js";
+import { argFieldRules, DurationOrArg, IntOrArg } from "./arg-fields.js";
 
 /**
  * AnalysisTemplate, ClusterAnalysisTemplate and AnalysisRun, with Argo Rollouts' field names.
@@ -56,7 +56,8 @@ export const Argument = Type.Object({
 export const PrometheusProvider = Type.Object({
   address: Type.String({
     minLength: 1,
-    description: "Prometheus base URL, e.g. http://prometheus.monitoring:9090.",
+    description:
+      "Prometheus base URL, e.g. http://prometheus.monitoring:9090; {{args.NAME}} may supply it or a part, and the result must be an http(s) URL.",
   }),
   query: Type.String({
     minLength: 1,
@@ -102,30 +103,31 @@ export const PrometheusProvider = Type.Object({
 export const Metric = Type.Object(
   {
     name: Type.String({ minLength: 1, maxLength: 63, description: "Metric name, unique in the template." }),
-    interval: Type.Optional(Duration),
-    initialDelay: Type.Optional(Duration),
+    interval: Type.Optional(DurationOrArg("Time between measurements.")),
+    initialDelay: Type.Optional(DurationOrArg("Wait before the first measurement.")),
     count: Type.Optional(
-      Type.Integer({
-        minimum: 1,
-        description: "Measurements to take; without it a metric with an interval runs until stopped.",
+      IntOrArg(1, "Measurements to take; without it a metric with an interval runs until stopped."),
+    ),
+    successCondition: Type.Optional(
+      Type.String({
+        maxLength: 1024,
+        description:
+          "e.g. result[0] >= 0.95; {{args.NAME}} inserts a number, true/false, or text inside quotes.",
       }),
     ),
-    successCondition: Type.Optional(Type.String({ maxLength: 1024, description: "e.g. result[0] >= 0.95" })),
-    failureCondition: Type.Optional(Type.String({ maxLength: 1024, description: "e.g. result[0] < 0.9" })),
+    failureCondition: Type.Optional(
+      Type.String({
+        maxLength: 1024,
+        description:
+          "e.g. result[0] < 0.9; {{args.NAME}} inserts a number, true/false, or text inside quotes.",
+      }),
+    ),
     failureLimit: Type.Optional(
-      Type.Integer({
-        minimum: 0,
-        description: "Failed measurements allowed before the metric fails (default 0).",
-      }),
+      IntOrArg(0, "Failed measurements allowed before the metric fails (default 0)."),
     ),
-    inconclusiveLimit: Type.Optional(
-      Type.Integer({ minimum: 0, description: "Inconclusive measurements allowed (default 0)." }),
-    ),
+    inconclusiveLimit: Type.Optional(IntOrArg(0, "Inconclusive measurements allowed (default 0).")),
     consecutiveErrorLimit: Type.Optional(
-      Type.Integer({
-        minimum: 0,
-        description: "Consecutive errors allowed before the metric errors (default 4).",
-      }),
+      IntOrArg(0, "Consecutive errors allowed before the metric errors (default 4)."),
     ),
     onNoData: Type.Optional(
       Type.String({
@@ -154,6 +156,7 @@ export const Metric = Type.Object(
         message: "a metric needs successCondition or failureCondition",
       },
       ...refusedMetric.rules,
+      ...argFieldRules,
     ],
   },
 );

@@ -1,8 +1,10 @@
 import type * as k8s from "@kubernetes/client-node";
+import { isDeepStrictEqual } from "node:util";
 import type { AnalysisRun, AnalysisRunStatus, Metric } from "../api/analysis.js";
 import { measure, type MeasurementOutcome } from "../analysis/measure.js";
 import { queryPrometheus } from "../analysis/providers/prometheus.js";
-import { planRun, recordMeasurement } from "../analysis/run.js";
+import { resolveRunSpec } from "../analysis/resolve.js";
+import { planRun, recordMeasurement, terminalPhases } from "../analysis/run.js";
 import { substituteArgs, TemplateError } from "../analysis/template.js";
 import type { Logger } from "../log.js";
 import type { Metrics } from "../metrics.js";
@@ -50,15 +52,16 @@ export class AnalysisReconciler {
 
   async reconcile(key: string): Promise<ReconcileResult> {
     const [namespace = "", name = ""] = key.split("/");
-    const run = this.d.runs.get(name, namespace);
-    if (!run || run.metadata?.deletionTimestamp) return {};
-    const plan = planRun(run, new Date());
-    let status: AnalysisRunStatus = plan.status;
+    const cached = this.d.runs.get(name, namespace);
+    if (!cached || cached.metadata?.deletionTimestamp) return {};
     const log = this.d.log.child({
       namespace,
       analysisRun: name,
-      rollout: run.metadata?.labels?.["kestrel.dev/rollout"],
+      rollout: cached.metadata?.labels?.["kestrel.dev/rollout"],
     });
+    const run = await this.storeResolvedSpec(cached, log);
+    const plan = planRun(run, new Date());
+    let status: AnalysisRunStatus = plan.status;
     // Metrics due together are measured together: a slow provider delays none of the others.
     const results = await Promise.all(
       plan.due.map(async ({ metric, scheduledAt }) => {
@@ -87,6 +90,31 @@ export class AnalysisReconciler {
       });
     const next = planRun({ ...run, status }, new Date());
     return next.requeueAfterMs !== undefined ? { requeueAfterMs: next.requeueAfterMs } : {};
+  }
+
+  /**
+   * Writes the run's arguments into its metrics once, before its first measurement, so the
+   * stored spec says what is measured (as Argo's does). A spec that does not resolve is left as
+   * it is: planRun ends that run Error, naming the metric, the field and the argument. The write
+   * carries the resourceVersion we read (a conflict requeues).
+   */
+  private async storeResolvedSpec(
+    run: AnalysisRun & k8s.KubernetesObject,
+    log: Logger,
+  ): Promise<AnalysisRun & k8s.KubernetesObject> {
+    if (terminalPhases.has(run.status?.phase ?? "")) return run;
+    const resolution = resolveRunSpec(run.spec);
+    if (!resolution.ok || isDeepStrictEqual(resolution.spec, run.spec)) return run;
+    if (!this.d.canAct()) throw new Error("not the leader: no spec write");
+    const { namespace = "", name = "" } = run.metadata ?? {};
+    const stored = (await this.d.custom.replaceNamespacedCustomObject({
+      ...analysisKinds.analysisRuns,
+      namespace,
+      name,
+      body: { ...structuredClone(run), spec: resolution.spec },
+    })) as AnalysisRun & k8s.KubernetesObject;
+    log.info("arguments resolved into the run's metrics");
+    return stored;
   }
 
   private async measureMetric(

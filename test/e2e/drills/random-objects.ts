@@ -281,7 +281,7 @@ function breakTemplate(rnd: Random, t: Record<string, unknown>, info: TemplateIn
       );
     },
     () => {
-      const v = rnd.pick(["fast", "5d", "1.5s", "-1s"]);
+      const v = rnd.pick(["fast", "5d", "1.5", "-1s"]);
       set(t, [...metric, "interval"], v);
       return refused(
         "an interval that is not a duration",

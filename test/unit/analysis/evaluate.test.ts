@@ -47,4 +47,23 @@ describe("condition evaluator", () => {
       assert.match(validateCondition(expr) ?? "", message);
     });
   }
+
+  const templated = [
+    "result[0] >= {{args.min}}",
+    "result[0] >= {{ args.min }} && result[0] <= {{args.max}}",
+    '"{{args.env}}" == "prod" || result[0] > 0',
+  ];
+  for (const expr of templated) {
+    it(`accepts the template ${JSON.stringify(expr)} (its values are checked when a run resolves them)`, () => {
+      assert.equal(validateCondition(expr), undefined);
+    });
+  }
+
+  it("still refuses a template that is wrong whatever its values", () => {
+    assert.match(
+      validateCondition("result[0] >= {{args.min}} {{args.max}}") ?? "",
+      /single expression|cannot parse/,
+    );
+    assert.match(validateCondition("constructor > {{args.min}}") ?? "", /unknown name "constructor"/);
+  });
 });

@@ -193,4 +193,51 @@ describe("AnalysisRun planner", () => {
     assert.equal(status?.metricResults?.[0]?.measurements?.length, 2);
     assert.equal(status?.metricResults?.[0]?.failed, 3);
   });
+
+  it("measures with the run's arguments: count and failureLimit from {{args}}", () => {
+    const r = run(
+      { count: "{{args.n}}", failureLimit: "{{args.limit}}" },
+      {
+        args: [
+          { name: "n", value: "2" },
+          { name: "limit", value: "1" },
+        ],
+      },
+    );
+    assert.equal(drive(structuredClone(r), ["Successful", "Failed"])?.phase, "Successful");
+    assert.equal(drive(structuredClone(r), ["Failed", "Failed"])?.phase, "Failed");
+  });
+
+  it("schedules by an interval from {{args}} in Go's compound form", () => {
+    const r = run({ interval: "{{args.every}}", count: 2 }, { args: [{ name: "every", value: "1m30s" }] });
+    const first = planRun(r, new Date(t0));
+    r.status = recordMeasurement(
+      r,
+      first.status,
+      "m",
+      { phase: "Successful", value: "[1]", message: "ok" },
+      { scheduledAt: first.due[0]!.scheduledAt, startedAt: at(0), finishedAt: at(0) },
+    );
+    assert.equal(planRun(r, new Date(t0)).requeueAfterMs, 90_000);
+  });
+
+  it("ends Error before measuring when an argument does not resolve, naming metric, field and argument", () => {
+    const r = run({ count: "{{args.n}}" }, { args: [{ name: "n", value: "abc" }] });
+    const plan = planRun(r, new Date(t0));
+    const message = 'metric "m": count "{{args.n}}" resolved to "abc", want an integer of at least 1';
+    assert.deepEqual(plan.due, []);
+    assert.equal(plan.status.phase, "Error");
+    assert.equal(plan.status.message, message);
+    assert.equal(plan.status.metricResults?.[0]?.phase, "Error");
+    assert.equal(plan.status.metricResults?.[0]?.message, message);
+  });
+
+  it("ends Error before measuring when an argument is undefined", () => {
+    const plan = planRun(run({ successCondition: "result[0] >= {{args.min}}" }), new Date(t0));
+    assert.equal(plan.status.phase, "Error");
+    assert.equal(
+      plan.status.message,
+      'metric "m": successCondition "result[0] >= {{args.min}}": argument "min" has no value (declare it in the template\'s args or pass it from the Rollout)',
+    );
+  });
 });
