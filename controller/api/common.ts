@@ -1,4 +1,5 @@
 import Type from "typebox";
+import { durationPattern } from "./duration.js";
 
 /** Shared schema pieces for every Kestrel kind. */
 
@@ -6,12 +7,12 @@ export const group = "kestrel.dev";
 export const version = "v1alpha1";
 export const apiVersion = `${group}/${version}`;
 
-/** A Kubernetes duration as Argo writes it: "30s", "5m", "1h", or a plain number of seconds. */
+/** A duration as Argo writes it (Go's form: "30s", "1m30s", "1.5h") or a plain number of seconds. */
 export const Duration = Type.Unsafe<string | number>({
   "x-kubernetes-int-or-string": true,
   // A pattern constrains only the string form (JSON Schema semantics), and costs no CEL budget.
-  pattern: "^[0-9]+(ms|s|m|h)?$",
-  description: 'A duration: a number of seconds, or a string such as "30s", "5m", "1h".',
+  pattern: durationPattern,
+  description: 'A duration: a number of seconds, or a string such as "30s", "5m", "1m30s", "1.5h".',
 });
 
 /** A count or a percentage of replicas: 1, "25%". */

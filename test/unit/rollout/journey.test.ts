@@ -142,4 +142,20 @@ describe("planRollout: a canary pass by pass, pods slow to become available", ()
     assert.equal(w.events[0]?.message, "promoted past step 2/3");
     assert.equal(w.rollout.status?.pauseConditions, undefined);
   });
+
+  it("a pause written as Go writes durations (1m30s) lasts 90 seconds", () => {
+    const w = new World(
+      rollout({ replicas: 4 }, { steps: [{ setWeight: 50 }, { pause: { duration: "1m30s" } }] }),
+    );
+    w.settle();
+    w.setImage("web:2");
+    w.settle();
+    assert.equal(w.rollout.status?.message, "step 2/2: weight 50, paused 90s more");
+    w.advance(89_000);
+    w.settle();
+    assert.equal(w.rollout.status?.phase, "Paused");
+    w.advance(1_000);
+    w.settle();
+    assert.equal(w.rollout.status?.phase, "Healthy");
+  });
 });
