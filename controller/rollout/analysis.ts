@@ -82,7 +82,12 @@ export function buildRun(
     string,
     { name: string; value?: string; valueFrom?: { secretKeyRef?: { name: string; key: string } } }
   >();
-  for (const spec of specs) for (const a of spec.args ?? []) args.set(a.name, { ...a });
+  for (const spec of specs)
+    for (const a of spec.args ?? []) {
+      // A template's own fieldRef names a field of the Rollout, resolved now as the Rollout's are.
+      const fieldPath = a.valueFrom?.fieldRef?.fieldPath;
+      args.set(a.name, fieldPath ? { name: a.name, value: fieldValue(ro, fieldPath) } : { ...a });
+    }
   for (const a of ref.args ?? []) {
     let value = a.value;
     if (a.valueFrom?.podTemplateHashValue)
