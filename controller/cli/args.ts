@@ -199,8 +199,12 @@ export function parseCommand(argv: readonly string[]): Parsed {
   } else {
     const target = takeRollout(rest, line, () => false);
     name = target.name;
-    if (target.rest.length > 0)
-      throw new UsageError(`${verb} takes one rollout; unexpected "${target.rest.join(" ")}"`, line);
+    if (target.rest.length > 0) {
+      // `status web --watch false` (as Argo's docs write it) gives "false" as a word.
+      const hint =
+        ["true", "false"].includes(target.rest[0]!) && given.has("watch") ? "; write --watch=false" : "";
+      throw new UsageError(`${verb} takes one rollout; unexpected "${target.rest.join(" ")}"${hint}`, line);
+    }
   }
 
   const output = values.output;
