@@ -3,13 +3,14 @@
  * or an annotation a user could type with kubectl; this only spares them the typing, under pressure.
  */
 import * as k8s from "@kubernetes/client-node";
-import { parseArgs } from "node:util";
 import { stringify } from "yaml";
 import type { AnalysisRun } from "../api/analysis.js";
 import type { Rollout } from "../api/rollout.js";
 import { abortAnnotation, promoteAnnotation, retryAnnotation } from "../rollout/labels.js";
 import { templateOf } from "../rollout/plan.js";
-import { revisionOf } from "../rollout/revisions.js";
+import { revisionOf, undoTarget } from "../rollout/revisions.js";
+import { parseCommand, splitPair, UsageError, type Command } from "./args.js";
+import { pointlessTrigger, statusDone, timedOut, type Trigger } from "./decide.js";
 import { historyRows, lastGood } from "./history.js";
 
 class CliError extends Error {
@@ -21,19 +22,10 @@ class CliError extends Error {
   }
 }
 
-const usage = `kubectl kestrel - progressive delivery with automatic rollback
-
-  status NAME [--watch] [--timeout=D]     exit 0 when Healthy, 1 when Degraded or timed out
-  history NAME [--revision=N]             revisions as rollback targets, with their outcome
-  undo NAME [--to-revision=N | --to-last-good] [--dry-run=client]
-  promote NAME [--full]    abort NAME    retry NAME    pause NAME    resume NAME    restart NAME
-  set image NAME CONTAINER=IMAGE
-  list [-A]                get NAME [--watch] [--timeout=D]
-
-flags: -n/--namespace, -A/--all-namespaces, --context, --kubeconfig, -o json|yaml`;
-
 const ro = { group: "kestrel.dev", version: "v1alpha1", plural: "rollouts" };
 const merge = k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.MergePatch);
+/** How often status and get --watch look again. */
+const pollMs = 500;
 
 interface Ctx {
   kc: k8s.KubeConfig;
@@ -44,95 +36,72 @@ interface Ctx {
 }
 
 async function main(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      namespace: { type: "string", short: "n" },
-      "all-namespaces": { type: "boolean", short: "A" },
-      context: { type: "string" },
-      kubeconfig: { type: "string" },
-      output: { type: "string", short: "o" },
-      "to-revision": { type: "string" },
-      "to-last-good": { type: "boolean" },
-      "dry-run": { type: "string" },
-      revision: { type: "string" },
-      watch: { type: "boolean", short: "w" },
-      timeout: { type: "string" },
-      full: { type: "boolean" },
-      help: { type: "boolean", short: "h" },
-    },
-  });
-  const [verb, ...args] = positionals;
-  if (!verb || values.help) {
-    process.stdout.write(`${usage}\n`);
-    return verb ? 0 : 1;
+  const parsed = parseCommand(argv);
+  if ("help" in parsed) {
+    (parsed.asked ? process.stdout : process.stderr).write(`${parsed.help}\n`);
+    return parsed.asked ? 0 : 2;
   }
-  if (values.output && !["json", "yaml"].includes(values.output))
-    throw new CliError(`--output must be json or yaml, not "${values.output}"`);
+  const cmd = parsed.command;
   const kc = new k8s.KubeConfig();
-  if (values.kubeconfig) kc.loadFromFile(values.kubeconfig);
+  if (cmd.kubeconfig) kc.loadFromFile(cmd.kubeconfig);
   else kc.loadFromDefault();
-  if (values.context) kc.setCurrentContext(values.context);
-  const namespace = values.namespace ?? kc.getContextObject(kc.getCurrentContext())?.namespace ?? "default";
+  if (cmd.context) kc.setCurrentContext(cmd.context);
+  const namespace = cmd.namespace ?? kc.getContextObject(kc.getCurrentContext())?.namespace ?? "default";
   const ctx: Ctx = {
     kc,
     namespace,
-    output: values.output,
+    output: cmd.output,
     api: kc.makeApiClient(k8s.CustomObjectsApi),
     apps: kc.makeApiClient(k8s.AppsV1Api),
   };
-  const name = (): string => {
-    if (!args[0]) throw new CliError(`${verb} needs a rollout name`);
-    return args[0];
-  };
+  const name = cmd.name;
 
-  switch (verb) {
+  switch (cmd.verb) {
     case "list":
-      return list(ctx, values["all-namespaces"] ?? false);
+      return list(ctx, cmd.allNamespaces);
     case "status":
-      return status(ctx, name(), values.watch ?? false, values.timeout);
+      return status(ctx, cmd);
     case "history":
-      return history(ctx, name(), values.revision);
+      return history(ctx, name, cmd.revision);
     case "undo":
-      return undo(ctx, name(), values["to-revision"], values["to-last-good"] ?? false, values["dry-run"]);
+      return undo(ctx, cmd);
     case "promote":
-      return annotate(
+      return trigger(
         ctx,
-        name(),
+        name,
+        "promote",
         promoteAnnotation,
-        values.full ? "full" : "step",
-        values.full ? "promoted to full" : "promoted",
+        cmd.full ? "full" : "step",
+        cmd.full ? "promoted to full" : "promoted",
       );
     case "abort":
-      return annotate(ctx, name(), abortAnnotation, "true", "aborted");
+      return trigger(ctx, name, "abort", abortAnnotation, "true", "aborted");
     case "retry":
-      return annotate(ctx, name(), retryAnnotation, "true", "retried");
+      return trigger(ctx, name, "retry", retryAnnotation, "true", "retried");
     case "pause":
-      return patchSpec(ctx, name(), { paused: true }, "paused");
+      return patchSpec(ctx, name, { paused: true }, "paused");
     case "resume":
-      return patchSpec(ctx, name(), { paused: false }, "resumed");
+      return patchSpec(ctx, name, { paused: false }, "resumed");
     case "restart":
       // Like `kubectl rollout restart`: pods created before now are replaced, a few at a time.
-      return patchSpec(ctx, name(), { restartAt: new Date().toISOString() }, "restarted");
-    case "set": {
-      if (args[0] !== "image" || !args[1] || !args[2])
-        throw new CliError("usage: kubectl kestrel set image NAME CONTAINER=IMAGE");
-      return setImage(ctx, args[1], args.slice(2));
-    }
+      return patchSpec(ctx, name, { restartAt: new Date().toISOString() }, "restarted");
+    case "set":
+      return setImage(ctx, name, cmd.images);
     case "get": {
       // --watch redraws the tree when it changes, until --timeout (or Ctrl-C).
-      const deadline = values.timeout ? Date.now() + durationMs(values.timeout) : Infinity;
+      const deadline = cmd.timeoutMs > 0 ? Date.now() + cmd.timeoutMs : Infinity;
       let last = "";
       for (;;) {
-        last = await get(ctx, name(), last);
-        if (!values.watch || Date.now() > deadline) return 0;
-        await new Promise((res) => setTimeout(res, 1000));
+        last = await get(ctx, name, last);
+        if (!cmd.watch || Date.now() > deadline) return 0;
+        await sleep(pollMs);
       }
     }
-    default:
-      throw new CliError(`unknown command "${verb}"\n${usage}`);
   }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((res) => setTimeout(res, ms));
 }
 
 async function read(ctx: Ctx, name: string): Promise<Rollout> {
@@ -202,32 +171,32 @@ function describeStatus(r: Rollout): string {
   return `rollout "${r.metadata.name}" ${r.status?.phase ?? "Pending"}: ${r.status?.message ?? "not yet reconciled"}`;
 }
 
-async function status(ctx: Ctx, name: string, watch: boolean, timeout?: string): Promise<number> {
-  const deadline = timeout ? Date.now() + durationMs(timeout) : Infinity;
+async function status(ctx: Ctx, cmd: Command): Promise<number> {
+  const deadline = cmd.timeoutMs > 0 ? Date.now() + cmd.timeoutMs : Infinity;
+  // With -o, stdout carries only the status as data (the last one seen); progress goes to stderr.
+  const progress = ctx.output ? process.stderr : process.stdout;
   let last = "";
   for (;;) {
-    const r = await read(ctx, name);
-    const current = r.status?.observedGeneration === r.metadata.generation;
+    const r = await read(ctx, cmd.name);
     const line = describeStatus(r);
-    if (line !== last) {
-      if (ctx.output && !watch) print(ctx, r.status ?? {}, () => line);
-      else process.stdout.write(`${line}\n`);
-      last = line;
+    if (line !== last && (cmd.watch || !ctx.output)) progress.write(`${line}\n`);
+    last = line;
+    const done = statusDone(r, cmd.watch);
+    if (done || Date.now() >= deadline) {
+      if (ctx.output) print(ctx, r.status ?? {}, () => line);
+      if (done) return done.code;
+      throw new CliError(timedOut(r, cmd.timeout ?? ""));
     }
-    if (current && r.status?.phase === "Healthy") return 0;
-    if (current && r.status?.phase === "Degraded") return 1;
-    if (!watch) return r.status?.phase === "Degraded" ? 1 : 0;
-    if (Date.now() > deadline) throw new CliError(`timed out waiting for rollout "${name}" after ${timeout}`);
-    await new Promise((res) => setTimeout(res, 500));
+    await sleep(pollMs);
   }
 }
 
-async function history(ctx: Ctx, name: string, revision?: string): Promise<number> {
+async function history(ctx: Ctx, name: string, revision?: number): Promise<number> {
   const r = await read(ctx, name);
   const { replicaSets, runs } = await owned(ctx, r);
   let rows = historyRows(replicaSets, runs, r.status?.currentPodHash);
   if (revision !== undefined) {
-    rows = rows.filter((x) => x.revision === Number(revision));
+    rows = rows.filter((x) => x.revision === revision);
     if (rows.length === 0) throw new CliError(`unable to find the specified revision ${revision}`);
   }
   print(ctx, rows, () =>
@@ -245,39 +214,28 @@ async function history(ctx: Ctx, name: string, revision?: string): Promise<numbe
   return 0;
 }
 
-async function undo(
-  ctx: Ctx,
-  name: string,
-  toRevision: string | undefined,
-  toLastGood: boolean,
-  dryRun?: string,
-): Promise<number> {
-  if (dryRun !== undefined && dryRun !== "client" && dryRun !== "none")
-    throw new CliError(`--dry-run must be "client" or "none"`);
+async function undo(ctx: Ctx, cmd: Command): Promise<number> {
+  const name = cmd.name;
   const r = await read(ctx, name);
   const { replicaSets, runs } = await owned(ctx, r);
-  let revision = toRevision !== undefined ? Number(toRevision) : 0;
-  if (!Number.isInteger(revision) || revision < 0)
-    throw new CliError(`--to-revision must be a non-negative integer, not "${toRevision}"`);
-  if (toLastGood) {
-    const good = lastGood(historyRows(replicaSets, runs, r.status?.currentPodHash), r.status?.currentPodHash);
+  const currentHash = r.status?.currentPodHash ?? "";
+  let revision = cmd.toRevision;
+  if (cmd.toLastGood) {
+    const good = lastGood(historyRows(replicaSets, runs, currentHash), currentHash);
     if (!good)
       throw new CliError(`rollout "${name}" has no earlier revision that completed with passing analysis`);
     revision = good.revision;
   }
-  const target =
-    revision > 0
-      ? replicaSets.find((rs) => revisionOf(rs) === revision)
-      : [...replicaSets]
-          .filter((rs) => rs.metadata?.labels?.["rollouts-pod-template-hash"] !== r.status?.currentPodHash)
-          .sort((a, b) => revisionOf(b) - revisionOf(a))[0];
-  if (!target)
+  // The controller's own choice of target (the previous revision for 0), so both agree.
+  const found = undoTarget(replicaSets, revision, currentHash);
+  if ("error" in found)
     throw new CliError(
       revision > 0
         ? `unable to find the specified revision ${revision}`
         : `rollout "${name}" has no earlier revision to undo to`,
     );
-  if (dryRun === "client") {
+  const target = found.rs;
+  if (cmd.dryRun) {
     print(ctx, templateOf(target), () => stringify(templateOf(target)).trimEnd());
     return 0;
   }
@@ -294,8 +252,21 @@ async function undo(
   return 0;
 }
 
-async function annotate(ctx: Ctx, name: string, key: string, value: string, done: string): Promise<number> {
-  await read(ctx, name);
+/**
+ * Writes a trigger annotation, unless the Rollout's state gives it nothing to act on: then it
+ * says which state that is, writes nothing (a stale trigger would fire on the next change) and
+ * fails.
+ */
+async function trigger(
+  ctx: Ctx,
+  name: string,
+  verb: Trigger,
+  key: string,
+  value: string,
+  done: string,
+): Promise<number> {
+  const why = pointlessTrigger(verb, await read(ctx, name));
+  if (why) throw new CliError(why);
   await ctx.api.patchNamespacedCustomObject(
     { ...ro, namespace: ctx.namespace, name, body: { metadata: { annotations: { [key]: value } } } },
     merge,
@@ -315,7 +286,7 @@ async function setImage(ctx: Ctx, name: string, pairs: string[]): Promise<number
   const r = await read(ctx, name);
   const containers = structuredClone(r.spec.template.spec?.containers ?? []);
   for (const pair of pairs) {
-    const [container, image] = pair.split("=");
+    const [container, image] = splitPair(pair);
     const c = containers.find((x) => x.name === container || container === "*");
     if (!c || !image) throw new CliError(`unable to find container named "${container}"`);
     for (const x of containers) if (x === c || container === "*") x.image = image;
@@ -371,14 +342,8 @@ async function get(ctx: Ctx, name: string, previous = ""): Promise<string> {
   return text;
 }
 
-function durationMs(text: string): number {
-  const m = /^(\d+)(ms|s|m|h)?$/.exec(text);
-  if (!m) throw new CliError(`invalid --timeout "${text}"; expected e.g. 30s, 5m`);
-  return Number(m[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(m[2] ?? "s") as "ms" | "s" | "m" | "h"];
-}
-
 function explain(err: unknown): string {
-  if (err instanceof CliError) return err.message;
+  if (err instanceof CliError || err instanceof UsageError) return err.message;
   if (err instanceof k8s.ApiException) {
     let message = String(err.body);
     try {
@@ -405,6 +370,6 @@ main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err: unknown) => {
     process.stderr.write(`error: ${explain(err)}\n`);
-    process.exit(err instanceof CliError ? err.code : 1);
+    process.exit(err instanceof CliError || err instanceof UsageError ? err.code : 1);
   },
 );

@@ -6,7 +6,7 @@ import path from "node:path";
 import { repoRoot } from "../../cluster/paths.js";
 import { testCluster } from "../support/cluster.js";
 import { useController } from "../support/controller.js";
-import { kubectlBinary, run, type CommandResult } from "../support/kubectl.js";
+import { kubectl, kubectlBinary, run, type CommandResult } from "../support/kubectl.js";
 import { useNamespace } from "../support/namespace.js";
 import { waitFor } from "../support/wait.js";
 import {
@@ -44,12 +44,13 @@ describe("kubectl kestrel: the plugin, driven through kubectl", () => {
     await waitForPhase(ns(), "web", "Healthy");
   });
 
-  it("set image starts a canary; promote finishes it; status --watch follows it to exit 0", async function () {
+  it("set image starts a canary; promote finishes it; status (watching by default) follows it to exit 0", async function () {
     this.timeout(120_000);
     const set = await kestrel(["set", "image", "web", `app=${v(2)}`, "-n", ns()]);
     assert.equal(set.code, 0, set.stderr);
     await waitForSplit(ns(), "web", { [v(1)]: 2, [v(2)]: 2 });
-    const watching = kestrel(["status", "web", "-n", ns(), "--watch", "--timeout=60s"]);
+    await waitForPhase(ns(), "web", "Paused");
+    const watching = kestrel(["status", "web", "-n", ns(), "--timeout=60s"]);
     const promote = await kestrel(["promote", "web", "-n", ns()]);
     assert.equal(promote.code, 0, promote.stderr);
     const watched = await watching;
@@ -165,7 +166,7 @@ describe("kubectl kestrel: the plugin, driven through kubectl", () => {
         ["history", "web", "-n", ns(), "--revision=42"],
         /^error: unable to find the specified revision 42\n$/,
       ],
-      [["frobnicate"], /^error: unknown command "frobnicate"/],
+      [["frobnicate"], /^error: unknown command "frobnicate"\nusage: /],
     ];
     for (const [args, message] of cases) {
       const res = await kestrel(args);
@@ -217,5 +218,193 @@ describe("kubectl kestrel: the plugin, driven through kubectl", () => {
     const offline = await kestrel(["list", "--kubeconfig", path.join(dir, "gone")]);
     assert.notEqual(offline.code, 0);
     assert.match(offline.stderr, /^error: no cluster reachable/);
+  });
+});
+
+/**
+ * Every value the annotation `key` takes on the Rollout while `act` runs, from a watch: a write
+ * that something removed again at once is still seen. A marker annotation written after `act`
+ * closes the window, since the watch delivers changes in order.
+ */
+async function annotationWrites(
+  namespace: string,
+  name: string,
+  key: string,
+  act: () => Promise<void>,
+): Promise<string[]> {
+  const kc = testCluster().kc;
+  const seen: string[] = [];
+  const marker = `e2e.kestrel.dev/marker-${Date.now()}`;
+  let markerSeen = false;
+  const from = (await getRollout(namespace, name)).metadata.resourceVersion;
+  const request = await new k8s.Watch(kc).watch(
+    `/apis/kestrel.dev/v1alpha1/namespaces/${namespace}/rollouts`,
+    { resourceVersion: from, fieldSelector: `metadata.name=${name}` },
+    (_type: string, obj: { metadata?: k8s.V1ObjectMeta }) => {
+      const value = obj.metadata?.annotations?.[key];
+      if (value !== undefined) seen.push(value);
+      if (obj.metadata?.annotations?.[marker] !== undefined) markerSeen = true;
+    },
+    () => undefined,
+  );
+  try {
+    await act();
+    const res = await kubectl(["annotate", "rollout", name, "-n", namespace, `${marker}=done`]);
+    assert.equal(res.code, 0, res.stderr);
+    await waitFor("the watch to see the marker", async () => (markerSeen ? true : undefined));
+  } finally {
+    request.abort();
+    await kubectl(["annotate", "rollout", name, "-n", namespace, `${marker}-`]);
+  }
+  return seen;
+}
+
+describe("kubectl kestrel: the kind word, and extra arguments refused", () => {
+  const ns = useNamespace("plugin-args");
+  useController(ns);
+
+  before(async function () {
+    await apply(ns(), rolloutManifest("web", { replicas: 2, steps: [{ setWeight: 50 }, { pause: {} }] }));
+    await waitForPhase(ns(), "web", "Healthy");
+  });
+
+  it("get takes the rollout as ro NAME, rollout NAME, rollouts NAME or ro/NAME", async () => {
+    for (const words of [["ro", "web"], ["rollout", "web"], ["rollouts", "web"], ["ro/web"]]) {
+      const res = await kestrel(["get", ...words, "-n", ns()]);
+      assert.equal(res.code, 0, `get ${words.join(" ")}: ${res.stderr}`);
+      assert.match(res.stdout, /^Rollout web\s+Healthy/, `get ${words.join(" ")}`);
+    }
+    const status = await kestrel(["status", "rollout", "web", "-n", ns()]);
+    assert.equal(status.code, 0, status.stderr);
+  });
+
+  // Every verb's arity is in the unit table (test/unit/cli/args.test.ts); here, through kubectl,
+  // that a refusal is exit 2 with the usage line and happens before anything is written.
+  it("an extra argument is refused with the verb's usage line and exit 2, and changes nothing", async () => {
+    const before = (await getRollout(ns(), "web")).metadata.generation;
+    const cases: [string[], RegExp][] = [
+      [["get", "web", "api"], /^error: get takes one rollout; unexpected "api"\nusage: kubectl kestrel get /],
+      [
+        ["pause", "ro", "web", "api"],
+        /^error: pause takes one rollout; unexpected "api"\nusage: kubectl kestrel pause /,
+      ],
+      [["set", "image", "web", "app=example.com/app:9", "api"], /^error: "api" is not CONTAINER=IMAGE\n/],
+    ];
+    for (const [args, message] of cases) {
+      const res = await kestrel([...args, "-n", ns()]);
+      assert.equal(res.code, 2, `${args.join(" ")}: ${res.stderr}`);
+      assert.match(res.stderr, message, args.join(" "));
+    }
+    const after = await getRollout(ns(), "web");
+    assert.equal(after.metadata.generation, before, "no spec change");
+    assert.equal(after.spec.paused, undefined);
+  });
+});
+
+describe("kubectl kestrel status: watches by default, as Argo's plugin and kubectl rollout status do", () => {
+  const ns = useNamespace("plugin-status");
+  useController(ns);
+
+  before(async function () {
+    await apply(ns(), rolloutManifest("web", { replicas: 2, steps: [{ setWeight: 50 }, { pause: {} }] }));
+    await waitForPhase(ns(), "web", "Healthy");
+    const set = await kestrel(["set", "image", "web", "app=example.com/app:2", "-n", ns()]);
+    assert.equal(set.code, 0, set.stderr);
+    await waitForPhase(ns(), "web", "Paused");
+  });
+
+  it("on a Paused rollout it waits, and exits 1 at --timeout saying it is paused", async () => {
+    const res = await kestrel(["status", "web", "-n", ns(), "--timeout=2s"]);
+    assert.equal(res.code, 1, res.stderr);
+    assert.match(res.stdout, /^rollout "web" Paused: /);
+    assert.match(
+      res.stderr,
+      /^error: timed out after 2s waiting for rollout "web": it is Paused \(.*\); `kubectl kestrel promote web` moves it on/,
+    );
+  });
+
+  it("--watch=false looks once: Paused is an answer, exit 0", async () => {
+    const res = await kestrel(["status", "web", "-n", ns(), "--watch=false"]);
+    assert.equal(res.code, 0, res.stderr);
+    assert.match(res.stdout, /^rollout "web" Paused: /);
+    const data = await kestrel(["status", "web", "-n", ns(), "--watch=false", "-o", "json"]);
+    assert.equal((JSON.parse(data.stdout) as { phase: string }).phase, "Paused");
+  });
+
+  it("with -o json it follows on stderr and prints the final status as data", async function () {
+    this.timeout(60_000);
+    const watching = kestrel(["status", "web", "-n", ns(), "-o", "json", "--timeout=50s"]);
+    const promote = await kestrel(["promote", "web", "-n", ns()]);
+    assert.equal(promote.code, 0, promote.stderr);
+    const res = await watching;
+    assert.equal(res.code, 0, res.stderr);
+    assert.equal((JSON.parse(res.stdout) as { phase: string }).phase, "Healthy");
+    assert.match(res.stderr, /rollout "web" Healthy: /);
+  });
+});
+
+describe("kubectl kestrel promote, abort, retry: refused where they mean nothing, leaving nothing behind", () => {
+  const ns = useNamespace("plugin-triggers");
+  useController(ns);
+
+  before(async function () {
+    await apply(ns(), rolloutManifest("web", { replicas: 2, steps: [{ setWeight: 50 }, { pause: {} }] }));
+    await waitForPhase(ns(), "web", "Healthy");
+  });
+
+  const refused = async (args: string[], key: string, message: RegExp): Promise<void> => {
+    let code: number | null = 0;
+    const writes = await annotationWrites(ns(), "web", key, async () => {
+      const res = await kestrel([...args, "-n", ns()]);
+      code = res.code;
+      assert.match(res.stderr, message, args.join(" "));
+    });
+    assert.equal(code, 1, args.join(" "));
+    assert.deepEqual(writes, [], `${args.join(" ")} wrote ${key}`);
+  };
+
+  it("on a Healthy rollout: nothing to promote, abort or retry", async () => {
+    await refused(
+      ["promote", "web"],
+      "kestrel.dev/promote",
+      /^error: nothing to promote: rollout "web" is Healthy .*no canary in progress\n$/,
+    );
+    await refused(
+      ["abort", "web"],
+      "kestrel.dev/abort",
+      /^error: nothing to abort: rollout "web" is Healthy/,
+    );
+    await refused(
+      ["retry", "web"],
+      "kestrel.dev/retry",
+      /^error: nothing to retry: rollout "web" is Healthy/,
+    );
+  });
+
+  it("retry before an abort, and abort or promote after one, are refused; the meaningful ones act", async function () {
+    this.timeout(90_000);
+    assert.equal((await kestrel(["set", "image", "web", "app=example.com/app:2", "-n", ns()])).code, 0);
+    await waitForPhase(ns(), "web", "Paused");
+    await refused(
+      ["retry", "web"],
+      "kestrel.dev/retry",
+      /^error: nothing to retry: rollout "web" is Paused .*only an aborted canary/,
+    );
+    const abort = await kestrel(["abort", "web", "-n", ns()]);
+    assert.equal(abort.code, 0, abort.stderr);
+    await waitForPhase(ns(), "web", "Degraded");
+    await refused(
+      ["abort", "web"],
+      "kestrel.dev/abort",
+      /^error: nothing to abort: rollout "web" is Degraded \(aborted by user.*\) already/,
+    );
+    await refused(
+      ["promote", "web"],
+      "kestrel.dev/promote",
+      /^error: nothing to promote: rollout "web" is Degraded .*`kubectl kestrel retry web`/,
+    );
+    const retry = await kestrel(["retry", "web", "-n", ns()]);
+    assert.equal(retry.code, 0, retry.stderr);
+    await waitForPhase(ns(), "web", "Paused");
   });
 });

@@ -1,0 +1,313 @@
+/**
+ * The plugin's command line as a pure function: argv in, one checked command out, or a
+ * UsageError naming what is wrong and the verb's usage line. No I/O, so every form a user types
+ * is table-tested (test/unit/cli/args.test.ts).
+ */
+import { parseArgs } from "node:util";
+import { parseDurationMs } from "../api/duration.js";
+
+export const verbs = [
+  "status",
+  "history",
+  "undo",
+  "promote",
+  "abort",
+  "retry",
+  "pause",
+  "resume",
+  "restart",
+  "set",
+  "list",
+  "get",
+] as const;
+export type Verb = (typeof verbs)[number];
+
+export interface Command {
+  verb: Verb;
+  /** The Rollout's name; "" for list. */
+  name: string;
+  /** set image: CONTAINER=IMAGE pairs, in order. */
+  images: string[];
+  namespace?: string;
+  allNamespaces: boolean;
+  context?: string;
+  kubeconfig?: string;
+  output?: "json" | "yaml";
+  /** status: true unless --watch=false (as `kubectl rollout status`); get: only with --watch. */
+  watch: boolean;
+  /** As typed, for messages; undefined or "0" means no limit. */
+  timeout?: string;
+  /** 0 means no limit. */
+  timeoutMs: number;
+  /** undo: 0 means the previous revision. */
+  toRevision: number;
+  toLastGood: boolean;
+  /** undo --dry-run=client: print the target template, change nothing. */
+  dryRun: boolean;
+  /** history --revision=N. */
+  revision?: number;
+  /** promote --full. */
+  full: boolean;
+}
+
+/** help: the usage text; asked says whether -h asked for it (exit 0) or nothing was given (exit 2). */
+export type Parsed = { help: string; asked: boolean } | { command: Command };
+
+/** Bad arguments: exit code 2, as distinct from 1 (the command ran and failed). */
+export class UsageError extends Error {
+  readonly code = 2;
+  constructor(problem: string, usageLine?: string) {
+    super(usageLine ? `${problem}\nusage: ${usageLine}` : problem);
+  }
+}
+
+/** Words for the kind, as kubectl and Argo's plugin users type them: `get ro web`, `get rollout/web`. */
+const kindWords = new Set([
+  "ro",
+  "rollout",
+  "rollouts",
+  "rollout.kestrel.dev",
+  "rollouts.kestrel.dev",
+  "rollouts.v1alpha1.kestrel.dev",
+]);
+
+const ROLLOUT = "[rollout] NAME";
+/** Per verb: its usage line and the flags it takes besides the global ones. */
+const spec: Record<Verb, { usage: string; flags: readonly string[] }> = {
+  status: {
+    usage: `status ${ROLLOUT} [--watch=false] [--timeout=D] [-o json|yaml]`,
+    flags: ["watch", "timeout", "output"],
+  },
+  history: { usage: `history ${ROLLOUT} [--revision=N] [-o json|yaml]`, flags: ["revision", "output"] },
+  undo: {
+    usage: `undo ${ROLLOUT} [--to-revision=N | --to-last-good] [--dry-run=client] [-o json|yaml]`,
+    flags: ["to-revision", "to-last-good", "dry-run", "output"],
+  },
+  promote: { usage: `promote ${ROLLOUT} [--full]`, flags: ["full"] },
+  abort: { usage: `abort ${ROLLOUT}`, flags: [] },
+  retry: { usage: `retry ${ROLLOUT}`, flags: [] },
+  pause: { usage: `pause ${ROLLOUT}`, flags: [] },
+  resume: { usage: `resume ${ROLLOUT}`, flags: [] },
+  restart: { usage: `restart ${ROLLOUT}`, flags: [] },
+  set: { usage: `set image ${ROLLOUT} CONTAINER=IMAGE...`, flags: [] },
+  list: { usage: "list [rollouts] [-A] [-o json|yaml]", flags: ["all-namespaces", "output"] },
+  get: {
+    usage: `get ${ROLLOUT} [--watch] [--timeout=D] [-o json|yaml]`,
+    flags: ["watch", "timeout", "output"],
+  },
+};
+
+export const usage = `kubectl kestrel - progressive delivery with automatic rollback
+
+${verbs.map((v) => `  ${spec[v].usage}`).join("\n")}
+
+NAME may also be written rollout/NAME (or ro/NAME); the kind word is optional.
+status watches until Healthy (exit 0), Degraded (exit 1) or --timeout (exit 1); --watch=false looks once.
+Bad arguments exit 2.
+flags: -n/--namespace, --context, --kubeconfig`;
+
+const options = {
+  namespace: { type: "string", short: "n" },
+  "all-namespaces": { type: "boolean", short: "A" },
+  context: { type: "string" },
+  kubeconfig: { type: "string" },
+  output: { type: "string", short: "o" },
+  "to-revision": { type: "string" },
+  "to-last-good": { type: "boolean" },
+  "dry-run": { type: "string" },
+  revision: { type: "string" },
+  watch: { type: "boolean", short: "w" },
+  timeout: { type: "string", short: "t" },
+  full: { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+} as const;
+const globalFlags = new Set(["namespace", "context", "kubeconfig", "help"]);
+const booleanFlags = Object.entries(options)
+  .filter(([, o]) => o.type === "boolean")
+  .map(([k]) => k);
+
+/** Go's strconv.ParseBool words, which kubectl and Argo's plugin accept in `--watch=false`. */
+function parseBool(flag: string, text: string): boolean {
+  if (["1", "t", "T", "true", "TRUE", "True"].includes(text)) return true;
+  if (["0", "f", "F", "false", "FALSE", "False"].includes(text)) return false;
+  throw new UsageError(`--${flag} must be true or false, not "${text}"`);
+}
+
+export function parseCommand(argv: readonly string[]): Parsed {
+  // node's parseArgs takes no value on a boolean flag; `--watch=false` is the kubectl form, so
+  // such values are taken out here and applied after.
+  const explicit = new Map<string, boolean>();
+  const args: string[] = [];
+  for (const [i, a] of argv.entries()) {
+    if (a === "--") {
+      args.push(...argv.slice(i));
+      break;
+    }
+    const m = /^--([a-z-]+)=(.*)$/.exec(a);
+    if (m && booleanFlags.includes(m[1]!)) explicit.set(m[1]!, parseBool(m[1]!, m[2]!));
+    else args.push(a);
+  }
+
+  let parsed;
+  try {
+    parsed = parseArgs({ args, allowPositionals: true, strict: true, tokens: true, options });
+  } catch (err) {
+    // node's message for an unknown flag is about '--' terminators; say it the kubectl way.
+    const m = /Unknown option '([^']+)'/.exec((err as Error).message);
+    throw new UsageError(
+      m ? `unknown flag: ${m[1]}` : (err as Error).message,
+      "kubectl kestrel VERB ... (see --help)",
+    );
+  }
+  const { values, positionals, tokens } = parsed;
+  const given = new Set([
+    ...tokens.filter((t) => t.kind === "option").map((t) => t.name),
+    ...explicit.keys(),
+  ]);
+  const flag = (name: keyof typeof options & string): boolean | undefined =>
+    explicit.get(name) ?? (values[name] as boolean | undefined);
+
+  const [verbWord, ...rest] = positionals;
+  if (flag("help") || !verbWord) return { help: usage, asked: flag("help") ?? false };
+  if (!(verbs as readonly string[]).includes(verbWord))
+    throw new UsageError(
+      `unknown command "${verbWord}"`,
+      `kubectl kestrel ${verbs.join("|")} ... (see --help)`,
+    );
+  const verb = verbWord as Verb;
+  const line = `kubectl kestrel ${spec[verb].usage}`;
+
+  for (const name of given)
+    if (!globalFlags.has(name) && !spec[verb].flags.includes(name))
+      throw new UsageError(`${verb} does not take --${name}`, line);
+
+  let name = "";
+  let images: string[] = [];
+  if (verb === "list") {
+    if (rest.length > 1 || (rest[0] !== undefined && !kindWords.has(rest[0])))
+      throw new UsageError(`list takes no rollout name; unexpected "${rest.join(" ")}"`, line);
+  } else if (verb === "set") {
+    if (rest[0] !== "image") throw new UsageError(`set knows only "image"`, line);
+    const target = takeRollout(rest.slice(1), line, (w) => w.includes("="));
+    name = target.name;
+    images = target.rest;
+    if (images.length === 0) throw new UsageError("set image needs at least one CONTAINER=IMAGE", line);
+    for (const pair of images) {
+      const [container, image] = splitPair(pair);
+      if (!container || !image) throw new UsageError(`"${pair}" is not CONTAINER=IMAGE`, line);
+    }
+  } else {
+    const target = takeRollout(rest, line, () => false);
+    name = target.name;
+    if (target.rest.length > 0) {
+      // `status web --watch false` (as Argo's docs write it) gives "false" as a word.
+      const hint =
+        ["true", "false"].includes(target.rest[0]!) && given.has("watch") ? "; write --watch=false" : "";
+      throw new UsageError(`${verb} takes one rollout; unexpected "${target.rest.join(" ")}"${hint}`, line);
+    }
+  }
+
+  const output = values.output;
+  if (output !== undefined && output !== "json" && output !== "yaml")
+    throw new UsageError(`-o/--output must be json or yaml, not "${output}"`, line);
+
+  const timeout = values.timeout;
+  let timeoutMs = 0;
+  if (timeout !== undefined) {
+    const ms = parseDurationMs(timeout);
+    if (ms === undefined)
+      throw new UsageError(
+        `--timeout must be a duration such as 30s, 5m or 0 (no limit), not "${timeout}"`,
+        line,
+      );
+    timeoutMs = ms;
+  }
+  const watch = flag("watch") ?? verb === "status";
+  if (verb === "status" && !watch && timeout !== undefined)
+    throw new UsageError("--timeout limits the wait; with --watch=false there is none", line);
+  if (verb === "get" && !watch && timeout !== undefined)
+    throw new UsageError("--timeout limits --watch; get without --watch looks once", line);
+
+  let toRevision = 0;
+  if (values["to-revision"] !== undefined) {
+    toRevision = Number(values["to-revision"]);
+    if (!/^\d+$/.test(values["to-revision"]))
+      throw new UsageError(
+        `--to-revision must be a non-negative integer, not "${values["to-revision"]}"`,
+        line,
+      );
+  }
+  const toLastGood = flag("to-last-good") ?? false;
+  if (toLastGood && toRevision > 0)
+    throw new UsageError("give --to-revision or --to-last-good, not both", line);
+
+  const dryRun = values["dry-run"];
+  if (dryRun !== undefined && dryRun !== "client" && dryRun !== "none")
+    throw new UsageError(`--dry-run must be "client" or "none", not "${dryRun}"`, line);
+
+  let revision: number | undefined;
+  if (values.revision !== undefined) {
+    if (!/^[1-9]\d*$/.test(values.revision))
+      throw new UsageError(`--revision must be a positive integer, not "${values.revision}"`, line);
+    revision = Number(values.revision);
+  }
+
+  return {
+    command: {
+      verb,
+      name,
+      images,
+      namespace: values.namespace,
+      allNamespaces: flag("all-namespaces") ?? false,
+      context: values.context,
+      kubeconfig: values.kubeconfig,
+      output,
+      watch,
+      timeout,
+      timeoutMs,
+      toRevision,
+      toLastGood,
+      dryRun: dryRun === "client",
+      revision,
+      full: flag("full") ?? false,
+    },
+  };
+}
+
+/**
+ * The rollout named by the leading words: NAME, KIND NAME or KIND/NAME, KIND being one of the
+ * Rollout's kind words. A lone kind word is a missing name, as `kubectl get rollout` lists rather
+ * than looks up a Rollout called "rollout" (write `rollout/rollout` for that one).
+ */
+function takeRollout(
+  words: readonly string[],
+  line: string,
+  isNotName: (w: string) => boolean,
+): { name: string; rest: string[] } {
+  const [first, second, ...more] = words;
+  if (first === undefined || isNotName(first)) throw new UsageError("a rollout name is needed", line);
+  const slash = first.indexOf("/");
+  if (slash >= 0) {
+    const kind = first.slice(0, slash);
+    const name = first.slice(slash + 1);
+    if (!kindWords.has(kind))
+      throw new UsageError(
+        `"${kind}" is not a Rollout; kubectl kestrel works on rollouts (ro, rollout/NAME)`,
+        line,
+      );
+    if (!name) throw new UsageError(`"${first}" names no rollout`, line);
+    return { name, rest: words.slice(1) };
+  }
+  if (kindWords.has(first)) {
+    if (second === undefined || isNotName(second))
+      throw new UsageError(`a rollout name is needed after "${first}"`, line);
+    return { name: second, rest: more };
+  }
+  return { name: first, rest: words.slice(1) };
+}
+
+/** CONTAINER=IMAGE; the image may itself hold no "=", but split at the first one only. */
+export function splitPair(pair: string): [string, string] {
+  const i = pair.indexOf("=");
+  return i < 0 ? [pair, ""] : [pair.slice(0, i), pair.slice(i + 1)];
+}
