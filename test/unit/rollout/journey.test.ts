@@ -158,4 +158,70 @@ describe("planRollout: a canary pass by pass, pods slow to become available", ()
     w.settle();
     assert.equal(w.rollout.status?.phase, "Healthy");
   });
+
+  it("undo to a revision that once completed: straight to full with no surge limit, the old one down once it is available", () => {
+    const w = new World(rollout({ replicas: 4 }, { steps: [{ setWeight: 50 }, { pause: {} }] }));
+    w.settle();
+    const r1 = `web-${w.rollout.status!.currentPodHash}`;
+    w.setImage("web:2");
+    w.settle();
+    w.annotate("kestrel.dev/promote", "full");
+    w.settle();
+    const names = { [r1]: "R1", [`web-${w.rollout.status!.currentPodHash}`]: "R2" };
+    assert.equal(w.rollout.status?.phase, "Healthy");
+    w.events = [];
+    w.slow = true;
+    w.rollout.spec.rollbackTo = { revision: 1 };
+    const seen: string[] = [];
+    for (const before of [undefined, undefined, undefined, () => w.makeAvailable(), undefined]) {
+      before?.();
+      w.reconcile();
+      seen.push(line(w, names));
+    }
+    assert.deepEqual(seen, [
+      "Healthy | healthy: revision 2 at full scale (4/4 available) | r1=0 r2=4 | Normal Undo: undoing to revision 1 (ReplicaSet R1)",
+      "Progressing | undo to revision 3: scaling it to full (0/4 available), skipping canary steps | r3=4 r2=4 | Normal ScalingReplicaSet: scaled up ReplicaSet R1 (revision 1) from 0 to 4",
+      "Progressing | undo to revision 3: scaling it to full (0/4 available), skipping canary steps | r3=4 r2=4",
+      "Healthy | healthy: revision 3 at full scale after undo (4/4 available) | r3=4 r2=0 | Normal UndoCompleted: revision 3 is stable again at 4 replicas / Normal ScalingReplicaSet: scaled down ReplicaSet R2 (revision 2) from 4 to 0",
+      "Healthy | healthy: revision 3 at full scale (4/4 available) | r3=4 r2=0",
+    ]);
+    assert.equal(
+      w.rollout.metadata.annotations?.["kestrel.dev/undo-to"],
+      undefined,
+      "the undo marker is cleared once stable",
+    );
+    assert.equal(w.rollout.spec.rollbackTo, undefined);
+  });
+
+  it("the first revision with slow pods: Progressing until every pod is available, then Healthy and marked completed", () => {
+    const w = new World(rollout({ replicas: 3 }));
+    w.slow = true;
+    const seen: string[] = [];
+    for (const before of [undefined, undefined, () => w.makeAvailable(), undefined]) {
+      before?.();
+      w.reconcile();
+      seen.push(line(w, { [`web-${w.rollout.status?.currentPodHash ?? ""}`]: "R1" }));
+    }
+    assert.deepEqual(seen, [
+      "Progressing | first revision: scaling to 3 (0/3 available) | r1=3 | Normal NewReplicaSetCreated: created ReplicaSet R1 (revision 1) with 3 replicas",
+      "Progressing | first revision: scaling to 3 (0/3 available) | r1=3",
+      "Healthy | healthy: revision 1 at full scale (3/3 available) | r1=3 | Normal RolloutCompleted: revision 1 is stable at 3 replicas",
+      "Healthy | healthy: revision 1 at full scale (3/3 available) | r1=3",
+    ]);
+    assert.equal([...w.replicaSets.values()][0]?.metadata?.annotations?.["kestrel.dev/completed"], "true");
+  });
+
+  it("back on the stable template mid-canary: Progressing while the canary's pods are scaled away, as revision max+1", () => {
+    const w = new World(rollout({ replicas: 4 }, { steps: [{ setWeight: 50 }, { pause: {} }] }));
+    w.settle();
+    w.setImage("web:2");
+    w.settle();
+    w.setImage("web:1");
+    w.reconcile();
+    assert.equal(w.rollout.status?.phase, "Progressing");
+    assert.equal(w.rollout.status?.message, "stable revision 3: 2/4 available, scaling down older revisions");
+    w.settle();
+    assert.equal(w.rollout.status?.message, "healthy: revision 3 at full scale (4/4 available)");
+    assert.deepEqual(w.split(), { r3: 4, r2: 0 }, "the old template's ReplicaSet, moved to revision max+1");
+  });
 });
