@@ -387,3 +387,120 @@ describe("stage: revision bookkeeping", () => {
     assert.deepEqual(again.actions, [], "already carried");
   });
 });
+
+describe("stage: ReplicaSet actions", () => {
+  it("creates spec.template's ReplicaSet labelled and selected by its hash, annotated with its revision and change-cause, owned by the Rollout", () => {
+    const w = new World(rollout({ replicas: 3, minReadySeconds: 5 }));
+    w.annotate("kubernetes.io/change-cause", "first release");
+    const plan = w.plan();
+    const create = plan.actions.find((a) => a.kind === "createReplicaSet");
+    assert.ok(create && create.kind === "createReplicaSet");
+    const hash = plan.status!.currentPodHash!;
+    assert.deepEqual(create.replicaSet, {
+      apiVersion: "apps/v1",
+      kind: "ReplicaSet",
+      metadata: {
+        name: `web-${hash}`,
+        namespace: "ns",
+        labels: { app: "web", "rollouts-pod-template-hash": hash },
+        annotations: { "kestrel.dev/revision": "1", "kubernetes.io/change-cause": "first release" },
+        ownerReferences: [
+          {
+            apiVersion: "kestrel.dev/v1alpha1",
+            kind: "Rollout",
+            name: "web",
+            uid: "uid-1",
+            controller: true,
+            blockOwnerDeletion: true,
+          },
+        ],
+      },
+      spec: {
+        replicas: 3,
+        minReadySeconds: 5,
+        selector: { matchLabels: { app: "web", "rollouts-pod-template-hash": hash } },
+        template: {
+          metadata: { labels: { app: "web", "rollouts-pod-template-hash": hash } },
+          spec: { containers: [{ name: "web", image: "web:1" }] },
+        },
+      },
+    });
+    assert.equal(
+      w.rollout.spec.template.metadata?.labels?.["rollouts-pod-template-hash"],
+      undefined,
+      "the Rollout is not changed",
+    );
+  });
+
+  it("deletes revisions beyond revisionHistoryLimit with an Event each, never the stable or current one", () => {
+    const w = new World(rollout({ replicas: 1, revisionHistoryLimit: 1 }, { steps: [] }));
+    w.settle();
+    for (const image of ["web:2", "web:3", "web:4"]) {
+      w.setImage(image);
+      w.settle();
+    }
+    const deleted = w.events
+      .filter((e) => e.reason === "RevisionDeleted")
+      .map((e) => e.message.replace(/web-\w+/, "RS"));
+    assert.deepEqual(deleted, [
+      "deleted ReplicaSet RS (revision 1) beyond revisionHistoryLimit",
+      "deleted ReplicaSet RS (revision 2) beyond revisionHistoryLimit",
+    ]);
+    assert.deepEqual(w.split(), { r3: 0, r4: 1 });
+  });
+});
+
+describe("stage: observe (what a pass starts from)", () => {
+  it("with status lost, the newest revision that completed is the stable one", () => {
+    const w = new World(rollout({ replicas: 2 }, { steps: [{ setWeight: 50 }, { pause: {} }] }));
+    w.settle();
+    w.setImage("web:2");
+    w.settle();
+    w.annotate("kestrel.dev/promote", "full");
+    w.settle();
+    const stable = w.rollout.status!.stableRS;
+    w.setImage("web:3");
+    w.settle();
+    delete w.rollout.status;
+    assert.equal(stateOf(w).stableHash, stable, "revision 2, not 1 (also completed) nor 3 (never completed)");
+  });
+
+  it("an abort, a step, pauses and the attempt carry over only for the same revision; a change of steps restarts them", () => {
+    const w = new World(rollout({ replicas: 2 }, { steps: [{ setWeight: 50 }, { pause: {} }] }));
+    w.settle();
+    w.setImage("web:2");
+    w.settle();
+    Object.assign(w.rollout.status!, {
+      abort: true,
+      abortedAt: "2026-01-01T00:00:00Z",
+      canary: { attempt: 2, inconclusiveAccepted: "r" },
+    });
+    const same = stateOf(w);
+    assert.deepEqual(
+      [
+        same.abort,
+        same.abortedAt,
+        same.stepIndex,
+        same.pauseConditions.length,
+        same.attempt,
+        same.inconclusiveAccepted,
+      ],
+      [true, "2026-01-01T00:00:00Z", 1, 1, 2, "r"],
+    );
+    w.rollout.spec.strategy.canary!.steps = [{ setWeight: 50 }, { pause: {} }, { setWeight: 75 }];
+    assert.equal(stateOf(w).stepIndex, 0, "new steps start from the first");
+    w.setImage("web:3");
+    const other = stateOf(w);
+    assert.deepEqual(
+      [
+        other.abort,
+        other.abortedAt,
+        other.stepIndex,
+        other.pauseConditions.length,
+        other.attempt,
+        other.inconclusiveAccepted,
+      ],
+      [false, undefined, 0, 0, 0, undefined],
+    );
+  });
+});

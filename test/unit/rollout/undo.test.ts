@@ -91,3 +91,146 @@ describe("planRollout: onFailure when the analysis fails", () => {
     assert.equal(w.rollout.status?.phase, "Degraded");
   });
 });
+
+describe("planUndo: the outcomes of an undo request", () => {
+  /** v1, v2 and v3 released in turn (v3 stable). */
+  function threeReleases(): World {
+    const w = new World(rollout({ replicas: 2 }, { steps: [] }));
+    w.settle();
+    for (const image of ["web:2", "web:3"]) {
+      w.setImage(image);
+      w.settle();
+    }
+    w.events = [];
+    return w;
+  }
+  const rsName = (w: World, revision: number): string =>
+    [...w.replicaSets.values()].find(
+      (r) => r.metadata?.annotations?.["kestrel.dev/revision"] === String(revision),
+    )!.metadata!.name!;
+
+  it("to revision 1: spec.template becomes revision 1's, marked for the emergency path, the request cleared", () => {
+    const w = threeReleases();
+    w.rollout.spec.rollbackTo = { revision: 1 };
+    const plan = w.plan();
+    const target = w.replicaSets.get(rsName(w, 1))!;
+    assert.deepEqual(plan.actions, [
+      {
+        kind: "event",
+        type: "Normal",
+        reason: "Undo",
+        message: `undoing to revision 1 (ReplicaSet ${rsName(w, 1)})`,
+      },
+      {
+        kind: "updateRollout",
+        template: templateOf(target),
+        clearRollbackTo: true,
+        annotations: { "kestrel.dev/undo-to": target.metadata!.labels!["rollouts-pod-template-hash"] },
+      },
+    ]);
+    assert.equal(plan.status, undefined, "the next pass, on the rewritten spec, writes the status");
+  });
+
+  it("to an unknown revision: a Warning naming the known ones, the request cleared, nothing else", () => {
+    const w = threeReleases();
+    w.rollout.spec.rollbackTo = { revision: 7 };
+    assert.deepEqual(w.plan().actions, [
+      {
+        kind: "event",
+        type: "Warning",
+        reason: "UndoFailed",
+        message: "undo to revision 7: revision 7 not found; known revisions: 1, 2, 3",
+      },
+      { kind: "updateRollout", clearRollbackTo: true },
+    ]);
+  });
+
+  it("to the previous revision with none: says so", () => {
+    const w = new World(rollout());
+    w.settle();
+    w.rollout.spec.rollbackTo = { revision: 0 };
+    assert.deepEqual(w.plan().actions, [
+      {
+        kind: "event",
+        type: "Warning",
+        reason: "UndoFailed",
+        message: "undo to the previous revision: no earlier revision to undo to",
+      },
+      { kind: "updateRollout", clearRollbackTo: true },
+    ]);
+  });
+
+  it("to the revision already current: skipped, the request cleared", () => {
+    const w = threeReleases();
+    w.rollout.spec.rollbackTo = { revision: 3 };
+    assert.deepEqual(w.plan().actions, [
+      {
+        kind: "event",
+        type: "Normal",
+        reason: "UndoSkipped",
+        message: "revision 3 is already the current template",
+      },
+      { kind: "updateRollout", clearRollbackTo: true },
+    ]);
+  });
+});
+
+describe("the analysis verdict's Events and status", () => {
+  const check = { templates: [{ templateName: "check" }] };
+  function failing(onFailure?: CanaryStrategy["onFailure"]): { w: World; run: string } {
+    const w = new World(
+      rollout({ replicas: 2 }, { steps: [{ setWeight: 50 }, { analysis: check }], onFailure }),
+    );
+    w.templates = {
+      namespaced: new Map([
+        [
+          "check",
+          { metrics: [{ name: "m", provider: { prometheus: { address: "http://p", query: "q" } } }] },
+        ],
+      ]),
+      cluster: new Map(),
+    };
+    w.settle();
+    w.setImage("web:2");
+    w.settle();
+    const run = [...w.analysisRuns.keys()][0]!;
+    w.analysisRuns.get(run)!.status = { phase: "Failed", message: 'metric "m" failed 1 of 1 (limit 0): 0.5' };
+    w.events = [];
+    return { w, run };
+  }
+
+  it("abort: which run, its phase and message, in the Events, the status and the Progressing condition", () => {
+    const { w, run } = failing();
+    w.reconcile();
+    const verdict = `analysis run ${run} Failed: metric "m" failed 1 of 1 (limit 0): 0.5`;
+    assert.deepEqual(
+      w.events.slice(0, 2).map((e) => `${e.type} ${e.reason}: ${e.message}`),
+      [
+        `Warning AnalysisFailed: ${verdict}`,
+        `Warning RolloutAborted: aborted by analysis: ${verdict}; scaling the stable ReplicaSet back to full and the canary to 0`,
+      ],
+    );
+    assert.equal(
+      w.rollout.status?.message,
+      `aborted by analysis: ${verdict}: all traffic back on stable revision 1 (1/2 available); retry with the kestrel.dev/retry annotation`,
+    );
+    assert.equal(w.rollout.status?.conditions?.[0]?.message, `aborted by analysis: ${verdict}`);
+  });
+
+  it("undo: the verdict Event, then the undo to the stable revision, without a rollbackTo to clear", () => {
+    const { w, run } = failing({ action: "undo" });
+    const plan = w.plan();
+    assert.deepEqual(
+      plan.actions.map((a) =>
+        a.kind === "event"
+          ? `${a.reason}: ${a.message}`
+          : `${a.kind} clearRollbackTo=${String(a.kind === "updateRollout" && a.clearRollbackTo)}`,
+      ),
+      [
+        `AnalysisFailed: analysis run ${run} Failed: metric "m" failed 1 of 1 (limit 0): 0.5`,
+        `Undo: undoing to revision 1 (ReplicaSet ${[...w.replicaSets.keys()][0]})`,
+        "updateRollout clearRollbackTo=false",
+      ],
+    );
+  });
+});
