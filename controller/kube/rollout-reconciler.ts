@@ -5,7 +5,7 @@ import type { Logger } from "../log.js";
 import type { Metrics } from "../metrics.js";
 import type { Action } from "../rollout/actions.js";
 import { podTemplateHashLabel, revisionAnnotation } from "../rollout/labels.js";
-import { planInvalidSpec, planRollout } from "../rollout/plan.js";
+import { planRefusedTemplate, planRollout, restartDue } from "../rollout/plan.js";
 import type { EventRecorder } from "./events.js";
 import type { KindCache, WatchedKind } from "./informers.js";
 import type { ReconcileResult } from "./runner.js";
@@ -99,12 +99,6 @@ export function templateRefusal(err: unknown): string | undefined {
   return `the API server refuses its ReplicaSet: ${message.replace(/^ReplicaSet(\.apps)? "[^"]*" is invalid: /, "")}`;
 }
 
-/** A spec.restartAt that has come and whose restart has not completed yet. */
-function restartDue(ro: Rollout): boolean {
-  const at = ro.spec.restartAt;
-  return at !== undefined && ro.status?.restartedAt !== at && Date.parse(at) <= Date.now();
-}
-
 /** The imperative shell around planRollout: read caches, plan, apply actions, write status last. */
 export class RolloutReconciler {
   constructor(private readonly d: RolloutReconcilerDeps) {}
@@ -135,16 +129,17 @@ export class RolloutReconciler {
     const live = (o: k8s.KubernetesObject): boolean => !o.metadata?.deletionTimestamp;
     const { analysisRuns, analysisTemplates, clusterAnalysisTemplates } = this.d.caches;
     const replicaSets = this.d.caches.replicaSets.ownedBy(uid).filter(live);
+    const now = new Date();
     const plan = planRollout({
       rollout: ro,
       replicaSets,
       analysisRuns: analysisRuns.ownedBy(uid).filter(live),
-      pods: restartDue(ro) ? await this.podsOf(namespace, replicaSets) : [],
+      pods: restartDue(ro, now) ? await this.podsOf(namespace, replicaSets) : [],
       templates: {
         namespaced: new Map(analysisTemplates.list(namespace).map((t) => [t.metadata?.name ?? "", t.spec])),
         cluster: new Map(clusterAnalysisTemplates.list().map((t) => [t.metadata?.name ?? "", t.spec])),
       },
-      now: new Date(),
+      now,
     });
     const log = this.d.log.child({ namespace, rollout: name, revision: plan.status?.currentPodHash });
 
@@ -164,9 +159,7 @@ export class RolloutReconciler {
       } catch (err) {
         const refusal = action.kind === "createReplicaSet" ? templateRefusal(err) : undefined;
         if (refusal === undefined) throw err;
-        // The pod template passed the CRD schema but not the API server's pod validation:
-        // the user's to fix, so say so (InvalidSpec) instead of retrying in silence.
-        const invalid = planInvalidSpec(ro, [{ field: "spec.template", message: refusal }], new Date());
+        const invalid = planRefusedTemplate(ro, refusal, now);
         await writeStatus(this.d.custom, rolloutKinds.rollouts, ro, invalid.status);
         for (const a of invalid.actions) await this.apply(ro, a, log);
         return {};

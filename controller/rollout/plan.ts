@@ -19,6 +19,7 @@ import { analysisVerdict } from "./verdict.js";
 export type { PlanInput } from "./state.js";
 export { templateHash, templateOf } from "./undo.js";
 export { selectorString } from "./status.js";
+export { restartDue } from "./restart.js";
 
 const noTemplates: TemplateLookup = { namespaced: new Map(), cluster: new Map() };
 
@@ -80,4 +81,13 @@ export function planInvalidSpec(ro: Rollout, errors: readonly FieldError[], now:
       ),
     },
   };
+}
+
+/**
+ * The API server refused the ReplicaSet made from spec.template (what the CRD schema leaves to
+ * pod validation: container names, images, label values): the user's to fix, so InvalidSpec
+ * naming spec.template and the API server's words, instead of retrying in silence.
+ */
+export function planRefusedTemplate(ro: Rollout, refusal: string, now: Date): Plan {
+  return planInvalidSpec(ro, [{ field: "spec.template", message: refusal }], now);
 }

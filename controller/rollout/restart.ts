@@ -1,3 +1,4 @@
+import type { Rollout } from "../api/rollout.js";
 import { availableReplicas, specReplicas } from "./revisions.js";
 import { event, requeueIn, type PlanState } from "./state.js";
 
@@ -33,4 +34,15 @@ export function restartPods(s: PlanState): void {
       `restarting pod ${p.metadata?.name} (spec.restartAt ${spec.restartAt})`,
     );
   }
+}
+
+/**
+ * A spec.restartAt that has come and whose restart is not recorded as done. The shell lists the
+ * Rollout's pods only then (they are not cached), with the same `now` it gives the planner.
+ */
+export function restartDue(ro: Rollout, now: Date): boolean {
+  const at = ro.spec.restartAt;
+  if (at === undefined) return false;
+  const time = Date.parse(at);
+  return !Number.isNaN(time) && time <= now.getTime() && ro.status?.restartedAt !== at;
 }

@@ -4,7 +4,7 @@ import type { AnalysisRun } from "../../../controller/api/analysis.js";
 import type { Action } from "../../../controller/rollout/actions.js";
 import { revisionBookkeeping } from "../../../controller/rollout/bookkeeping.js";
 import { progressDeadline } from "../../../controller/rollout/deadline.js";
-import { templateHash } from "../../../controller/rollout/plan.js";
+import { planRefusedTemplate, restartDue, templateHash } from "../../../controller/rollout/plan.js";
 import { restartPods } from "../../../controller/rollout/restart.js";
 import { retireRuns } from "../../../controller/rollout/runs.js";
 import { observe, type PlanState } from "../../../controller/rollout/state.js";
@@ -501,6 +501,51 @@ describe("stage: observe (what a pass starts from)", () => {
         other.inconclusiveAccepted,
       ],
       [false, undefined, 0, 0, 0, undefined],
+    );
+  });
+});
+
+describe("decisions the shell asks of the core", () => {
+  const at = "2026-01-01T00:10:00.000Z";
+  const cases: [string, string | undefined, string | undefined, number, boolean][] = [
+    ["no restartAt", undefined, undefined, 0, false],
+    ["before it", at, undefined, -1, false],
+    ["at it", at, undefined, 0, true],
+    ["after it", at, undefined, 60_000, true],
+    ["after it, already done", at, at, 60_000, false],
+    ["after it, an earlier one done", at, "2025-12-31T00:00:00.000Z", 60_000, true],
+    ["not a time", "soon", undefined, 60_000, false],
+  ];
+  for (const [name, restartAt, restartedAt, offset, due] of cases) {
+    it(`restartDue (whether to list pods): ${name} -> ${due}`, () => {
+      const ro = rollout({ restartAt });
+      ro.status = { restartedAt };
+      assert.equal(restartDue(ro, new Date(Date.parse(at) + offset)), due);
+    });
+  }
+
+  it("planRefusedTemplate: InvalidSpec naming spec.template and the API server's words, once", () => {
+    const ro = rollout();
+    const now = new Date("2026-01-01T00:00:00Z");
+    const plan = planRefusedTemplate(
+      ro,
+      'the API server refuses its ReplicaSet: spec.template.spec.containers[0].name: Invalid value: "Web"',
+      now,
+    );
+    const message =
+      'spec.template: the API server refuses its ReplicaSet: spec.template.spec.containers[0].name: Invalid value: "Web"';
+    assert.equal(plan.status?.phase, "Degraded");
+    assert.equal(plan.status?.message, `invalid spec: ${message}`);
+    assert.deepEqual(plan.actions, [{ kind: "event", type: "Warning", reason: "InvalidSpec", message }]);
+    ro.status = plan.status;
+    assert.deepEqual(
+      planRefusedTemplate(
+        ro,
+        'the API server refuses its ReplicaSet: spec.template.spec.containers[0].name: Invalid value: "Web"',
+        now,
+      ).actions,
+      [],
+      "no second Event for the same refusal",
     );
   });
 });
