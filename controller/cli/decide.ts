@@ -18,7 +18,7 @@ function where(r: Rollout): string {
 
 /**
  * Why `trigger` would mean nothing to the controller in the Rollout's observed state, or
- * undefined when it would act. The same conditions as the planner's (controller/rollout/plan.ts):
+ * undefined when it would act. The same conditions as the planner's (controller/rollout/canary.ts, triggers.ts):
  * promote moves a canary in progress past a step (or accepts an Inconclusive analysis); abort
  * stops a canary in progress; retry restarts an aborted one. A trigger written when it means
  * nothing would otherwise sit on the Rollout and fire on the next change. Before the controller

@@ -6,8 +6,14 @@ import * as k8s from "@kubernetes/client-node";
 import { stringify } from "yaml";
 import type { AnalysisRun } from "../api/analysis.js";
 import type { Rollout } from "../api/rollout.js";
-import { abortAnnotation, promoteAnnotation, retryAnnotation } from "../rollout/labels.js";
-import { templateOf } from "../rollout/plan.js";
+import { group, version } from "../api/common.js";
+import {
+  abortAnnotation,
+  podTemplateHashLabel,
+  promoteAnnotation,
+  retryAnnotation,
+} from "../rollout/labels.js";
+import { templateOf } from "../rollout/undo.js";
 import { revisionOf, undoTarget } from "../rollout/revisions.js";
 import { parseCommand, splitPair, UsageError, type Command } from "./args.js";
 import { pointlessTrigger, statusDone, timedOut, type Trigger } from "./decide.js";
@@ -22,7 +28,7 @@ class CliError extends Error {
   }
 }
 
-const ro = { group: "kestrel.dev", version: "v1alpha1", plural: "rollouts" };
+const ro = { group, version, plural: "rollouts" };
 const merge = k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.MergePatch);
 /** How often status and get --watch look again. */
 const pollMs = 500;
@@ -317,7 +323,7 @@ async function get(ctx: Ctx, name: string, previous = ""): Promise<string> {
       `  ${r.status?.message ?? ""}`,
     ];
     for (const rs of [...replicaSets].sort((a, b) => revisionOf(b) - revisionOf(a))) {
-      const hash = rs.metadata?.labels?.["rollouts-pod-template-hash"];
+      const hash = rs.metadata?.labels?.[podTemplateHashLabel];
       const role =
         hash === r.status?.stableRS ? "stable" : hash === r.status?.currentPodHash ? "canary" : "old";
       lines.push(
@@ -328,7 +334,7 @@ async function get(ctx: Ctx, name: string, previous = ""): Promise<string> {
       )) {
         lines.push(`│  └─ pod ${p.metadata?.name} ${p.status?.phase ?? ""}`);
       }
-      for (const run of runs.filter((x) => x.metadata.labels?.["rollouts-pod-template-hash"] === hash)) {
+      for (const run of runs.filter((x) => x.metadata.labels?.[podTemplateHashLabel] === hash)) {
         const last = run.status?.metricResults
           ?.map((m) => `${m.name}=${m.measurements?.at(-1)?.value ?? "-"}`)
           .join(" ");

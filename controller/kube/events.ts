@@ -38,7 +38,7 @@ const maxInFlight = 8;
  * sends nothing more.
  */
 export class EventRecorder {
-  private readonly recent = new Map<string, { name: string; count: number; firstAt: Date; lastAt: number }>();
+  private readonly recent = new Map<string, { name: string; count: number; lastAt: number }>();
   /** The tail of each object's send chain, so its Events are written in the order they were emitted. */
   private readonly chains = new Map<string, Promise<void>>();
   private pending = 0;
@@ -127,7 +127,7 @@ export class EventRecorder {
           reportingInstance: this.host,
         },
       });
-      this.remember(key, { name, count: 1, firstAt: now, lastAt: now.getTime() });
+      this.remember(key, { name, count: 1, lastAt: now.getTime() });
     } catch (err) {
       this.recent.delete(key);
       this.log.warn("could not record event", {
@@ -139,7 +139,7 @@ export class EventRecorder {
     }
   }
 
-  private remember(key: string, value: { name: string; count: number; firstAt: Date; lastAt: number }): void {
+  private remember(key: string, value: { name: string; count: number; lastAt: number }): void {
     if (this.recent.size >= maxRemembered) {
       const oldest = this.recent.keys().next().value;
       if (oldest !== undefined) this.recent.delete(oldest);

@@ -62,7 +62,6 @@ export class SupervisedInformer<T extends k8s.KubernetesObject> {
   private listed = false;
   /** start() calls waiting for a restart's list to succeed, after the first one failed. */
   private readonly syncWaiters: (() => void)[] = [];
-  lastContactAt = 0;
   lastError: string | undefined;
 
   constructor(private readonly opts: InformerOptions<T>) {
@@ -74,9 +73,7 @@ export class SupervisedInformer<T extends k8s.KubernetesObject> {
       return items;
     };
     this.informer = new k8s.ListWatch<T>(opts.path, watch, list, false, opts.labelSelector);
-    const touch = (): void => {
-      this.lastContactAt = Date.now();
-    };
+    const touch = (): void => {};
     for (const event of ["add", "update", "delete"] as const) {
       this.informer.on(event, (obj: T) => {
         touch();
@@ -99,7 +96,6 @@ export class SupervisedInformer<T extends k8s.KubernetesObject> {
         this.markSyncedIfListed();
         if (this.synced) {
           this.failures = 0;
-          this.lastContactAt = Date.now();
           return;
         }
         // ListWatch.start() resolves even when its list failed (an API server not up yet): it
@@ -141,7 +137,6 @@ export class SupervisedInformer<T extends k8s.KubernetesObject> {
           // did not fail may reset the backoff and report the watch healthy again.
           if (this.restartTimer) return;
           this.failures = 0;
-          this.lastContactAt = Date.now();
           this.lastError = undefined;
         },
         (e: unknown) => {

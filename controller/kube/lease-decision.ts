@@ -27,7 +27,7 @@ export const defaultTiming: ElectionTiming = {
 export type LeaseDecision =
   | { action: "create"; record: LeaseRecord }
   | { action: "update"; record: LeaseRecord; acquired: boolean }
-  | { action: "wait"; holder: string; retryInMs: number };
+  | { action: "wait"; holder: string };
 
 /**
  * What to do with the lease as observed now. `observedChangeAt` is when this replica first saw the
@@ -64,11 +64,7 @@ export function decideLease(
   const durationMs = (existing.leaseDurationSeconds ?? leaseDurationSeconds) * 1000;
   const expiresAt = observedChangeAt + durationMs;
   if (holder !== "" && now < expiresAt) {
-    return {
-      action: "wait",
-      holder,
-      retryInMs: Math.min(timing.retryPeriodMs, Math.max(0, expiresAt - now)),
-    };
+    return { action: "wait", holder };
   }
   return {
     action: "update",

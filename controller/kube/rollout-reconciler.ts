@@ -1,5 +1,6 @@
 import * as k8s from "@kubernetes/client-node";
 import type { AnalysisRun, AnalysisTemplate } from "../api/analysis.js";
+import { apiVersion, group, version } from "../api/common.js";
 import type { Rollout } from "../api/rollout.js";
 import type { Logger } from "../log.js";
 import type { Metrics } from "../metrics.js";
@@ -14,8 +15,8 @@ import { writeStatus } from "./status-writer.js";
 export const rolloutKinds = {
   rollouts: {
     name: "rollouts",
-    group: "kestrel.dev",
-    version: "v1alpha1",
+    group,
+    version,
     plural: "rollouts",
     namespaced: true,
   },
@@ -26,7 +27,7 @@ export const rolloutKinds = {
     version: "v1",
     plural: "replicasets",
     namespaced: true,
-    labelSelector: "rollouts-pod-template-hash",
+    labelSelector: podTemplateHashLabel,
   },
 } satisfies Record<string, WatchedKind>;
 
@@ -50,7 +51,7 @@ export interface RolloutReconcilerDeps {
   canAct: () => boolean;
 }
 
-const analysisRunKind = { group: "kestrel.dev", version: "v1alpha1", plural: "analysisruns" };
+const analysisRunKind = { group, version, plural: "analysisruns" };
 const mergePatch = k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.MergePatch);
 export const jsonPatch = k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.JsonPatch);
 
@@ -306,7 +307,7 @@ export class RolloutReconciler {
       case "event":
         this.d.events.emit(
           {
-            apiVersion: ro.apiVersion ?? "kestrel.dev/v1alpha1",
+            apiVersion: ro.apiVersion ?? apiVersion,
             kind: "Rollout",
             name: ro.metadata?.name ?? "",
             namespace,

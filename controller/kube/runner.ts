@@ -31,7 +31,6 @@ export class Runner {
   readonly queue = new WorkQueue({ baseDelayMs: 10, maxDelayMs: 60_000 });
   private resyncTimer: NodeJS.Timeout | undefined;
   private running: Promise<void>[] = [];
-  private inFlight = 0;
 
   constructor(private readonly opts: RunnerOptions) {}
 
@@ -60,17 +59,12 @@ export class Runner {
     await Promise.all(this.running);
   }
 
-  busy(): number {
-    return this.inFlight;
-  }
-
   private async work(): Promise<void> {
     for (;;) {
       const key = await this.queue.get();
       if (key === undefined) return;
       this.opts.metrics.queueDepth.set({ kind: this.opts.kind }, this.queue.length);
       const end = this.opts.metrics.reconcileSeconds.startTimer({ kind: this.opts.kind });
-      this.inFlight++;
       try {
         const result = await this.opts.reconcile(key);
         this.queue.forget(key);
@@ -90,7 +84,6 @@ export class Runner {
           });
         this.queue.addRateLimited(key);
       } finally {
-        this.inFlight--;
         end();
         this.queue.done(key);
       }

@@ -1,7 +1,9 @@
 import type { AnalysisRun, AnalysisTemplateSpec } from "../api/analysis.js";
+import { apiVersion } from "../api/common.js";
 import type { Rollout } from "../api/rollout.js";
 import type { FieldError } from "../api/validate.js";
 import { validateCondition } from "../analysis/evaluate.js";
+import { podTemplateHashLabel } from "./labels.js";
 import { controllerRef } from "./owner.js";
 
 /** Templates the planner can see, by name. */
@@ -96,7 +98,7 @@ export function buildRun(
     args.set(a.name, { name: a.name, value });
   }
   return {
-    apiVersion: "kestrel.dev/v1alpha1",
+    apiVersion,
     kind: "AnalysisRun",
     metadata: {
       name,
@@ -104,7 +106,7 @@ export function buildRun(
       labels: {
         [runLabel]: ro.metadata.name ?? "",
         [runKindLabel]: kind,
-        "rollouts-pod-template-hash": hashes.latest,
+        [podTemplateHashLabel]: hashes.latest,
       },
       ownerReferences: [controllerRef(ro)],
     },
