@@ -1,8 +1,8 @@
 import type { AnalysisRun } from "../api/analysis.js";
+import { isTerminalPhase } from "../api/phases.js";
 import { backgroundRunName, stepRunName, type PlanState } from "./state.js";
 
-const terminal = new Set(["Successful", "Failed", "Error", "Inconclusive"]);
-const isTerminal = (r: AnalysisRun): boolean => terminal.has(r.status?.phase ?? "");
+const isTerminal = (r: AnalysisRun): boolean => isTerminalPhase(r.status?.phase);
 
 /** The runs that decide the canary now; none once it is promoted or aborted. */
 function decidingRuns(s: PlanState): Set<string> {
