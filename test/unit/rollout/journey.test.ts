@@ -224,4 +224,128 @@ describe("planRollout: a canary pass by pass, pods slow to become available", ()
     assert.equal(w.rollout.status?.message, "healthy: revision 3 at full scale (4/4 available)");
     assert.deepEqual(w.split(), { r3: 4, r2: 0 }, "the old template's ReplicaSet, moved to revision max+1");
   });
+
+  const check = { templates: [{ templateName: "check" }] };
+  const checkTemplates = {
+    namespaced: new Map([
+      ["check", { metrics: [{ name: "m", provider: { prometheus: { address: "http://p", query: "q" } } }] }],
+    ]),
+    cluster: new Map(),
+  };
+
+  it("a step analysis: started, pending, Inconclusive (one Event), promoted past; then two timed pauses, each its full length", () => {
+    const steps = [
+      { setWeight: 50 },
+      { analysis: check },
+      { pause: { duration: "5s" } },
+      { pause: { duration: "5s" } },
+    ];
+    const w = new World(rollout({ replicas: 2 }, { steps }));
+    w.templates = checkTemplates;
+    w.settle();
+    w.setImage("web:2");
+    w.events = [];
+    w.settle();
+    const run = [...w.analysisRuns.keys()][0]!;
+    const said = (): string[] => {
+      const out = w.events
+        .map((e) => `${e.type} ${e.reason}: ${e.message}`)
+        .filter((e) => !e.includes("ScalingReplicaSet") && !e.includes("NewReplicaSet"));
+      w.events = [];
+      return out;
+    };
+    assert.deepEqual(said(), [
+      "Normal StepCompleted: step 1/4: weight 50 reached",
+      `Normal AnalysisRunStarted: step 2/4: started analysis ${run}`,
+    ]);
+    assert.equal(w.rollout.status?.message, `step 2/4: weight 50, analysis ${run} pending`);
+    w.setRunPhase(run, "Inconclusive");
+    w.reconcile();
+    w.reconcile();
+    assert.deepEqual(said(), [
+      `Warning AnalysisInconclusive: ${run}: Inconclusive (set by the test); paused until promoted`,
+    ]);
+    assert.equal(w.rollout.status?.phase, "Paused");
+    assert.equal(
+      w.rollout.status?.message,
+      `step 2/4: weight 50, analysis ${run} inconclusive (Inconclusive (set by the test)), paused until promoted`,
+    );
+    w.annotate("kestrel.dev/promote", "step");
+    w.reconcile();
+    assert.deepEqual(said(), [
+      "Normal RolloutPromoted: promoted past step 2/4",
+      "Normal RolloutPaused: step 3/4: pausing for 5s",
+    ]);
+    assert.equal(w.rollout.status?.message, "step 3/4: weight 50, paused 5s more");
+    w.advance(5_000);
+    w.reconcile();
+    assert.deepEqual(said(), ["Normal RolloutPaused: step 4/4: pausing for 5s"]);
+    assert.equal(
+      w.rollout.status?.message,
+      "step 4/4: weight 50, paused 5s more",
+      "the second pause starts afresh",
+    );
+    w.advance(4_000);
+    w.reconcile();
+    assert.equal(w.rollout.status?.message, "step 4/4: weight 50, paused 1s more");
+  });
+
+  it("a step analysis that passes: the step completes with an Event naming the run", () => {
+    const w = new World(
+      rollout({ replicas: 2 }, { steps: [{ setWeight: 50 }, { analysis: check }, { pause: {} }] }),
+    );
+    w.templates = checkTemplates;
+    w.settle();
+    w.setImage("web:2");
+    w.settle();
+    const run = [...w.analysisRuns.keys()][0]!;
+    w.setRunPhase(run, "Successful");
+    w.events = [];
+    w.reconcile();
+    assert.deepEqual(
+      w.events.map((e) => `${e.reason}: ${e.message}`),
+      [`StepCompleted: step 2/3: analysis ${run} passed`, "RolloutPaused: step 3/3: paused until promoted"],
+    );
+  });
+
+  it("a weight is reached only once the canary's pods are available, even when the split is already right", () => {
+    const w = new World(
+      rollout({ replicas: 4 }, { steps: [{ setWeight: 50 }, { pause: {} }], maxSurge: 0, maxUnavailable: 2 }),
+    );
+    w.settle();
+    w.slow = true;
+    w.setImage("web:2");
+    w.reconcile();
+    w.reconcile();
+    w.reconcile();
+    assert.deepEqual(w.split(), { r1: 2, r2: 2 });
+    assert.equal(
+      w.rollout.status?.message,
+      "step 1/2: weight 50, waiting for 2 canary / 2 stable (0 canary available)",
+    );
+    w.makeAvailable();
+    w.reconcile();
+    assert.equal(
+      w.rollout.status?.message,
+      "step 2/2: weight 50, paused until promoted (annotate kestrel.dev/promote=step)",
+    );
+  });
+
+  it("setCanaryScale by weight sizes the canary by its own percentage until matchTrafficWeight", () => {
+    const steps = [
+      { setCanaryScale: { weight: 30 } },
+      { setWeight: 10 },
+      { pause: {} },
+      { setCanaryScale: { matchTrafficWeight: true } },
+      { pause: {} },
+    ];
+    const w = new World(rollout({ replicas: 10 }, { steps }));
+    w.settle();
+    w.setImage("web:2");
+    w.settle();
+    assert.deepEqual(w.split(), { r1: 9, r2: 3 }, "30% of 10 canary pods while the weight is 10");
+    w.annotate("kestrel.dev/promote", "step");
+    w.settle();
+    assert.deepEqual(w.split(), { r1: 9, r2: 1 }, "back to the weight's share");
+  });
 });
