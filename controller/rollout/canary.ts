@@ -1,4 +1,5 @@
 import { buildRun } from "./analysis.js";
+import { judgeBackground, type BackgroundJudgement } from "./background.js";
 import { currentSplit, holdForInconclusive, splitFor, walkSteps, weightAt } from "./canary-steps.js";
 import { promoteAnnotation } from "./labels.js";
 import { nextSplit, type SplitTarget } from "./replicas.js";
@@ -31,15 +32,18 @@ function aborted(s: PlanState): void {
 }
 
 function stepCanary(s: PlanState): void {
-  promote(s);
-  // An Inconclusive background run is undecided: nothing moves (no step, no pause running out,
-  // no scaling, no promotion) until a person promotes (accepting it) or aborts.
   const bgName = backgroundRunName(s);
-  const backgroundUndecided =
-    s.runs.get(bgName)?.status?.phase === "Inconclusive" && s.inconclusiveAccepted !== bgName;
-  const hold = Boolean(s.spec.paused) || backgroundUndecided;
+  const judge = (): BackgroundJudgement =>
+    judgeBackground(s.runs.get(bgName), s.inconclusiveAccepted === bgName);
+  promote(s, judge());
+  // An undecided background analysis holds everything (no step, no pause running out, no
+  // scaling, no promotion): an Inconclusive run until a person promotes or aborts, a metric whose
+  // latest measurement did not pass until one does.
+  const judgement = judge();
+  const hold =
+    Boolean(s.spec.paused) || judgement.state === "inconclusive" || judgement.state === "undecided";
   let waitingFor = hold ? "" : walkSteps(s);
-  waitingFor = backgroundAnalysis(s) ?? waitingFor;
+  waitingFor = backgroundAnalysis(s, judgement) ?? waitingFor;
   if (s.spec.paused) {
     s.paused = true;
     waitingFor = "paused by spec.paused";
@@ -48,20 +52,38 @@ function stepCanary(s: PlanState): void {
   } else {
     s.pauseConditions = s.pauseConditions.filter((p) => p.reason !== "BlockedByPausedSpec");
   }
-  moveReplicas(s, hold);
-  if (s.stepIndex >= s.steps.length && !s.spec.paused && !s.paused) fullPromotion(s);
+  // Never promote on no evidence: the steps may end before the background analysis has
+  // measured (or even exists); the canary then waits, stable untouched, for its first pass.
+  const atEnd = s.stepIndex >= s.steps.length;
+  const evidenceMissing = atEnd && !hold && backgroundUnmeasured(s, judgement);
+  if (evidenceMissing)
+    waitingFor = `waiting for background analysis ${bgName} to pass before promoting (${evidenceMissing})`;
+  moveReplicas(s, hold || evidenceMissing !== false);
+  if (atEnd && !s.spec.paused && !s.paused && evidenceMissing === false) fullPromotion(s);
   else {
     s.phase = s.paused ? "Paused" : "Progressing";
     s.message = `step ${Math.min(s.stepIndex + 1, s.steps.length)}/${s.steps.length}: weight ${s.weight}${waitingFor ? `, ${waitingFor}` : ""}`;
   }
 }
 
-/** kestrel.dev/promote: past the current step (step) or every remaining one (full); accepts an Inconclusive background run. */
-function promote(s: PlanState): void {
+/** Why the background analysis has not yet given evidence to promote on, or false when it has (or there is none). */
+function backgroundUnmeasured(s: PlanState, judgement: BackgroundJudgement): string | false {
+  const background = s.spec.strategy.canary?.analysis;
+  if (!background || s.stepIndex < (background.startingStep ?? 0)) return false;
+  if (!s.runs.has(backgroundRunName(s))) return "it has just started";
+  return judgement.state === "unmeasured" ? judgement.why : false;
+}
+
+/**
+ * kestrel.dev/promote: past the current step (step) or every remaining one (full). It also
+ * accepts the background analysis's current doubt (Inconclusive, or a latest measurement that did
+ * not pass) for the rest of this canary; a Failed or Error run still aborts.
+ */
+function promote(s: PlanState, judgement: BackgroundJudgement): void {
   const how = s.annotations[promoteAnnotation];
   if (how === undefined || !trigger(s, promoteAnnotation)) return;
-  const bgName = backgroundRunName(s);
-  if (s.runs.get(bgName)?.status?.phase === "Inconclusive") s.inconclusiveAccepted = bgName;
+  if (judgement.state === "inconclusive" || judgement.state === "undecided")
+    s.inconclusiveAccepted = backgroundRunName(s);
   s.pauseConditions = s.pauseConditions.filter((p) => p.reason !== "InconclusiveAnalysis");
   if (s.spec.paused) return;
   if (how === "full") {
@@ -74,13 +96,12 @@ function promote(s: PlanState): void {
   s.pauseConditions = s.pauseConditions.filter((p) => p.reason !== "CanaryPauseStep");
 }
 
-/** Starts the background analysis from its starting step; an Inconclusive one pauses (why, returned). */
-function backgroundAnalysis(s: PlanState): string | undefined {
+/** Starts the background analysis from its starting step; says why it holds the canary, if it does. */
+function backgroundAnalysis(s: PlanState, judgement: BackgroundJudgement): string | undefined {
   const background = s.spec.strategy.canary?.analysis;
   if (!background || s.stepIndex < (background.startingStep ?? 0)) return undefined;
   const bgName = backgroundRunName(s);
-  const bg = s.runs.get(bgName);
-  if (!bg) {
+  if (!s.runs.has(bgName)) {
     const hashes = { stable: s.stableHash, latest: s.hash };
     s.actions.push({
       kind: "createAnalysisRun",
@@ -89,9 +110,11 @@ function backgroundAnalysis(s: PlanState): string | undefined {
     event(s, "Normal", "AnalysisRunStarted", `started background analysis ${bgName}`);
     return undefined;
   }
-  if (bg.status?.phase !== "Inconclusive" || s.inconclusiveAccepted === bgName) return undefined;
-  holdForInconclusive(s, `${bgName}: ${bg.status.message ?? ""}; paused until promoted`);
-  return `background analysis ${bgName} inconclusive (${bg.status.message ?? "no verdict"}), paused until promoted`;
+  if (judgement.state === "undecided")
+    return `background analysis ${bgName} undecided (${judgement.why}), holding until it passes`;
+  if (judgement.state !== "inconclusive") return undefined;
+  holdForInconclusive(s, `${bgName}: ${judgement.why}; paused until promoted`);
+  return `background analysis ${bgName} inconclusive (${judgement.why}), paused until promoted`;
 }
 
 /** The split for the step reached, moved within the surge limits; held where it is while waiting on a person. */

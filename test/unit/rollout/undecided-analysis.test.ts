@@ -8,11 +8,16 @@ import { World, rollout } from "./world.js";
  * canary may be at, with the run as background analysis or as the current step's analysis.
  * The rule, written here independently of the planner: a Failed or Error run aborts; a step's
  * analysis lets the canary past only once Successful; a background run stops everything while
- * Inconclusive (until a person promotes or aborts) and otherwise runs alongside the steps.
+ * Inconclusive (until a person promotes or aborts) or while the latest measurement of its metric
+ * did not pass (Error, Inconclusive or Failed within the limits), runs alongside the steps
+ * otherwise, and never lets the canary be promoted to stable before its metric has passed once.
  */
 type Phase = "Pending" | "Running" | "Successful" | "Inconclusive" | "Failed" | "Error";
 type Outcome = "moves" | "holds" | "aborts";
 const phases: Phase[] = ["Pending", "Running", "Successful", "Inconclusive", "Failed", "Error"];
+/** A background run that is Running, by the latest measurement of its one metric (none yet, or its phase). */
+type Latest = "none" | "Successful" | "Failed" | "Error" | "Inconclusive";
+const latests: Latest[] = ["none", "Successful", "Failed", "Error", "Inconclusive"];
 
 const analysis = { templates: [{ templateName: "check" }] };
 
@@ -39,10 +44,13 @@ const stepKinds: Record<string, CanaryStep[]> = {
   "then full promotion": [{ setWeight: 20 }, { analysis }],
 };
 
-function expectedBackground(phase: Phase, kind: string): Outcome {
+function expectedBackground(phase: Phase, kind: string, latest: Latest = "none"): Outcome {
   if (phase === "Failed" || phase === "Error") return "aborts";
   if (phase === "Inconclusive") return "holds";
-  return kind === "an indefinite pause" ? "holds" : "moves";
+  if (phase === "Running" && latest !== "none" && latest !== "Successful") return "holds";
+  if (kind === "an indefinite pause") return "holds";
+  const noEvidence = phase === "Pending" || (phase === "Running" && latest === "none");
+  return noEvidence && kind === "the end of the steps (full promotion)" ? "holds" : "moves";
 }
 
 function expectedStep(phase: Phase): Outcome {
@@ -55,7 +63,12 @@ function expectedStep(phase: Phase): Outcome {
  * stands at step index 1, as a controller would find it after a restart; the run under test is
  * in `phase`.
  */
-function canaryAtStepOne(steps: CanaryStep[], where: "background" | "step", phase: Phase): World {
+function canaryAtStepOne(
+  steps: CanaryStep[],
+  where: "background" | "step",
+  phase: Phase,
+  latest: Latest = "none",
+): World {
   const w = new World(rollout({}, { steps, ...(where === "background" ? { analysis } : {}) }));
   w.templates = {
     namespaced: new Map([
@@ -92,6 +105,24 @@ function canaryAtStepOne(steps: CanaryStep[], where: "background" | "step", phas
   );
   assert.ok(underTest, `the planner asked for a ${where} run: ${[...w.analysisRuns.keys()].join(", ")}`);
   for (const name of w.analysisRuns.keys()) w.setRunPhase(name, name === underTest ? phase : "Successful");
+  if (latest !== "none") {
+    const measurements = [
+      { phase: latest, scheduledAt: new Date(w.now).toISOString(), message: `${latest} (by the test)` },
+    ];
+    w.analysisRuns.get(underTest)!.status!.metricResults = [
+      {
+        name: "m",
+        phase: "Running",
+        measurements,
+        count: 1,
+        successful: 0,
+        failed: 0,
+        inconclusive: 0,
+        error: 0,
+        consecutiveError: 0,
+      },
+    ];
+  }
   return w;
 }
 
@@ -129,6 +160,14 @@ describe("planRollout: an undecided analysis never lets a canary move", () => {
       });
     }
   }
+  for (const latest of latests.filter((l) => l !== "none")) {
+    for (const [kind, steps] of Object.entries(backgroundKinds)) {
+      const want = expectedBackground("Running", kind, latest);
+      it(`background run Running whose latest measurement is ${latest}, at ${kind}: ${want}`, () => {
+        assert.equal(outcomeOf(canaryAtStepOne(steps, "background", "Running", latest).plan()), want);
+      });
+    }
+  }
 
   it("an Inconclusive background run pauses the Rollout and says why; a promote accepts it and the canary moves on", () => {
     const steps: CanaryStep[] = [
@@ -147,5 +186,63 @@ describe("planRollout: an undecided analysis never lets a canary move", () => {
     w.annotate("kestrel.dev/promote", "step");
     w.settle();
     assert.deepEqual(w.split(), { r1: 4, r2: 6 }, "past the pause to setWeight 60, then waiting at pause {}");
+  });
+
+  it("a latest measurement that did not pass holds the canary as Progressing, saying why; a promote accepts the doubt", () => {
+    const steps: CanaryStep[] = [{ setWeight: 20 }, { setWeight: 60 }, { pause: {} }];
+    const w = canaryAtStepOne(steps, "background", "Running", "Error");
+    const run = [...w.analysisRuns.keys()].find((n) => n.endsWith("-bg"))!;
+    const held = w.reconcile();
+    assert.equal(held.status?.phase, "Progressing");
+    assert.equal(
+      held.status?.message,
+      `step 2/3: weight 60, background analysis ${run} undecided (metric "m" last measured Error: Error (by the test)), holding until it passes`,
+    );
+    w.annotate("kestrel.dev/promote", "step");
+    w.settle();
+    assert.deepEqual(
+      w.split(),
+      { r1: 4, r2: 6 },
+      "promoted past setWeight 60's step to pause {}, the doubt accepted",
+    );
+  });
+
+  it("steps that end before the background analysis has measured wait for it, stable untouched, then promote", () => {
+    const w = canaryAtStepOne([{ setWeight: 20 }], "background", "Running");
+    const run = [...w.analysisRuns.keys()].find((n) => n.endsWith("-bg"))!;
+    const waiting = w.reconcile();
+    assert.equal(
+      waiting.status?.message,
+      `step 1/1: weight 100, waiting for background analysis ${run} to pass before promoting (metric "m" has no measurement yet)`,
+    );
+    assert.deepEqual(w.split(), { r1: 8, r2: 2 });
+    w.analysisRuns.get(run)!.status!.metricResults = [
+      {
+        name: "m",
+        phase: "Running",
+        measurements: [{ phase: "Successful", scheduledAt: new Date(w.now).toISOString() }],
+        count: 1,
+        successful: 1,
+        failed: 0,
+        inconclusive: 0,
+        error: 0,
+        consecutiveError: 0,
+      },
+    ];
+    w.settle();
+    assert.equal(w.rollout.status?.phase, "Healthy");
+    assert.deepEqual(w.split(), { r1: 0, r2: 10 });
+  });
+
+  it("a dry-run metric neither holds nor waits", () => {
+    const w = canaryAtStepOne(
+      [{ setWeight: 20 }, { setWeight: 60 }, { pause: {} }],
+      "background",
+      "Running",
+      "Error",
+    );
+    const run = w.analysisRuns.get([...w.analysisRuns.keys()].find((n) => n.endsWith("-bg"))!)!;
+    run.spec.dryRun = [{ metricName: "m" }];
+    assert.equal(outcomeOf(w.plan()), "moves");
   });
 });
