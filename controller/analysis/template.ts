@@ -80,3 +80,22 @@ function openQuote(text: string): string | undefined {
   }
   return quote;
 }
+
+/**
+ * Into an HTTP header value (a Secret's value may go here): any text without a control
+ * character, since a newline would end the header and start another one.
+ */
+export function substituteHeader(text: string, args: Record<string, string | undefined>): string {
+  const controlChar = /\p{Cc}/u;
+  const out = substitute(text, args, (name, value) =>
+    controlChar.test(value)
+      ? `argument "${name}" contains a control character (a newline would start a new header)`
+      : undefined,
+  );
+  for (const name of placeholderNames(text))
+    if (controlChar.test(args[name] ?? ""))
+      throw new TemplateError(
+        `argument "${name}" contains a control character (a newline would start a new header)`,
+      );
+  return out;
+}
