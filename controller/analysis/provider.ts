@@ -64,7 +64,7 @@ export function providerOf(
   const named = Object.entries(metric.provider)
     .filter(([, v]) => v !== undefined)
     .map(([k]) => k);
-  const known = named.filter((n) => registry.has(n));
+  const known = named.filter((n) => registry.has(n)).sort();
   if (known.length === 1) return { provider: registry.get(known[0]!)! };
   if (known.length === 0)
     return {

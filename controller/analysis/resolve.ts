@@ -189,7 +189,10 @@ function resolveCondition(field: string, text: string, args: ArgValues): string 
 }
 
 function resolveWeb(web: WebProvider, args: ArgValues): WebProvider {
-  const out = { ...web, url: resolveAddress(web.url, args, "url", "http://service.namespace:8080/health") };
+  const out = {
+    ...web,
+    url: resolveAddress(web.url, args, "url", "http://service.namespace:8080/health", "headers"),
+  };
   if (web.body !== undefined && hasPlaceholder(web.body)) out.body = resolveBody(web.body, args);
   if (web.jsonBody !== undefined)
     out.jsonBody = resolveJsonBody(web.jsonBody, args) as Record<string, unknown>;
@@ -244,6 +247,7 @@ function resolveAddress(
   args: ArgValues,
   field = "address",
   example = "http://prometheus.monitoring:9090",
+  credentialsField = "authentication",
 ): string {
   let resolved: string;
   try {
@@ -270,7 +274,7 @@ function resolveAddress(
   }
   if ((url.protocol !== "http:" && url.protocol !== "https:") || !url.hostname) throw new FieldError(wrong);
   if (url.username || url.password)
-    throw new FieldError(`${what}, which carries credentials; put them in authentication instead`);
+    throw new FieldError(`${what}, which carries credentials; put them in ${credentialsField} instead`);
   return resolved;
 }
 
