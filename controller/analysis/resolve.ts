@@ -64,6 +64,9 @@ const numberLiteral = /^-?(?:[0-9]+(?:[.][0-9]*)?|[.][0-9]+)(?:[eE][-+]?[0-9]+)?
 
 class FieldError extends Error {}
 
+/** The Web fields stored in the run: a Secret's value goes in a header value instead. */
+const webFields = new Set(["url", "body", "jsonBody"]);
+
 export function resolveRunSpec(spec: AnalysisRunSpec): Resolution {
   const args: ArgValues = {};
   for (const a of spec.args ?? []) args[a.name] = a.valueFrom?.secretKeyRef ? secretValue : a.value;
@@ -124,7 +127,7 @@ function plainArg(field: string, text: string, name: string, args: ArgValues): s
     throw new FieldError(`${field} ${JSON.stringify(text)}: ${missingArgMessage(name)}`);
   if (value === secretValue)
     throw new FieldError(
-      `${field} ${JSON.stringify(text)}: argument "${name}" comes from a Secret, which only query may use`,
+      `${field} ${JSON.stringify(text)}: argument "${name}" comes from a Secret, which only ${webFields.has(field) ? "a web header value" : "query"} may use`,
     );
   // The resolved field is stored and resolved again on every look: a value must not become a
   // placeholder itself, so resolving stays a no-op once done.

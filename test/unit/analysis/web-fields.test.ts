@@ -78,7 +78,7 @@ describe("resolving a Web metric's fields", () => {
   it("refuses a Secret's argument in url (it would be stored)", () => {
     assert.equal(
       resolvedWeb(spec({ url: "http://x/?t={{args.token}}" })),
-      'metric "health": url "http://x/?t={{args.token}}": argument "token" comes from a Secret, which only query may use',
+      'metric "health": url "http://x/?t={{args.token}}": argument "token" comes from a Secret, which only a web header value may use',
     );
   });
 
