@@ -62,5 +62,5 @@ export function addressGuard(policy: AddressPolicy): AddressGuard {
   };
 }
 
-/** Lets everything through: for callers (tests, tools) without a policy. */
+/** Only the fixed refusals (link-local), for callers without a configured policy. */
 export const openGuard: AddressGuard = addressGuard({ allowed: [] });
