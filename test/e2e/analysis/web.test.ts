@@ -29,6 +29,8 @@ function healthService(): Promise<{ url: string; seen: http.IncomingHttpHeaders[
     seen.push(req.headers);
     if (req.url === "/ok") return json(res, 200, '{"message":"It worked!"}');
     if (req.url === "/other") return json(res, 200, '{"message":"It did not"}');
+    // Echoes what it was sent, as a careless service might: the measurement must not show it.
+    if (req.url === "/echo") return json(res, 200, JSON.stringify({ auth: req.headers.authorization ?? "" }));
     if (req.url === "/500") return json(res, 500, '{"message":"It worked!"}');
     // Slower than the metric's timeout; answered anyway so the socket ends.
     if (req.url === "/slow") {
@@ -149,7 +151,7 @@ describe("Analysis: the Web provider", () => {
     );
   });
 
-  it("sends a header from a Secret-backed argument, and the value appears in no run, Event or log", async function () {
+  it("sends a header from a Secret-backed argument, and the value appears in no run (masked where a service echoes it), Event or log", async function () {
     this.timeout(60_000);
     const token = `tok-${Math.random().toString(36).slice(2, 12)}`;
     const core = testCluster().kc.makeApiClient(k8s.CoreV1Api);
@@ -176,6 +178,18 @@ describe("Analysis: the Web provider", () => {
               },
             },
           },
+          {
+            name: "echo",
+            count: 1,
+            successCondition: "result != ''",
+            provider: {
+              web: {
+                url: `${svc.url}/echo`,
+                jsonPath: "$.auth",
+                headers: [{ key: "Authorization", value: "Bearer {{args.token}}" }],
+              },
+            },
+          },
         ],
       },
     });
@@ -196,6 +210,7 @@ describe("Analysis: the Web provider", () => {
     const runs = await kubectl(["get", "ar", "-n", ns(), "-o", "yaml"]);
     assert.match(runs.stdout, /Bearer \{\{args\.token\}\}/, "the run keeps the header as written");
     assert.equal(runs.stdout.includes(token), false, "kubectl get ar -o yaml shows the Secret's value");
+    assert.match(runs.stdout, /value: '"Bearer \[redacted\]"'/, "the echoed value is recorded masked");
     const events = JSON.stringify(await rolloutEvents(ns(), "secret-header"));
     assert.equal(events.includes(token), false, "an Event shows the Secret's value");
     const allEvents = await kubectl(["get", "events", "-n", ns(), "-o", "yaml"]);
