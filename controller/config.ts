@@ -1,5 +1,6 @@
 import os from "node:os";
 import { parseArgs } from "node:util";
+import { parseAllowed } from "./analysis/address-policy.js";
 import type { LogLevel } from "./log.js";
 
 /** Controller settings: flags first, then KESTREL_* environment variables, then defaults. */
@@ -18,6 +19,11 @@ export interface ControllerConfig {
   resyncSeconds: number;
   /** Each watch is re-opened after this long (jittered up to twice it), as client-go's reflector does. */
   watchTimeoutSeconds: number;
+  /**
+   * Hosts, addresses, CIDRs or *.domains metric providers may call (Prometheus address, Web url);
+   * empty means any. The link-local range and the API server are refused whatever this says.
+   */
+  providerAllowedHosts: string[];
 }
 
 const levels: readonly LogLevel[] = ["debug", "info", "warn", "error"];
@@ -37,12 +43,18 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
       workers: { type: "string" },
       "resync-seconds": { type: "string" },
       "watch-timeout-seconds": { type: "string" },
+      "provider-allowed-hosts": { type: "string" },
     },
     strict: true,
   });
   const logLevel = (values["log-level"] ?? env.KESTREL_LOG_LEVEL ?? "info") as LogLevel;
   if (!levels.includes(logLevel))
     throw new Error(`--log-level: "${logLevel}" is not one of ${levels.join(", ")}`);
+  const providerAllowedHosts = (values["provider-allowed-hosts"] ?? env.KESTREL_PROVIDER_ALLOWED_HOSTS ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
+  parseAllowed(providerAllowedHosts); // a bad entry stops start-up, naming it
   return {
     kubeconfig: values.kubeconfig ?? env.KUBECONFIG,
     namespaces: (values.namespaces ?? env.KESTREL_NAMESPACES ?? "")
@@ -70,6 +82,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
       "--watch-timeout-seconds",
       values["watch-timeout-seconds"] ?? env.KESTREL_WATCH_TIMEOUT_SECONDS ?? "300",
     ),
+    providerAllowedHosts,
   };
 }
 

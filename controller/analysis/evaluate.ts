@@ -10,7 +10,8 @@ import { hasPlaceholder, placeholderNames, substitute } from "./template.js";
 
 jsep.addIdentifierChar("#");
 
-export type Value = number | boolean | string | Value[] | undefined;
+/** What a condition sees: Prometheus gives numbers; a Web metric gives any JSON value. */
+export type Value = number | boolean | string | null | Value[] | { [key: string]: Value } | undefined;
 
 export class ConditionError extends Error {}
 
@@ -114,12 +115,9 @@ function validate(node: Expression): void {
       }
       return;
     case "MemberExpression":
-      if (!node.computed)
-        throw new ConditionError(
-          `"${String((node.property as Expression).name)}": only indexing like result[0] is supported`,
-        );
       validate(node.object as Expression);
-      validate(node.property as Expression);
+      // result.ok names a key of a JSON object (a Web metric); the key is not a variable.
+      if (node.computed) validate(node.property as Expression);
       return;
     case "CallExpression": {
       const callee = node.callee as Expression;
@@ -159,8 +157,11 @@ export interface Evaluation {
   noData: boolean;
 }
 
-/** Evaluates a condition against a measured result (a number for a scalar, numbers for a vector). */
-export function evaluateCondition(source: string, result: number | number[]): Evaluation {
+/**
+ * Evaluates a condition against a measured result: a number for a scalar, numbers for a vector,
+ * any JSON value for a Web metric.
+ */
+export function evaluateCondition(source: string, result: Value): Evaluation {
   const ast = parseCondition(source);
   const ctx = { noData: false };
   const value = evaluate(ast, result, undefined, ctx);
@@ -180,10 +181,18 @@ function evaluate(node: Expression, result: Value, it: Value, ctx: { noData: boo
       if (node.name === "#") return it;
       if (node.name === "true") return true;
       if (node.name === "false") return false;
-      return undefined;
+      return null; // nil: JSON's null, e.g. result.error == nil
     case "MemberExpression": {
       const obj = evaluate(node.object as Expression, result, it, ctx);
-      const index = evaluate(node.property as Expression, result, it, ctx);
+      const index = node.computed
+        ? evaluate(node.property as Expression, result, it, ctx)
+        : ((node.property as Expression).name as string);
+      if (isObject(obj)) {
+        if (typeof index !== "string") throw new ConditionError("a key of an object must be text");
+        // Own keys only: a condition must not reach the prototype (constructor, __proto__).
+        if (!Object.hasOwn(obj, index)) throw new MissingValue(`the key "${index}" does not exist`);
+        return obj[index];
+      }
       // A scalar reads as a one-element vector, so result[0] works whichever the query returns.
       if (typeof obj === "number" && index === 0) return obj;
       if (!Array.isArray(obj)) throw new ConditionError(`cannot index ${JSON.stringify(obj)}`);
@@ -279,7 +288,7 @@ function call(node: Expression, result: Value, it: Value, ctx: { noData: boolean
     case "default": {
       try {
         const v = arg(0);
-        return v === undefined || Number.isNaN(v) ? arg(1) : v;
+        return v === undefined || v === null || Number.isNaN(v) ? arg(1) : v;
       } catch (err) {
         if (err instanceof MissingValue) return arg(1);
         throw err;
@@ -322,6 +331,9 @@ function call(node: Expression, result: Value, it: Value, ctx: { noData: boolean
   }
   throw new ConditionError(`unknown function ${name}`);
 }
+
+const isObject = (v: Value): v is { [key: string]: Value } =>
+  typeof v === "object" && v !== null && !Array.isArray(v);
 
 const truthy = (v: Value): boolean => v === true || (typeof v === "number" && v !== 0 && !Number.isNaN(v));
 

@@ -1,53 +1,41 @@
 import type { Metric } from "../api/analysis.js";
-import { ConditionError, evaluateCondition, isMissingValue } from "./evaluate.js";
-import type { QueryFailure, QueryResult } from "./providers/prometheus.js";
+import { ConditionError, evaluateCondition, isMissingValue, type Value } from "./evaluate.js";
+import type { MeasurementOutcome, MeasurementPhase } from "./provider.js";
 
-export type MeasurementPhase = "Successful" | "Failed" | "Inconclusive" | "Error";
+export type { MeasurementOutcome, MeasurementPhase } from "./provider.js";
+/** Prometheus' classification, under the name its tests and callers have always used. */
+export { measurePrometheus as measure } from "./providers/prometheus.js";
 
-export interface MeasurementOutcome {
-  phase: MeasurementPhase;
-  value?: string;
-  message: string;
+/** What a provider measured, ready for the conditions. */
+export interface Observation {
+  /** What the conditions see as `result`. */
+  result: Value;
+  /** The value as the measurement records it. */
+  shown: string;
+  /** Why the data is missing, in words, given what the evaluator said (if anything). */
+  noDataWhy: (detail?: string) => string;
 }
 
-const formatValue = (r: QueryResult): string =>
-  r.kind === "scalar"
-    ? String(r.value)
-    : `[${r.values.map((v) => (Number.isNaN(v) ? "NaN" : String(v))).join(",")}]`;
-
 /**
- * Turns what the provider returned into a measurement. Missing data (an empty vector, NaN, an
- * index beyond the result) is never a verdict on the version: it takes the metric's onNoData
- * (default Inconclusive) and says "no data" in words.
+ * Turns a measured value into a measurement, the same for every provider. Missing data (NaN, an
+ * index or key beyond the result) is never a verdict on the version: it takes the metric's
+ * onNoData (default Inconclusive) and says "no data" in words.
  */
-export function measure(metric: Metric, outcome: QueryResult | QueryFailure): MeasurementOutcome {
-  if (outcome.kind !== "vector" && outcome.kind !== "scalar") {
-    const prefix = {
-      unreachable: "Prometheus unreachable",
-      timeout: "Prometheus timed out",
-      http: "Prometheus HTTP error",
-      promql: "PromQL error",
-    }[outcome.kind];
-    return { phase: "Error", message: `${prefix}: ${outcome.message}` };
-  }
-  const value = formatValue(outcome);
-  const result = outcome.kind === "scalar" ? outcome.value : outcome.values;
+export function judge(metric: Metric, obs: Observation): MeasurementOutcome {
+  const value = obs.shown;
   const noData = (why: string): MeasurementOutcome => ({
     phase: (metric.onNoData ?? "Inconclusive") as MeasurementPhase,
     value,
     message: `no data: ${why} (onNoData: ${metric.onNoData ?? "Inconclusive"})`,
   });
   try {
-    const failed = metric.failureCondition ? evaluateCondition(metric.failureCondition, result) : undefined;
-    const succeeded = metric.successCondition
-      ? evaluateCondition(metric.successCondition, result)
+    const failed = metric.failureCondition
+      ? evaluateCondition(metric.failureCondition, obs.result)
       : undefined;
-    if (failed?.noData || succeeded?.noData)
-      return noData(
-        outcome.kind === "vector" && outcome.values.length === 0
-          ? "the query returned an empty vector"
-          : "the query returned NaN",
-      );
+    const succeeded = metric.successCondition
+      ? evaluateCondition(metric.successCondition, obs.result)
+      : undefined;
+    if (failed?.noData || succeeded?.noData) return noData(obs.noDataWhy());
     if (failed?.value)
       return {
         phase: "Failed",
@@ -74,13 +62,7 @@ export function measure(metric: Metric, outcome: QueryResult | QueryFailure): Me
       };
     return { phase: "Inconclusive", value, message: `neither condition holds for ${value}` };
   } catch (err) {
-    if (isMissingValue(err)) {
-      return noData(
-        outcome.kind === "vector" && outcome.values.length === 0
-          ? "the query returned an empty vector"
-          : (err as Error).message,
-      );
-    }
+    if (isMissingValue(err)) return noData(obs.noDataWhy((err as Error).message));
     if (err instanceof ConditionError)
       return { phase: "Error", value, message: `condition error: ${err.message}` };
     throw err;

@@ -1,4 +1,4 @@
-import type { AnalysisRunSpec, Metric } from "../api/analysis.js";
+import type { AnalysisRunSpec, Metric, WebProvider } from "../api/analysis.js";
 import { parseDurationMs } from "../api/duration.js";
 import { parseCondition } from "./evaluate.js";
 import {
@@ -8,6 +8,7 @@ import {
   placeholderNames,
   substitute,
   substituteArgs,
+  substituteHeader,
   TemplateError,
 } from "./template.js";
 
@@ -23,7 +24,12 @@ import {
  * - address: the result must be an http(s) URL without credentials.
  * - query: left as written (a Secret's value is inserted only when measuring, never stored);
  *   checked here against the PromQL rules so a bad or missing argument fails the run at once.
- * A value from a Secret may be used only in query: the others are stored in the run's spec.
+ * - web url: as address, always checked (also without a placeholder); web body: as a condition
+ *   (a number or true/false, or text inside quotes); jsonBody: text inside its strings.
+ * - web header values: left as written, like query, and filled in when measuring (no control
+ *   characters, so a value cannot add a header).
+ * A value from a Secret may be used only in query and web header values: the others are stored
+ * in the run's spec.
  */
 
 /** A metric whose count and limits are numbers. */
@@ -58,6 +64,9 @@ const numberLiteral = /^-?(?:[0-9]+(?:[.][0-9]*)?|[.][0-9]+)(?:[eE][-+]?[0-9]+)?
 
 class FieldError extends Error {}
 
+/** The Web fields stored in the run: a Secret's value goes in a header value instead. */
+const webFields = new Set(["url", "body", "jsonBody"]);
+
 export function resolveRunSpec(spec: AnalysisRunSpec): Resolution {
   const args: ArgValues = {};
   for (const a of spec.args ?? []) args[a.name] = a.valueFrom?.secretKeyRef ? secretValue : a.value;
@@ -82,6 +91,8 @@ function resolveMetric(metric: Metric, args: ArgValues): ResolvedMetric {
     checkQuery(prom.query, args);
     out.provider = { ...metric.provider, prometheus: provider };
   }
+  const web = metric.provider.web;
+  if (web) out.provider = { ...metric.provider, web: resolveWeb(web, args) };
   for (const field of durationFields) {
     const v = metric[field];
     if (v !== undefined) out[field] = resolveDuration(field, v, args);
@@ -116,7 +127,7 @@ function plainArg(field: string, text: string, name: string, args: ArgValues): s
     throw new FieldError(`${field} ${JSON.stringify(text)}: ${missingArgMessage(name)}`);
   if (value === secretValue)
     throw new FieldError(
-      `${field} ${JSON.stringify(text)}: argument "${name}" comes from a Secret, which only query may use`,
+      `${field} ${JSON.stringify(text)}: argument "${name}" comes from a Secret, which only ${webFields.has(field) ? "a web header value" : "query"} may use`,
     );
   // The resolved field is stored and resolved again on every look: a value must not become a
   // placeholder itself, so resolving stays a no-op once done.
@@ -180,20 +191,84 @@ function resolveCondition(field: string, text: string, args: ArgValues): string 
   return resolved;
 }
 
-function resolveAddress(text: string, args: ArgValues): string {
+function resolveWeb(web: WebProvider, args: ArgValues): WebProvider {
+  const out = {
+    ...web,
+    url: resolveAddress(web.url, args, "url", "http://service.namespace:8080/health", "headers"),
+  };
+  if (web.body !== undefined && hasPlaceholder(web.body)) out.body = resolveBody(web.body, args);
+  if (web.jsonBody !== undefined)
+    out.jsonBody = resolveJsonBody(web.jsonBody, args) as Record<string, unknown>;
+  for (const h of web.headers ?? []) {
+    if (hasPlaceholder(h.key))
+      throw new FieldError(`header name ${JSON.stringify(h.key)}: a header name takes no {{args.NAME}}`);
+    const values: Record<string, string | undefined> = {};
+    for (const [k, v] of Object.entries(args)) values[k] = v === secretValue ? "secret" : v;
+    try {
+      substituteHeader(h.value, values);
+    } catch (err) {
+      if (err instanceof TemplateError) throw new FieldError(`header ${h.key}: ${err.message}`);
+      throw err;
+    }
+  }
+  return out;
+}
+
+/** A text body takes what a condition takes outside quotes: a number or true/false. */
+function resolveBody(text: string, args: ArgValues): string {
+  try {
+    return substitute(text, plainArgs("body", text, args), (name, value) =>
+      numberLiteral.test(value) || value === "true" || value === "false"
+        ? undefined
+        : `argument "${name}" = ${JSON.stringify(value)} is not a single number or true/false, so it could change the body's structure; put it in quotes in the body if it is text`,
+    );
+  } catch (err) {
+    if (err instanceof TemplateError) throw new FieldError(`body: ${err.message}`);
+    throw err;
+  }
+}
+
+/** In jsonBody every string is a value of its own (it is serialised again), so any text may go in. */
+function resolveJsonBody(value: unknown, args: ArgValues): unknown {
+  if (typeof value === "string") {
+    if (!hasPlaceholder(value)) return value;
+    try {
+      return substitute(value, plainArgs("jsonBody", value, args), () => undefined);
+    } catch (err) {
+      if (err instanceof TemplateError) throw new FieldError(`jsonBody: ${err.message}`);
+      throw err;
+    }
+  }
+  if (Array.isArray(value)) return value.map((v) => resolveJsonBody(v, args));
+  if (value && typeof value === "object")
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, resolveJsonBody(v, args)]));
+  return value;
+}
+
+function resolveAddress(
+  text: string,
+  args: ArgValues,
+  field = "address",
+  example = "http://prometheus.monitoring:9090",
+  credentialsField = "authentication",
+): string {
   let resolved: string;
   try {
-    resolved = substitute(text, plainArgs("address", text, args), (name, value) =>
+    resolved = substitute(text, plainArgs(field, text, args), (name, value) =>
       /[\s\p{Cc}]/u.test(value)
         ? `argument "${name}" = ${JSON.stringify(value)} contains whitespace or a control character`
         : undefined,
     );
   } catch (err) {
-    if (err instanceof TemplateError) throw new FieldError(`address ${JSON.stringify(text)}: ${err.message}`);
+    if (err instanceof TemplateError)
+      throw new FieldError(`${field} ${JSON.stringify(text)}: ${err.message}`);
     throw err;
   }
-  const what = `address ${JSON.stringify(text)} resolved to ${JSON.stringify(resolved)}`;
-  const wrong = `${what}, want an http(s) URL such as http://prometheus.monitoring:9090`;
+  const what =
+    resolved === text
+      ? `${field} ${JSON.stringify(text)}`
+      : `${field} ${JSON.stringify(text)} resolved to ${JSON.stringify(resolved)}`;
+  const wrong = `${what}, want an http(s) URL such as ${example}`;
   let url: URL;
   try {
     url = new URL(resolved);
@@ -202,7 +277,7 @@ function resolveAddress(text: string, args: ArgValues): string {
   }
   if ((url.protocol !== "http:" && url.protocol !== "https:") || !url.hostname) throw new FieldError(wrong);
   if (url.username || url.password)
-    throw new FieldError(`${what}, which carries credentials; put them in authentication instead`);
+    throw new FieldError(`${what}, which carries credentials; put them in ${credentialsField} instead`);
   return resolved;
 }
 

@@ -80,3 +80,17 @@ function openQuote(text: string): string | undefined {
   }
   return quote;
 }
+
+/**
+ * Into an HTTP header value (a Secret's value may go here): any text without a control
+ * character, since a newline would end the header and start another one.
+ */
+export function substituteHeader(text: string, args: Record<string, string | undefined>): string {
+  // Checked whether or not the value sits inside quotes: a header has no quoting.
+  for (const name of placeholderNames(text))
+    if (/\p{Cc}/u.test(args[name] ?? ""))
+      throw new TemplateError(
+        `argument "${name}" contains a control character (a newline would start a new header)`,
+      );
+  return substitute(text, args, () => undefined);
+}

@@ -100,6 +100,72 @@ export const PrometheusProvider = Type.Object({
   ...refusedPrometheus.properties,
 });
 
+const Header = Type.Object({
+  key: Type.String({ minLength: 1, maxLength: 256, description: "Header name." }),
+  value: Type.String({
+    maxLength: 8192,
+    description:
+      "Header value; {{args.NAME}} inserts an argument (one from a Secret too: it is read when measuring and never stored).",
+  }),
+});
+
+export const WebProvider = Type.Object(
+  {
+    url: Type.String({
+      minLength: 1,
+      maxLength: 4096,
+      description:
+        "The http(s) URL to call; {{args.NAME}} may supply it or a part (not from a Secret: the resolved URL is stored in the run).",
+    }),
+    method: Type.Optional(
+      Type.String({ enum: ["GET", "POST", "PUT"], description: "HTTP method (default GET)." }),
+    ),
+    headers: Type.Optional(Type.Array(Header, { maxItems: 32, description: "HTTP headers to send." })),
+    body: Type.Optional(
+      Type.String({
+        maxLength: 65536,
+        description:
+          "Request body as text (POST or PUT); {{args.NAME}} inserts a number or true/false, or text inside quotes.",
+      }),
+    ),
+    jsonBody: Type.Optional(
+      Type.Unsafe<Record<string, unknown>>({
+        type: "object",
+        "x-kubernetes-preserve-unknown-fields": true,
+        description:
+          "Request body as a JSON object (POST or PUT), sent with Content-Type application/json; {{args.NAME}} inside a string inserts text.",
+      }),
+    ),
+    timeoutSeconds: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: 300,
+        description: "Seconds before the call is abandoned as an Error (default 10).",
+      }),
+    ),
+    jsonPath: Type.Optional(
+      Type.String({
+        maxLength: 1024,
+        description:
+          "JSONPath into the response body, e.g. $.data.ok or Argo's {$.data.ok}; its value, as JSON, is the conditions' result (default: the whole body).",
+      }),
+    ),
+    insecure: Type.Optional(Type.Boolean({ description: "Skip TLS certificate verification." })),
+  },
+  {
+    "x-kubernetes-validations": [
+      {
+        rule: "!has(self.body) || !has(self.jsonBody)",
+        message: "web takes body or jsonBody, not both",
+      },
+      {
+        rule: "!(has(self.body) || has(self.jsonBody)) || (has(self.method) && self.method != 'GET')",
+        message: "a web body needs method POST or PUT (GET, the default, sends none)",
+      },
+    ],
+  },
+);
+
 export const Metric = Type.Object(
   {
     name: Type.String({ minLength: 1, maxLength: 63, description: "Metric name, unique in the template." }),
@@ -137,11 +203,18 @@ export const Metric = Type.Object(
       }),
     ),
     provider: Type.Object(
-      { prometheus: Type.Optional(PrometheusProvider), ...refusedProvider.properties },
+      {
+        prometheus: Type.Optional(PrometheusProvider),
+        web: Type.Optional(WebProvider),
+        ...refusedProvider.properties,
+      },
       {
         description: "Where the metric is measured.",
         "x-kubernetes-validations": [
-          { rule: "has(self.prometheus)", message: "provider needs prometheus (the only provider so far)" },
+          {
+            rule: "(has(self.prometheus) ? 1 : 0) + (has(self.web) ? 1 : 0) == 1",
+            message: "provider needs prometheus or web (exactly one)",
+          },
           ...refusedProvider.rules,
           ...refusedPrometheus.rules,
         ],
@@ -224,6 +297,7 @@ export const AnalysisRunStatus = Type.Object({
 });
 
 export type Metric = Static<typeof Metric>;
+export type WebProvider = Static<typeof WebProvider>;
 export type AnalysisTemplateSpec = Static<typeof AnalysisTemplateSpec>;
 export type AnalysisRunSpec = Static<typeof AnalysisRunSpec>;
 export type AnalysisRunStatus = Static<typeof AnalysisRunStatus>;

@@ -73,7 +73,6 @@ export const notYet = {
   },
   provider: {
     job: field("object", "use prometheus"),
-    web: field("object", "use prometheus"),
     datadog: field("object", "use prometheus"),
     newRelic: field("object", "use prometheus"),
     wavefront: field("object", "use prometheus"),

@@ -1,11 +1,17 @@
 import type * as k8s from "@kubernetes/client-node";
 import { isDeepStrictEqual } from "node:util";
 import type { AnalysisRun, AnalysisRunStatus, Metric } from "../api/analysis.js";
-import { measure, type MeasurementOutcome } from "../analysis/measure.js";
-import { queryPrometheus } from "../analysis/providers/prometheus.js";
+import { openGuard, type AddressGuard } from "../analysis/address-guard.js";
+import {
+  providerOf,
+  type MeasurementOutcome,
+  type MeasurementPending,
+  type ProviderRegistry,
+} from "../analysis/provider.js";
+import { providers as defaultProviders } from "../analysis/providers/registry.js";
+import { redact } from "../analysis/redact.js";
 import { resolveRunSpec } from "../analysis/resolve.js";
 import { planRun, recordMeasurement, terminalPhases } from "../analysis/run.js";
-import { substituteArgs, TemplateError } from "../analysis/template.js";
 import type { Logger } from "../log.js";
 import type { Metrics } from "../metrics.js";
 import { describe } from "./informer.js";
@@ -44,6 +50,10 @@ export interface AnalysisReconcilerDeps {
   log: Logger;
   metrics: Metrics;
   canAct: () => boolean;
+  /** The metric providers by field name (default: all the controller has). */
+  providers?: ProviderRegistry;
+  /** Which provider addresses may be called (default: only the fixed refusals). */
+  addresses?: AddressGuard;
 }
 
 /** Takes the measurements that are due, counts them with the pure run planner, writes status last. */
@@ -66,13 +76,25 @@ export class AnalysisReconciler {
     const results = await Promise.all(
       plan.due.map(async ({ metric, scheduledAt }) => {
         const startedAt = new Date().toISOString();
-        const outcome = await this.measureMetric(run, metric);
-        return { metric, outcome, times: { scheduledAt, startedAt, finishedAt: new Date().toISOString() } };
+        const { provider, outcome } = await this.measureMetric(run, metric, scheduledAt);
+        return {
+          metric,
+          provider,
+          outcome,
+          times: { scheduledAt, startedAt, finishedAt: new Date().toISOString() },
+        };
       }),
     );
-    for (const { metric, outcome, times } of results) {
+    // A measurement still running (a Job) is not recorded: its slot stays due until it ends.
+    let checkAgainMs: number | undefined;
+    for (const { metric, provider, outcome, times } of results) {
+      if (outcome.phase === "Running") {
+        checkAgainMs = Math.min(checkAgainMs ?? Infinity, outcome.checkAgainMs);
+        log.debug("measurement running", { metric: metric.name, detail: outcome.message });
+        continue;
+      }
       status = recordMeasurement(run, status, metric.name, outcome, times);
-      this.d.metrics.analysisMeasurements.inc({ provider: "prometheus", phase: outcome.phase });
+      this.d.metrics.analysisMeasurements.inc({ provider, phase: outcome.phase });
       log.info("measured", {
         metric: metric.name,
         phase: outcome.phase,
@@ -89,7 +111,8 @@ export class AnalysisReconciler {
         detail: status.message,
       });
     const next = planRun({ ...run, status }, new Date());
-    return next.requeueAfterMs !== undefined ? { requeueAfterMs: next.requeueAfterMs } : {};
+    const after = Math.min(next.requeueAfterMs ?? Infinity, checkAgainMs ?? Infinity);
+    return Number.isFinite(after) ? { requeueAfterMs: after } : {};
   }
 
   /**
@@ -117,48 +140,45 @@ export class AnalysisReconciler {
     return stored;
   }
 
+  /**
+   * Asks the metric's provider for one measurement. Secret values read for it are kept in memory
+   * and masked in whatever the outcome says, so they reach no status, Event or log line.
+   */
   private async measureMetric(
     run: AnalysisRun & k8s.KubernetesObject,
     metric: Metric,
-  ): Promise<MeasurementOutcome> {
-    const prom = metric.provider.prometheus;
-    if (!prom) return { phase: "Error", message: "the metric has no provider" };
+    scheduledAt: string,
+  ): Promise<{ provider: string; outcome: MeasurementOutcome | MeasurementPending }> {
+    const found = providerOf(metric, this.d.providers ?? defaultProviders);
+    if ("error" in found) return { provider: "none", outcome: { phase: "Error", message: found.error } };
+    const { provider } = found;
     const namespace = run.metadata?.namespace ?? "";
+    const secrets: string[] = [];
+    const secret = async (name: string, key: string): Promise<string> => {
+      const value = await this.secret(namespace, name, key);
+      secrets.push(value);
+      return value;
+    };
+    let outcome: MeasurementOutcome | MeasurementPending;
     try {
       const args: Record<string, string | undefined> = {};
       for (const a of run.spec.args ?? []) {
-        args[a.name] = a.valueFrom?.secretKeyRef
-          ? await this.secret(namespace, a.valueFrom.secretKeyRef.name, a.valueFrom.secretKeyRef.key)
-          : a.value;
+        const ref = a.valueFrom?.secretKeyRef;
+        args[a.name] = ref ? await secret(ref.name, ref.key) : a.value;
       }
-      const query = substituteArgs(prom.query, args);
-      const auth = prom.authentication;
-      const bearerToken = auth?.bearerTokenSecret
-        ? await this.secret(namespace, auth.bearerTokenSecret.name, auth.bearerTokenSecret.key)
-        : undefined;
-      const basic = auth?.basicAuthSecret;
-      const basicAuth = basic
-        ? {
-            username: await this.secret(namespace, basic.name, basic.usernameKey ?? "username"),
-            password: await this.secret(namespace, basic.name, basic.passwordKey ?? "password"),
-          }
-        : undefined;
-      const end = this.d.metrics.providerSeconds.startTimer({ provider: "prometheus" });
-      const outcome = await queryPrometheus({
-        address: prom.address,
-        query,
-        timeoutSeconds: prom.timeout,
-        insecure: prom.insecure,
-        headers: Object.fromEntries((prom.headers ?? []).map((h) => [h.key, h.value])),
-        bearerToken,
-        basicAuth,
+      outcome = await provider.measure({
+        run,
+        metric,
+        scheduledAt,
+        args,
+        secret,
+        addresses: this.d.addresses ?? openGuard,
+        timer: () => this.d.metrics.providerSeconds.startTimer({ provider: provider.name }),
       });
-      end();
-      return measure(metric, outcome);
     } catch (err) {
-      if (err instanceof TemplateError) return { phase: "Error", message: `query not sent: ${err.message}` };
-      return { phase: "Error", message: describe(err) };
+      outcome = { phase: "Error", message: describe(err) };
     }
+    return { provider: provider.name, outcome: redact(outcome, secrets) };
   }
 
   private async secret(namespace: string, name: string, key: string): Promise<string> {

@@ -1,4 +1,6 @@
 import * as k8s from "@kubernetes/client-node";
+import { addressGuard } from "../analysis/address-guard.js";
+import { addressPolicy } from "../analysis/address-policy.js";
 import type { ControllerConfig } from "../config.js";
 import type { Logger } from "../log.js";
 import type { Metrics } from "../metrics.js";
@@ -87,6 +89,7 @@ export class Controllers {
       log,
       metrics: deps.metrics,
       canAct: () => this.canAct(),
+      addresses: addressGuard(addressPolicy(config.providerAllowedHosts, kc.getCurrentCluster()?.server)),
     });
     this.runs = new Runner({
       kind: "AnalysisRun",

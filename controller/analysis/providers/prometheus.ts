@@ -1,6 +1,12 @@
 import type { AxiosError } from "axios";
 import axios from "axios";
+import http from "node:http";
 import https from "node:https";
+import type net from "node:net";
+import type { Metric } from "../../api/analysis.js";
+import { judge } from "../measure.js";
+import type { MeasureContext, MeasurementOutcome, MetricProvider } from "../provider.js";
+import { substituteArgs, TemplateError } from "../template.js";
 
 /** What a Prometheus query returned, reduced to what conditions need. */
 export type QueryResult = { kind: "vector"; values: number[] } | { kind: "scalar"; value: number };
@@ -20,6 +26,8 @@ export interface PrometheusQuery {
   headers?: Record<string, string>;
   bearerToken?: string;
   basicAuth?: { username: string; password: string };
+  /** The address guard's DNS lookup, so a name cannot resolve into a refused range when connecting. */
+  lookup?: net.LookupFunction;
 }
 
 interface PromResponse {
@@ -66,7 +74,11 @@ export async function queryPrometheus(q: PrometheusQuery): Promise<QueryResult |
         timeout: timeoutMs,
         headers,
         auth: q.basicAuth,
-        httpsAgent: q.insecure ? new https.Agent({ rejectUnauthorized: false }) : undefined,
+        httpAgent: q.lookup ? new http.Agent({ lookup: q.lookup }) : undefined,
+        httpsAgent:
+          q.insecure || q.lookup
+            ? new https.Agent({ rejectUnauthorized: !q.insecure, lookup: q.lookup })
+            : undefined,
         // Prometheus puts PromQL errors in a 400/422 JSON body: read it rather than throw.
         validateStatus: () => true,
         responseType: "json",
@@ -86,3 +98,70 @@ export async function queryPrometheus(q: PrometheusQuery): Promise<QueryResult |
     return { kind: "unreachable", message: `cannot reach ${q.address}: ${e.code ?? ""} ${e.message}`.trim() };
   }
 }
+
+const formatValue = (r: QueryResult): string =>
+  r.kind === "scalar"
+    ? String(r.value)
+    : `[${r.values.map((v) => (Number.isNaN(v) ? "NaN" : String(v))).join(",")}]`;
+
+/** Turns what Prometheus returned into a measurement. Pure. */
+export function measurePrometheus(metric: Metric, outcome: QueryResult | QueryFailure): MeasurementOutcome {
+  if (outcome.kind !== "vector" && outcome.kind !== "scalar") {
+    const prefix = {
+      unreachable: "Prometheus unreachable",
+      timeout: "Prometheus timed out",
+      http: "Prometheus HTTP error",
+      promql: "PromQL error",
+    }[outcome.kind];
+    return { phase: "Error", message: `${prefix}: ${outcome.message}` };
+  }
+  const empty = outcome.kind === "vector" && outcome.values.length === 0;
+  return judge(metric, {
+    result: outcome.kind === "scalar" ? outcome.value : outcome.values,
+    shown: formatValue(outcome),
+    noDataWhy: (detail) =>
+      empty ? "the query returned an empty vector" : (detail ?? "the query returned NaN"),
+  });
+}
+
+/** The Prometheus provider: arguments into the query, credentials from Secrets, one instant query. */
+export const prometheusProvider: MetricProvider = {
+  name: "prometheus",
+  async measure(ctx: MeasureContext): Promise<MeasurementOutcome> {
+    const prom = ctx.metric.provider.prometheus;
+    if (!prom) return { phase: "Error", message: "the metric has no prometheus provider" };
+    let query: string;
+    try {
+      query = substituteArgs(prom.query, ctx.args);
+    } catch (err) {
+      if (err instanceof TemplateError) return { phase: "Error", message: `query not sent: ${err.message}` };
+      throw err;
+    }
+    const refused = await ctx.addresses.check(prom.address);
+    if (refused) return { phase: "Error", message: `query not sent: ${refused}` };
+    const auth = prom.authentication;
+    const bearerToken = auth?.bearerTokenSecret
+      ? await ctx.secret(auth.bearerTokenSecret.name, auth.bearerTokenSecret.key)
+      : undefined;
+    const basic = auth?.basicAuthSecret;
+    const basicAuth = basic
+      ? {
+          username: await ctx.secret(basic.name, basic.usernameKey ?? "username"),
+          password: await ctx.secret(basic.name, basic.passwordKey ?? "password"),
+        }
+      : undefined;
+    const end = ctx.timer();
+    const outcome = await queryPrometheus({
+      address: prom.address,
+      query,
+      timeoutSeconds: prom.timeout,
+      insecure: prom.insecure,
+      headers: Object.fromEntries((prom.headers ?? []).map((h) => [h.key, h.value])),
+      bearerToken,
+      basicAuth,
+      lookup: ctx.addresses.lookup,
+    });
+    end();
+    return measurePrometheus(ctx.metric, outcome);
+  },
+};

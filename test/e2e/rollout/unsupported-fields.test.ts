@@ -127,9 +127,6 @@ const cases: Case[] = [
   at("spec.metrics[].provider.job", "spec.metrics[0].provider", {
     job: { spec: { template: { spec: { containers: [{ name: "t", image: "busybox" }] } } } },
   }),
-  at("spec.metrics[].provider.web", "spec.metrics[0].provider", {
-    web: { url: "http://web/health", jsonPath: "$.ok" },
-  }),
   at("spec.metrics[].provider.datadog", "spec.metrics[0].provider", {
     datadog: { interval: "5m", query: "avg:errors{service:web}" },
   }),

@@ -18,7 +18,6 @@ const analysisFields = [
   "spec.metrics[].consecutiveSuccessLimit",
   ...[
     "job",
-    "web",
     "datadog",
     "newRelic",
     "wavefront",
