@@ -2,10 +2,10 @@ import { parseDurationMs } from "../api/duration.js";
 import type { AnalysisRun, AnalysisRunStatus, Measurement, MetricResult } from "../api/analysis.js";
 import type { MeasurementOutcome } from "./measure.js";
 import { resolveRunSpec, type ResolvedMetric, type ResolvedRunSpec } from "./resolve.js";
+import { terminalRunPhases } from "../api/phases.js";
 
 /** Pure planning of one AnalysisRun: which metrics are due, how a measurement counts, and the verdict. */
 
-export const terminalPhases = new Set(["Successful", "Failed", "Error", "Inconclusive"]);
 const defaultRetention = 10;
 /** A metric without an interval retries an errored measurement after this long (Argo's DefaultErrorRetryInterval). */
 export const errorRetryMs = 10_000;
@@ -32,7 +32,7 @@ function emptyResult(name: string): MetricResult {
 
 /** When the metric's next measurement is due, or undefined when it has taken all it will take. */
 export function nextDue(metric: ResolvedMetric, result: MetricResult, startedAt: number): number | undefined {
-  if (terminalPhases.has(result.phase)) return undefined;
+  if (terminalRunPhases.has(result.phase)) return undefined;
   const interval = metric.interval !== undefined ? (parseDurationMs(metric.interval) ?? 0) : undefined;
   const planned = metric.count ?? (interval === undefined ? 1 : undefined);
   if (planned !== undefined && result.count >= planned) return undefined;
@@ -55,7 +55,7 @@ export function planRun(unresolved: AnalysisRun, now: Date): RunPlan {
   status.metricResults = unresolved.spec.metrics.map(
     (m) => status.metricResults?.find((r) => r.name === m.name) ?? emptyResult(m.name),
   );
-  if (terminalPhases.has(status.phase ?? "")) return { due: [], status };
+  if (terminalRunPhases.has(status.phase ?? "")) return { due: [], status };
   // The shell stores the resolved spec before measuring; a value that does not resolve ends
   // the run here, before any measurement, naming the metric, the field and the argument.
   const resolution = resolveRunSpec(unresolved.spec);
@@ -80,7 +80,7 @@ export function planRun(unresolved: AnalysisRun, now: Date): RunPlan {
     });
   }
   decide(run, status);
-  return { due: terminalPhases.has(status.phase ?? "") ? [] : due, status, requeueAfterMs };
+  return { due: terminalRunPhases.has(status.phase ?? "") ? [] : due, status, requeueAfterMs };
 }
 
 /**

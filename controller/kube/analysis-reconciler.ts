@@ -11,7 +11,8 @@ import {
 import { providers as defaultProviders } from "../analysis/providers/registry.js";
 import { redact } from "../analysis/redact.js";
 import { resolveRunSpec } from "../analysis/resolve.js";
-import { planRun, recordMeasurement, terminalPhases } from "../analysis/run.js";
+import { planRun, recordMeasurement } from "../analysis/run.js";
+import { isTerminalPhase } from "../api/phases.js";
 import type { Logger } from "../log.js";
 import type { Metrics } from "../metrics.js";
 import { describe } from "./informer.js";
@@ -125,7 +126,7 @@ export class AnalysisReconciler {
     run: AnalysisRun & k8s.KubernetesObject,
     log: Logger,
   ): Promise<AnalysisRun & k8s.KubernetesObject> {
-    if (terminalPhases.has(run.status?.phase ?? "")) return run;
+    if (isTerminalPhase(run.status?.phase)) return run;
     const resolution = resolveRunSpec(run.spec);
     if (!resolution.ok || isDeepStrictEqual(resolution.spec, run.spec)) return run;
     if (!this.d.canAct()) throw new Error("not the leader: no spec write");
