@@ -66,6 +66,7 @@ async function main(verb: string | undefined): Promise<number> {
           prometheusUrl: cluster.prometheus,
           prometheusTargets: cluster.prometheusTargets,
           state: cluster.state,
+          realPods: cluster.realNode !== undefined,
         }),
       );
       break;

@@ -2,6 +2,7 @@ import * as k8s from "@kubernetes/client-node";
 import { onRealNode } from "../../cluster/node/config.js";
 import { images } from "../../cluster/node/images.js";
 import { httpGet } from "../../cluster/net.js";
+import { appPort, appService, loadGeneratorPod, parseSamples } from "../../cluster/node/workloads.js";
 import { testCluster } from "./cluster.js";
 import { waitFor } from "./wait.js";
 
@@ -10,64 +11,16 @@ import { waitFor } from "./wait.js";
  * load generator, and one-off pods whose exit code and log a test reads.
  */
 
-export const appPort = 8080;
+export { appPort, sampleAppTemplate } from "../../cluster/node/workloads.js";
 
 const core = (): k8s.CoreV1Api => testCluster().kc.makeApiClient(k8s.CoreV1Api);
-
-/** The sample app's pod template: version and error rate from env, real HTTP probes, scraped by Prometheus. */
-export function sampleAppTemplate({
-  labels,
-  version = "v1",
-  errorRate = 0,
-  readinessPath = "/readyz",
-}: {
-  labels: Record<string, string>;
-  version?: string;
-  errorRate?: number;
-  readinessPath?: string;
-}): k8s.V1PodTemplateSpec {
-  return {
-    metadata: {
-      labels,
-      annotations: { "prometheus.io/scrape": "true", "prometheus.io/port": String(appPort) },
-    },
-    spec: {
-      ...onRealNode,
-      terminationGracePeriodSeconds: 5,
-      containers: [
-        {
-          name: "app",
-          image: images.sampleApp,
-          imagePullPolicy: "IfNotPresent",
-          args: ["serve"],
-          env: [
-            { name: "VERSION", value: version },
-            { name: "ERROR_RATE", value: String(errorRate) },
-            { name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
-          ],
-          ports: [{ name: "http", containerPort: appPort }],
-          readinessProbe: {
-            httpGet: { path: readinessPath, port: appPort },
-            periodSeconds: 1,
-            failureThreshold: 1,
-          },
-          livenessProbe: { httpGet: { path: "/healthz", port: appPort }, periodSeconds: 5 },
-          resources: { requests: { cpu: "10m", memory: "32Mi" } },
-        },
-      ],
-    },
-  };
-}
 
 export async function createService(
   namespace: string,
   name: string,
   selector: Record<string, string>,
 ): Promise<string> {
-  const svc = await core().createNamespacedService({
-    namespace,
-    body: { metadata: { name }, spec: { selector, ports: [{ port: appPort, targetPort: appPort }] } },
-  });
+  const svc = await core().createNamespacedService({ namespace, body: appService(name, selector) });
   return svc.spec!.clusterIP!;
 }
 
@@ -78,33 +31,7 @@ export async function startLoadGenerator(
   clusterIp: string,
   rps = 20,
 ): Promise<string> {
-  await core().createNamespacedPod({
-    namespace,
-    body: {
-      metadata: {
-        name,
-        labels: { app: name },
-        annotations: { "prometheus.io/scrape": "true", "prometheus.io/port": String(appPort) },
-      },
-      spec: {
-        ...onRealNode,
-        terminationGracePeriodSeconds: 1,
-        containers: [
-          {
-            name: "load",
-            image: images.sampleApp,
-            imagePullPolicy: "IfNotPresent",
-            args: ["load"],
-            env: [
-              { name: "TARGET", value: `http://${clusterIp}:${appPort}/` },
-              { name: "RPS", value: String(rps) },
-            ],
-            readinessProbe: { httpGet: { path: "/readyz", port: appPort }, periodSeconds: 1 },
-          },
-        ],
-      },
-    },
-  });
+  await core().createNamespacedPod({ namespace, body: loadGeneratorPod(name, clusterIp, rps) });
   return waitForPodIp(namespace, name);
 }
 
@@ -122,14 +49,7 @@ export async function podMetric(
   metric: string,
 ): Promise<{ labels: Record<string, string>; value: number }[]> {
   const res = await httpGet(`http://${podIp}:${appPort}/metrics`);
-  const samples: { labels: Record<string, string>; value: number }[] = [];
-  for (const line of res.body.split("\n")) {
-    const m = new RegExp(`^${metric}\\{([^}]*)\\} (\\S+)$`).exec(line);
-    if (!m) continue;
-    const labels = Object.fromEntries([...m[1]!.matchAll(/(\w+)="([^"]*)"/g)].map((x) => [x[1]!, x[2]!]));
-    samples.push({ labels, value: Number(m[2]) });
-  }
-  return samples;
+  return parseSamples(res.body, metric);
 }
 
 export interface Finished {
