@@ -7,7 +7,13 @@ import { useController } from "../support/controller.js";
 import { kubectl } from "../support/kubectl.js";
 import { useNamespace } from "../support/namespace.js";
 import { apply, revisions, waitForPhase } from "../support/rollouts.js";
-import { createService, podMetric, sampleAppTemplate, startLoadGenerator } from "../support/sample-app.js";
+import {
+  createService,
+  podMetric,
+  sampleAppTemplate,
+  startLoadGenerator,
+  useRealNode,
+} from "../support/sample-app.js";
 import { waitFor } from "../support/wait.js";
 
 /** A Rollout of the sample app on the real node: its version and error rate are in the pod template. */
@@ -51,6 +57,7 @@ async function answeredBy(loadIp: string): Promise<{ total: number; byVersion: R
 }
 
 describe("Analysis on real traffic: the canary's own pods are judged, and traffic leaves them on rollback", () => {
+  useRealNode();
   const ns = useNamespace("real-traffic");
   useController(ns);
 

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { bridgeAddress, nftTable, serviceRange } from "../../cluster/node/network.js";
 import { useNamespace } from "../support/namespace.js";
-import { runToCompletion } from "../support/sample-app.js";
+import { runToCompletion, useRealNode } from "../support/sample-app.js";
 
 /** A documentation address (TEST-NET-1): outside the pod and Service ranges, so it must never be reached. */
 const outside = "192.0.2.1";
@@ -19,6 +19,7 @@ function rejectedOutbound(): number {
 }
 
 describe("smoke: no packet from a pod leaves the machine", () => {
+  useRealNode();
   const ns = useNamespace("containment");
 
   it("a pod has no route out: a request to an address outside both ranges fails at once", async function () {

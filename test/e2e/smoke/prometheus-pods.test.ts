@@ -3,10 +3,11 @@ import assert from "node:assert/strict";
 import { testCluster } from "../support/cluster.js";
 import { promQuery } from "../support/metrics-app.js";
 import { useNamespace } from "../support/namespace.js";
-import { createService, sampleAppTemplate, startLoadGenerator } from "../support/sample-app.js";
+import { createService, sampleAppTemplate, startLoadGenerator, useRealNode } from "../support/sample-app.js";
 import { waitFor } from "../support/wait.js";
 
 describe("smoke: Prometheus discovers pods through the API server (kubernetes_sd)", () => {
+  useRealNode();
   const ns = useNamespace("prom-pods");
 
   it("returns per-pod request rates labelled with each pod's rollouts-pod-template-hash", async function () {

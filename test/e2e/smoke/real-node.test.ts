@@ -7,7 +7,13 @@ import { nodeName } from "../../cluster/node/network.js";
 import { testCluster } from "../support/cluster.js";
 import { kubectl } from "../support/kubectl.js";
 import { useNamespace } from "../support/namespace.js";
-import { createService, podMetric, sampleAppTemplate, startLoadGenerator } from "../support/sample-app.js";
+import {
+  createService,
+  podMetric,
+  sampleAppTemplate,
+  startLoadGenerator,
+  useRealNode,
+} from "../support/sample-app.js";
 import { waitFor } from "../support/wait.js";
 
 /** The host PIDs whose environment says they are the sample app of this pod (POD_NAME from the template). */
@@ -25,6 +31,7 @@ function processesOfPod(pod: string): number[] {
 }
 
 describe("smoke: the real node runs pods that serve real requests", () => {
+  useRealNode();
   const ns = useNamespace("real-node");
   const labels = { app: "hello" };
   let core: k8s.CoreV1Api;
@@ -136,6 +143,7 @@ describe("smoke: the real node runs pods that serve real requests", () => {
 });
 
 describe("smoke: Jobs on the real node end with their container's exit code", () => {
+  useRealNode();
   const ns = useNamespace("real-jobs");
 
   for (const [code, condition] of [

@@ -1,5 +1,5 @@
 import * as k8s from "@kubernetes/client-node";
-import { onRealNode } from "../../cluster/node/config.js";
+import { onRealNode, realNodeLabel } from "../../cluster/node/config.js";
 import { images } from "../../cluster/node/images.js";
 import { httpGet } from "../../cluster/net.js";
 import { appPort, appService, loadGeneratorPod, parseSamples } from "../../cluster/node/workloads.js";
@@ -85,4 +85,24 @@ export async function runToCompletion(
   );
   const log = await core().readNamespacedPodLog({ namespace, name, container: "main" });
   return { exitCode, log };
+}
+
+/**
+ * For a describe block whose pods must run: fails at once, saying why, when the cluster has no
+ * Ready real node (another cluster on this machine owns it, KESTREL_REAL_NODE=0, or a cluster of
+ * your own without one), instead of waiting out a Pending pod.
+ */
+export function useRealNode(): void {
+  before(async function () {
+    this.timeout(30_000);
+    const nodes = await core().listNode({ labelSelector: `${realNodeLabel.key}=${realNodeLabel.value}` });
+    const ready = nodes.items.filter((n) =>
+      n.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True"),
+    );
+    if (ready.length === 0)
+      throw new Error(
+        `these tests run real pods and the cluster has no Ready node labelled ${realNodeLabel.key}=${realNodeLabel.value}: ` +
+          "the local cluster starts one unless another cluster on this machine owns it (see cluster:up's output) or KESTREL_REAL_NODE=0",
+      );
+  });
 }
