@@ -6,7 +6,7 @@ import { testCluster } from "../support/cluster.js";
 import { useController } from "../support/controller.js";
 import { kubectl } from "../support/kubectl.js";
 import { useNamespace } from "../support/namespace.js";
-import { apply, revisions, waitForPhase } from "../support/rollouts.js";
+import { apply, getRollout, revisions, waitForPhase } from "../support/rollouts.js";
 import {
   createService,
   podMetric,
@@ -17,7 +17,13 @@ import {
 import { waitFor } from "../support/wait.js";
 
 /** A Rollout of the sample app on the real node: its version and error rate are in the pod template. */
-function sampleRollout(name: string, version: string, errorRate: number, namespace: string): object {
+function sampleRollout(
+  name: string,
+  version: string,
+  errorRate: number,
+  namespace: string,
+  steps: object[] = [{ setWeight: 20 }, { pause: {} }],
+): object {
   const labels = { app: name };
   return {
     apiVersion: "kestrel.dev/v1alpha1",
@@ -29,7 +35,7 @@ function sampleRollout(name: string, version: string, errorRate: number, namespa
       template: sampleAppTemplate({ labels, version, errorRate }),
       strategy: {
         canary: {
-          steps: [{ setWeight: 20 }, { pause: {} }],
+          steps,
           analysis: {
             templates: [{ templateName: "pod-success-rate" }],
             args: [
@@ -124,5 +130,59 @@ describe("Analysis on real traffic: the canary's own pods are judged, and traffi
       "no request was served by a v3 pod after the rollback",
     );
     assert.ok(after.byVersion.v1! > atRollback.byVersion.v1!, "v1 served the requests after the rollback");
+  });
+
+  it("a healthy v2 walks to 100% on its pods' own success rate, the run Successful, and serves the Service's requests", async function () {
+    this.timeout(180_000);
+    await apply(
+      ns(),
+      podSuccessRateTemplate("pod-success-rate", testCluster().prometheusUrl, {
+        metric: { interval: "3s", failureLimit: 2, inconclusiveLimit: 10 },
+      }),
+    );
+    const steps = [
+      { setWeight: 20 },
+      { pause: { duration: "10s" } },
+      { setWeight: 50 },
+      { pause: { duration: "10s" } },
+    ];
+    await apply(ns(), sampleRollout("good", "v1", 0, ns(), steps));
+    await waitForPhase(ns(), "good", "Healthy", 90_000);
+    const clusterIp = await createService(ns(), "good", { app: "good" });
+    const loadIp = await startLoadGenerator(ns(), "load-good", clusterIp, 40);
+
+    await apply(ns(), sampleRollout("good", "v2", 0, ns(), steps));
+    await waitFor("the v2 ReplicaSet", async () =>
+      (await revisions(ns(), "good")).length === 2 ? true : undefined,
+    );
+    const ro = await waitFor(
+      "good to be Healthy with revision 2 at full scale",
+      async () => {
+        const [revs, r] = await Promise.all([revisions(ns(), "good"), getRollout(ns(), "good")]);
+        const done = r.status?.phase === "Healthy" && revs[1]?.replicas === 5 && revs[0]?.replicas === 0;
+        return done ? r : undefined;
+      },
+      { timeoutMs: 150_000 },
+    );
+    assert.equal(ro.status?.phase, "Healthy");
+    const runs = await kubectl([
+      "get",
+      "analysisruns",
+      "-n",
+      ns(),
+      "-l",
+      "kestrel.dev/rollout=good",
+      "-o",
+      "json",
+    ]);
+    const [run] = (JSON.parse(runs.stdout) as { items: AnalysisRun[] }).items;
+    assert.equal(run?.status?.phase, "Successful");
+    const measured = (run?.status?.metricResults?.[0]?.measurements ?? []).filter(
+      (m) => m.phase === "Successful",
+    );
+    assert.ok(measured.length > 0, "the canary's pods were measured");
+    for (const m of measured) assert.equal(Number(m.value?.replace(/[[\]]/g, "")), 1, `measured ${m.value}`);
+    const answered = await answeredBy(loadIp);
+    assert.ok((answered.byVersion.v2 ?? 0) > 0, "v2's pods served the Service's requests");
   });
 });
