@@ -90,9 +90,35 @@ describe("Analysis on real traffic: the canary's own pods are judged, and traffi
 
     const ro = await waitForPhase(ns(), "web", "Degraded", 120_000);
     assert.match(ro.status?.message ?? "", /aborted by analysis/);
-    const runs = await kubectl(["get", "analysisruns", "-n", ns(), "-o", "json"]);
+    assert.match(
+      ro.status?.message ?? "",
+      /metric "success-rate" failed 3 time\(s\), more than failureLimit 2: values /,
+    );
+    assert.match(ro.status?.message ?? "", /successCondition result\[0\] >= 0\.95/);
+    const env = ro.spec.template.spec?.containers[0]?.env ?? [];
+    assert.equal(
+      env.find((e) => e.name === "VERSION")?.value,
+      "v3",
+      "abort leaves the spec as the user wrote it",
+    );
+    // Stable back at full, the canary at 0.
+    await waitFor("stable 5/5 available and the canary at 0", async () => {
+      const [stable, canary] = await revisions(ns(), "web");
+      return stable?.replicas === 5 && stable.available === 5 && canary?.replicas === 0 ? true : undefined;
+    });
+    const runs = await kubectl([
+      "get",
+      "analysisruns",
+      "-n",
+      ns(),
+      "-l",
+      "kestrel.dev/rollout=web",
+      "-o",
+      "json",
+    ]);
     const [run] = (JSON.parse(runs.stdout) as { items: AnalysisRun[] }).items;
     assert.equal(run?.status?.phase, "Failed");
+    assert.equal(run?.status?.metricResults?.[0]?.failed, 3);
     const failed = (run?.status?.metricResults?.[0]?.measurements ?? []).filter((m) => m.phase === "Failed");
     assert.ok(failed.length >= 3, `three failed measurements, saw ${failed.length}`);
     // What the canary's pods served: about 70% successes (their own error rate, not the mix's).
