@@ -2,6 +2,8 @@ import assert from "node:assert/strict";
 import { chooseCgroupRoot, hostProblems, mountsUnder, type HostFacts } from "../../cluster/node/host.js";
 import { cniConfig, containmentRuleset } from "../../cluster/node/network.js";
 import { realNodeMode } from "../../cluster/node/node.js";
+import { kubeletConfig } from "../../cluster/node/config.js";
+import { kubernetesPodsJob } from "../../cluster/prometheus.js";
 
 const healthy: HostFacts = {
   uid: 0,
@@ -107,5 +109,34 @@ describe("real node: KESTREL_REAL_NODE", () => {
       () => realNodeMode("yes"),
       /KESTREL_REAL_NODE=yes: expected 1 \(required\), 0 \(off\) or auto/,
     );
+  });
+});
+
+describe("real node: what the kubelet and Prometheus are told", () => {
+  const ports = { kubelet: 1, kubeletHealthz: 2, proxyHealthz: 3, proxyMetrics: 4 };
+
+  it("registers the node tainted, so only pods that tolerate it land there", () => {
+    const c = kubeletConfig(ports, "/a/kestrel-node");
+    assert.deepEqual(c.registerWithTaints, [
+      { key: "kestrel.dev/real-node", value: "true", effect: "NoSchedule" },
+    ]);
+    assert.equal(c.cgroupRoot, "/a/kestrel-node");
+    assert.equal(c.address, "10.245.0.1");
+    assert.equal(c.readOnlyPort, 0);
+  });
+
+  it("discovers pods through the API server, keeps their labels, and scrapes only the real node's pod range", () => {
+    const job = kubernetesPodsJob({ apiserver: "https://127.0.0.1:6443", caFile: "/ca", tokenFile: "/t" });
+    const sd = (job.kubernetes_sd_configs as Record<string, unknown>[])[0]!;
+    assert.equal(sd.role, "pod");
+    assert.equal(sd.api_server, "https://127.0.0.1:6443");
+    const relabel = job.relabel_configs as Record<string, unknown>[];
+    assert.ok(relabel.some((r) => r.action === "labelmap" && r.regex === "__meta_kubernetes_pod_label_(.+)"));
+    const ipRule = relabel.find(
+      (r) => (r.source_labels as string[])?.[0] === "__meta_kubernetes_pod_ip" && r.action === "keep",
+    )!;
+    const ip = new RegExp(`^(?:${ipRule.regex as string})$`);
+    assert.ok(ip.test("10.245.0.17"));
+    assert.ok(!ip.test("10.244.0.17"), "kwok's addresses lead nowhere");
   });
 });
