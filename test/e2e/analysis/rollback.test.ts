@@ -57,6 +57,10 @@ describe("Analysis: Prometheus success rate rolls a bad canary back by itself", 
   it("onFailure undo with toRevision leaves spec.template equal to that revision, Healthy on it", async function () {
     this.timeout(150_000);
     await version("undo", 0.3);
+    await apply(
+      ns(),
+      successRateTemplate("success-rate", testCluster().prometheusUrl, { metric: rollbackMetric }),
+    );
     const spec = (steps: object[]) => ({
       strategy: {
         canary: {
