@@ -2,6 +2,8 @@ import { ensureBinaries, logBuildState } from "./build.js";
 import { clusterDown, clusterStatus, clusterUp } from "./cluster.js";
 import { log, phase, timings } from "./progress.js";
 import { smokeCheck } from "./smoke.js";
+import { ensureImages } from "./node/images.js";
+import { realNodeMode } from "./node/node.js";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -19,6 +21,7 @@ async function main(verb: string | undefined): Promise<number> {
     case "build":
       logBuildState();
       await ensureBinaries();
+      if (realNodeMode() !== "off") await phase("the real node's images", async () => void ensureImages(log));
       break;
     case "up": {
       const cluster = await clusterUp();
@@ -35,7 +38,7 @@ async function main(verb: string | undefined): Promise<number> {
         const [port] = await freePorts(1);
         const p = startDetached(
           "prometheus",
-          prometheusBinary,
+          prometheusBinary(),
           prometheusArgs(prom, port!),
           path.join(state, "logs", "prometheus.log"),
         );
@@ -63,6 +66,7 @@ async function main(verb: string | undefined): Promise<number> {
           prometheusUrl: cluster.prometheus,
           prometheusTargets: cluster.prometheusTargets,
           state: cluster.state,
+          realPods: cluster.realNode !== undefined,
         }),
       );
       break;

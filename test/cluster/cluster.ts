@@ -13,6 +13,7 @@ import {
   portNames,
   prometheus,
   prometheusDir,
+  prometheusTokenFile,
   prometheusUrl,
   servingCaBundle,
   type ComponentSpec,
@@ -27,6 +28,9 @@ import { writeCredentials, type Credentials } from "./pki.js";
 import { isOurs, startDetached, stopProcess, type RecordedProcess } from "./proc.js";
 import { log, phase } from "./progress.js";
 import { targetsDir } from "./prometheus.js";
+import { hasLiveKubelet, releaseRealNode, startRealNode, type RealNodeInfo } from "./node/node.js";
+import { nodeName } from "./node/network.js";
+import { bindPrometheusReader } from "./rbac.js";
 
 /** A component's process as recorded, with where it says it is ready (so a restart can wait for it). */
 export interface ComponentRecord extends RecordedProcess {
@@ -46,6 +50,8 @@ export interface ClusterInfo {
   processes: ComponentRecord[];
   adminToken: string;
   startedAt: string;
+  /** The real node, when this cluster has it (one per machine; see node/node.ts). */
+  realNode?: RealNodeInfo;
 }
 
 const stateFile = (state: string): string => path.join(state, "cluster.json");
@@ -121,6 +127,8 @@ export async function clusterUp(state = stateDir()): Promise<ClusterInfo> {
     await phase("starting etcd", () => startAndWait(layout, info, etcd(layout)));
     await phase("starting kube-apiserver", () => startAndWait(layout, info, kubeApiserver(layout)));
     writeKubeconfig(info.kubeconfig, info.apiserver, servingCaBundle(layout), creds.tokens.admin);
+    fs.writeFileSync(prometheusTokenFile(layout), creds.tokens.prometheus, { mode: 0o600 });
+    await bindPrometheusReader(info.kubeconfig);
     for (const who of ["controller-manager", "scheduler", "kwok"] as const) {
       writeKubeconfig(
         componentKubeconfig(layout, who),
@@ -140,6 +148,22 @@ export async function clusterUp(state = stateDir()): Promise<ClusterInfo> {
       await createKwokNodes(info.kubeconfig, nodeCount);
       await waitForNodesReady(info.kubeconfig, nodeCount, readyTimeoutMs);
       await waitForDefaultServiceAccount(info.kubeconfig, readyTimeoutMs);
+    });
+    await phase("starting the real node (containerd, kubelet, kube-proxy)", async () => {
+      info.realNode = await startRealNode(
+        {
+          state,
+          pki,
+          apiserver: info.apiserver,
+          caFile: servingCaBundle(layout),
+          tokens: { kubelet: creds.tokens.kubelet, "kube-proxy": creds.tokens["kube-proxy"] },
+          start: (spec) => startAndWait(layout, info, spec),
+          ownerAlive: (other) => hasLiveKubelet(readClusterInfo(other)?.processes ?? []),
+          kubeconfig: info.kubeconfig,
+        },
+        readyTimeoutMs,
+      );
+      saveClusterInfo(info);
     });
   } catch (err) {
     // Leave nothing running; keep the logs for the reader (the next `up` cleans them).
@@ -219,10 +243,14 @@ export function extraArgs(component: string): string[] {
   return value ? value.trim().split(/\s+/) : [];
 }
 
-/** Stops every recorded process by PID, dependents first, so nothing reconnects to a dying store. */
+/**
+ * Stops every recorded process by PID, dependents first, so nothing reconnects to a dying store;
+ * then removes what the real node left on the host (containers, bridge, rules, mounts, cgroups).
+ */
 async function stopAll(info: ClusterInfo | undefined): Promise<void> {
   if (!info) return;
   for (const p of [...info.processes].reverse()) await stopProcess(p);
+  await releaseRealNode(info.state);
 }
 
 /** Stops the cluster and removes its state folder; a no-op when nothing runs. */
@@ -250,6 +278,11 @@ export async function clusterStatus(state = stateDir()): Promise<boolean> {
     log(`${p.name.padEnd(24)} pid ${p.pid} ${isOurs(p) ? "running" : "NOT RUNNING"}`);
   const healthy = await isHealthy(info);
   log(`api server ${info.apiserver}: ${healthy ? "ready" : "NOT READY"}`);
+  log(
+    info.realNode
+      ? `real node ${nodeName}: cgroup ${info.realNode.cgroupRoot}, kubelet port ${info.realNode.ports.kubelet}`
+      : "real node: none (kwok nodes only)",
+  );
   log(`prometheus ${info.prometheus}`);
   log(`kubeconfig ${info.kubeconfig}`);
   return healthy;

@@ -4,6 +4,7 @@ import { stringify } from "yaml";
 import { binary } from "./versions.js";
 import { prometheusArgs, prometheusBinary } from "./prometheus.js";
 import { userOf, type Credentials } from "./pki.js";
+import { serviceRange } from "./node/network.js";
 
 /** The loopback ports one local cluster listens on, chosen free at start. */
 export interface Ports {
@@ -50,6 +51,8 @@ export const componentKubeconfig = (l: Layout, who: string): string => path.join
 export const apiserverUrl = (l: Layout): string => `https://127.0.0.1:${l.ports.apiserver}`;
 export const prometheusUrl = (l: Layout): string => `http://127.0.0.1:${l.ports.prometheus}`;
 export const prometheusDir = (l: Layout): string => path.join(l.state, "prometheus");
+/** The token Prometheus' kubernetes_sd reads pods with (written by cluster.ts once the CA exists). */
+export const prometheusTokenFile = (l: Layout): string => path.join(l.pki, "prometheus.token");
 
 export function etcd(l: Layout): ComponentSpec {
   const client = `http://127.0.0.1:${l.ports.etcdClient}`;
@@ -116,7 +119,9 @@ export function kubeApiserver(l: Layout): ComponentSpec {
       `--service-account-issuer=${serviceAccountIssuer}`,
       `--service-account-key-file=${l.creds.serviceAccountPub}`,
       `--service-account-signing-key-file=${l.creds.serviceAccountKey}`,
-      "--service-cluster-ip-range=10.96.0.0/16",
+      `--service-cluster-ip-range=${serviceRange}`,
+      // `kubectl logs/exec` reach the real node's kubelet at its bridge address.
+      "--kubelet-preferred-address-types=InternalIP",
       "--authorization-mode=Node,RBAC",
       "--allow-privileged=true",
       "--profiling=false",
@@ -197,8 +202,12 @@ export function kwok(l: Layout): ComponentSpec {
 export function prometheus(l: Layout): ComponentSpec {
   return {
     name: "prometheus",
-    command: prometheusBinary,
-    args: prometheusArgs(prometheusDir(l), l.ports.prometheus),
+    command: prometheusBinary(),
+    args: prometheusArgs(prometheusDir(l), l.ports.prometheus, {
+      apiserver: apiserverUrl(l),
+      caFile: servingCaBundle(l),
+      tokenFile: prometheusTokenFile(l),
+    }),
     healthUrl: `${prometheusUrl(l)}/-/ready`,
   };
 }

@@ -7,18 +7,28 @@ import { repoRoot } from "./paths.js";
 import { startDetached, stopProcess, type RecordedProcess } from "./proc.js";
 import { log } from "./progress.js";
 import { waitUntil } from "./smoke.js";
+import { podSuccessRateTemplate } from "../apps/success-rate.js";
+import { appService, loadGeneratorPod, parseSamples, sampleAppTemplate } from "./node/workloads.js";
 
 /**
  * The demo: Kestrel's controller on the cluster, a sample app with three versions whose metrics
  * Prometheus scrapes, a healthy canary walked to 100%, then a bad version (30% errors) that the
  * analysis rolls back by itself. Processes it starts are recorded in demo.json in the state folder
  * and stopped by `npm run cluster:down`.
+ *
+ * On the local cluster with its real node, the versions are the Rollout's own pods (the sample
+ * app image, error rate in the pod template) behind a Service that a load generator pod calls;
+ * Prometheus finds them through kubernetes_sd and the analysis selects the canary's pods by their
+ * rollouts-pod-template-hash. On another cluster (KESTREL_CLUSTER=existing), where the local
+ * images do not exist, one local process per version stands in for the pods.
  */
 export interface DemoTarget {
   kubeconfig: string;
   prometheusUrl: string;
   prometheusTargets: string;
   state: string;
+  /** The cluster has the real node: run the versions as real pods. */
+  realPods?: boolean;
 }
 
 const namespace = "kestrel-demo";
@@ -61,8 +71,9 @@ export async function runDemo(t: DemoTarget, started: RecordedProcess[] = []): P
     "crd/analysisruns.kestrel.dev",
   );
 
-  log("starting the sample app's three versions (v3 serves 30% errors), scraped by Prometheus");
-  for (const v of versions) {
+  if (!t.realPods)
+    log("starting the sample app's three versions (v3 serves 30% errors), scraped by Prometheus");
+  for (const v of t.realPods ? [] : versions) {
     const [port] = await freePorts(1);
     procs.push(
       startDetached(
@@ -115,6 +126,7 @@ export async function runDemo(t: DemoTarget, started: RecordedProcess[] = []): P
   await waitUntil(
     60_000,
     async () => {
+      if (t.realPods) return true;
       const q = encodeURIComponent('count(rate(app_requests_total{app_name=~"demo-.*"}[5s]) > 0)');
       const body = JSON.parse((await httpGet(`${t.prometheusUrl}/api/v1/query?query=${q}`)).body) as {
         data?: { result: { value: [number, string] }[] };
@@ -142,40 +154,49 @@ export async function runDemo(t: DemoTarget, started: RecordedProcess[] = []): P
       input: JSON.stringify(doc),
     });
 
-  apply({
-    apiVersion: "kestrel.dev/v1alpha1",
-    kind: "AnalysisTemplate",
-    metadata: { name: "success-rate" },
-    spec: {
-      args: [{ name: "version" }],
-      metrics: [
-        {
-          name: "success-rate",
-          interval: "2s",
-          failureLimit: 2,
-          successCondition: "result[0] >= 0.95",
-          provider: {
-            prometheus: {
-              address: t.prometheusUrl,
-              query:
-                'sum(rate(app_requests_total{app_name="demo-{{args.version}}",code!="500"}[5s])) / sum(rate(app_requests_total{app_name="demo-{{args.version}}"}[5s]))',
+  if (t.realPods) {
+    apply(
+      podSuccessRateTemplate("success-rate", t.prometheusUrl, {
+        // The first measurements may come before the canary's pods serve: no data, not judged.
+        metric: { interval: "2s", failureLimit: 2, inconclusiveLimit: 10 },
+      }),
+    );
+  } else
+    apply({
+      apiVersion: "kestrel.dev/v1alpha1",
+      kind: "AnalysisTemplate",
+      metadata: { name: "success-rate" },
+      spec: {
+        args: [{ name: "version" }],
+        metrics: [
+          {
+            name: "success-rate",
+            interval: "2s",
+            failureLimit: 2,
+            successCondition: "result[0] >= 0.95",
+            provider: {
+              prometheus: {
+                address: t.prometheusUrl,
+                query:
+                  'sum(rate(app_requests_total{app_name="demo-{{args.version}}",code!="500"}[5s])) / sum(rate(app_requests_total{app_name="demo-{{args.version}}"}[5s]))',
+              },
             },
           },
-        },
-      ],
-    },
-  });
-  const rollout = (version: string): object => ({
+        ],
+      },
+    });
+  const realRollout = (version: string): object => ({
     apiVersion: "kestrel.dev/v1alpha1",
     kind: "Rollout",
     metadata: { name: "web", annotations: { "kubernetes.io/change-cause": `deploy ${version}` } },
     spec: {
       replicas: 10,
       selector: { matchLabels: { app: "web" } },
-      template: {
-        metadata: { labels: { app: "web", version } },
-        spec: { containers: [{ name: "web", image: `example.com/web:${version}` }] },
-      },
+      template: sampleAppTemplate({
+        labels: { app: "web", version },
+        version,
+        errorRate: versions.find((v) => v.version === version)!.errorRate,
+      }),
       strategy: {
         canary: {
           steps: [
@@ -187,16 +208,49 @@ export async function runDemo(t: DemoTarget, started: RecordedProcess[] = []): P
           analysis: {
             templates: [{ templateName: "success-rate" }],
             args: [
-              {
-                name: "version",
-                valueFrom: { fieldRef: { fieldPath: "spec.template.metadata.labels.version" } },
-              },
+              { name: "namespace", value: namespace },
+              { name: "hash", valueFrom: { podTemplateHashValue: "Latest" } },
             ],
           },
         },
       },
     },
   });
+  const rollout = (version: string): object =>
+    t.realPods
+      ? realRollout(version)
+      : {
+          apiVersion: "kestrel.dev/v1alpha1",
+          kind: "Rollout",
+          metadata: { name: "web", annotations: { "kubernetes.io/change-cause": `deploy ${version}` } },
+          spec: {
+            replicas: 10,
+            selector: { matchLabels: { app: "web" } },
+            template: {
+              metadata: { labels: { app: "web", version } },
+              spec: { containers: [{ name: "web", image: `example.com/web:${version}` }] },
+            },
+            strategy: {
+              canary: {
+                steps: [
+                  { setWeight: 20 },
+                  { pause: { duration: "6s" } },
+                  { setWeight: 50 },
+                  { pause: { duration: "6s" } },
+                ],
+                analysis: {
+                  templates: [{ templateName: "success-rate" }],
+                  args: [
+                    {
+                      name: "version",
+                      valueFrom: { fieldRef: { fieldPath: "spec.template.metadata.labels.version" } },
+                    },
+                  ],
+                },
+              },
+            },
+          },
+        };
 
   const follow = async (what: string, done: (phase: string) => boolean): Promise<string> => {
     let last = "";
@@ -228,6 +282,32 @@ export async function runDemo(t: DemoTarget, started: RecordedProcess[] = []): P
   log("1/3 deploying v1: the first version goes straight to full scale");
   apply(rollout("v1"));
   await follow("v1", (p) => p === "Healthy");
+  let loadIp = "";
+  if (t.realPods) {
+    await core.deleteNamespacedPod({ namespace, name: "load" }).catch(() => undefined);
+    await core.deleteNamespacedService({ namespace, name: "web" }).catch(() => undefined);
+    await waitUntil(
+      30_000,
+      () =>
+        core.readNamespacedPod({ namespace, name: "load" }).then(
+          () => false,
+          () => true,
+        ),
+      "the old load generator to go",
+    );
+    const svc = await core.createNamespacedService({ namespace, body: appService("web", { app: "web" }) });
+    log(`a load generator pod sends 40 requests/s to the Service web (${svc.spec?.clusterIP})`);
+    await core.createNamespacedPod({ namespace, body: loadGeneratorPod("load", svc.spec!.clusterIP!, 40) });
+    await waitUntil(
+      60_000,
+      async () => {
+        const p = await core.readNamespacedPod({ namespace, name: "load" });
+        loadIp = p.status?.podIP ?? "";
+        return !!loadIp && !!p.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True");
+      },
+      "the load generator to be Ready",
+    );
+  }
   log("2/3 shipping v2 (healthy): canary 20% -> 50% -> 100%, Prometheus checking its success rate");
   apply(rollout("v2"));
   await new Promise((r) => setTimeout(r, 500));
@@ -236,6 +316,23 @@ export async function runDemo(t: DemoTarget, started: RecordedProcess[] = []): P
   apply(rollout("v3"));
   await new Promise((r) => setTimeout(r, 500));
   await follow("v3's rollback", (p) => p === "Degraded");
+  if (t.realPods) {
+    const answered = async (): Promise<Record<string, number>> => {
+      const body = (await httpGet(`http://${loadIp}:8080/metrics`)).body;
+      const by: Record<string, number> = {};
+      for (const s of parseSamples(body, "loadgen_responses_total"))
+        by[s.labels.version || "none"] = (by[s.labels.version || "none"] ?? 0) + s.value;
+      return by;
+    };
+    const before = await answered();
+    await new Promise((r) => setTimeout(r, 5_000));
+    const after = await answered();
+    const served = Object.keys(after)
+      .filter((v) => v === "v3" || after[v]! > (before[v] ?? 0))
+      .map((v) => `${v} ${after[v]! - (before[v] ?? 0)}`)
+      .join(", ");
+    log(`requests answered in the 5s after the rollback, by version: ${served}`);
+  }
   log(kubectl("get", "rollout,replicasets,analysisruns", "-n", namespace).trimEnd());
   const onPath = (process.env.PATH ?? "")
     .split(":")

@@ -10,7 +10,15 @@ export interface Credentials {
   tokenFile: string;
 }
 
-export type Identity = "admin" | "controller-manager" | "scheduler" | "kwok" | "kestrel-controller";
+export type Identity =
+  | "admin"
+  | "controller-manager"
+  | "scheduler"
+  | "kwok"
+  | "kestrel-controller"
+  | "kubelet"
+  | "kube-proxy"
+  | "prometheus";
 
 /**
  * The control-plane components and the admin are in system:masters: RBAC is enforced for everyone
@@ -24,6 +32,19 @@ const users: Record<Identity, string> = {
   scheduler: "system:kube-scheduler",
   kwok: "kwok-controller",
   "kestrel-controller": "kestrel-controller",
+  // The real node's identities are not masters: the Node authorizer and the built-in
+  // system:node-proxier binding give them what upstream kubelets and kube-proxies get.
+  kubelet: "system:node:kestrel-node",
+  "kube-proxy": "system:kube-proxy",
+  // Reads pods for kubernetes_sd (bound to the built-in `view` ClusterRole at start).
+  prometheus: "kestrel-prometheus",
+};
+
+/** Groups per identity; everyone not listed here is in system:masters. */
+const groups: Partial<Record<Identity, string>> = {
+  kubelet: "system:nodes",
+  "kube-proxy": "",
+  prometheus: "",
 };
 
 /** The user name the API server authenticates an identity's token as. */
@@ -40,9 +61,10 @@ export function writeCredentials(dir: string): Credentials {
     (Object.keys(users) as Identity[]).map((id) => [id, crypto.randomBytes(24).toString("hex")]),
   ) as Record<Identity, string>;
   const tokenFile = path.join(dir, "tokens.csv");
-  const lines = (Object.keys(users) as Identity[]).map(
-    (id) => `${tokens[id]},${users[id]},${users[id]},"system:masters"`,
-  );
+  const lines = (Object.keys(users) as Identity[]).map((id) => {
+    const group = groups[id] ?? "system:masters";
+    return `${tokens[id]},${users[id]},${users[id]}${group ? `,"${group}"` : ""}`;
+  });
   fs.writeFileSync(tokenFile, lines.join("\n") + "\n", { mode: 0o600 });
   return { tokens, serviceAccountKey, serviceAccountPub, tokenFile };
 }

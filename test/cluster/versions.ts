@@ -40,6 +40,18 @@ export const components: readonly Component[] = [
     ldflags: k8sVersionFlags,
   },
   {
+    // The real node, from the same k8s.io/kubernetes version with the same flags: its own module
+    // folder (go.sum has what the kubelet adds) so the control plane's cache key is untouched,
+    // while the Go build cache makes this build cheap after the control plane's.
+    module: "node",
+    upstream: "k8s.io/kubernetes",
+    binaries: {
+      kubelet: "k8s.io/kubernetes/cmd/kubelet",
+      "kube-proxy": "k8s.io/kubernetes/cmd/kube-proxy",
+    },
+    ldflags: k8sVersionFlags,
+  },
+  {
     module: "etcd",
     upstream: "go.etcd.io/etcd/server/v3",
     binaries: { etcd: "go.etcd.io/etcd/server/v3" },
@@ -50,6 +62,13 @@ export const components: readonly Component[] = [
     upstream: "sigs.k8s.io/kwok",
     binaries: { kwok: "sigs.k8s.io/kwok/cmd/kwok" },
     ldflags: () => [],
+  },
+  {
+    module: "prometheus",
+    upstream: "github.com/prometheus/prometheus",
+    binaries: { prometheus: "github.com/prometheus/prometheus/cmd/prometheus" },
+    // The module is tagged v0.X.Y for Prometheus 2.X.Y.
+    ldflags: (v) => [`-X github.com/prometheus/common/version.Version=${v.replace(/^v0\./, "2.")}`],
   },
   {
     module: "helm",

@@ -5,6 +5,7 @@ import path from "node:path";
 import { readClusterInfo, type ClusterInfo } from "../../cluster/cluster.js";
 import { repoRoot } from "../../cluster/paths.js";
 import { isOurs, listeningPorts } from "../../cluster/proc.js";
+import { hostLeftovers } from "../../cluster/node/host.js";
 import { run } from "../support/kubectl.js";
 
 const tsx = path.join(repoRoot, "node_modules", ".bin", "tsx");
@@ -22,7 +23,21 @@ function assertNothingLeft(info: ClusterInfo, state: string): void {
     assert.equal(listening.has(port), false, `port ${port} (${name}) is still listening`);
   }
   assert.equal(fs.existsSync(state), false, "the state folder is removed");
+  // Only when this cluster had the real node (the machine's one node may belong to another cluster).
+  if (info.realNode) assert.deepEqual(hostLeftovers(), [], "the real node left nothing on the host");
 }
+
+/** The processes a cluster runs: the control plane, kwok and Prometheus, and the real node's when it has it. */
+const expectedProcesses = (info: ClusterInfo): string[] =>
+  [
+    "etcd",
+    "kube-apiserver",
+    "kube-controller-manager",
+    "kube-scheduler",
+    "kwok",
+    "prometheus",
+    ...(info.realNode ? ["containerd", "kubelet", "kube-proxy"] : []),
+  ].sort();
 
 describe("cluster lifecycle: cluster:up / cluster:down", () => {
   let state = "";
@@ -42,14 +57,7 @@ describe("cluster lifecycle: cluster:up / cluster:down", () => {
       assert.equal(up.code, 0, up.stderr);
       const info = readClusterInfo(state);
       assert.ok(info, "up records the cluster in its state folder");
-      assert.deepEqual(info.processes.map((p) => p.name).sort(), [
-        "etcd",
-        "kube-apiserver",
-        "kube-controller-manager",
-        "kube-scheduler",
-        "kwok",
-        "prometheus",
-      ]);
+      assert.deepEqual(info.processes.map((p) => p.name).sort(), expectedProcesses(info));
       for (const p of info.processes) assert.ok(isOurs(p), `${p.name} runs`);
       const status = await clusterCli("status", state);
       assert.equal(status.code, 0, status.stderr);

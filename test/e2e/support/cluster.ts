@@ -65,7 +65,7 @@ async function startStandalonePrometheus(): Promise<{ url: string; targets: stri
   const [port] = await freePorts(1);
   const proc = startDetached(
     "prometheus",
-    prometheusBinary,
+    prometheusBinary(),
     prometheusArgs(dir, port!),
     path.join(dir, "log"),
   );
