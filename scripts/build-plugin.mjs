@@ -6,6 +6,9 @@
  *                                          dependencies bundled into one file (npm run plugin:build)
  *   node scripts/build-plugin.mjs --sea    also dist/plugin/kubectl-kestrel: a standalone executable,
  *                                          Node's single executable application (npm run plugin:sea)
+ *   node scripts/build-plugin.mjs --release  also dist/plugin/kubectl-kestrel-linux-amd64.tar.gz, the
+ *                                          archive krew installs, and prints its sha256 for the manifest
+ *                                          (npm run plugin:release; see plugins/kestrel.yaml)
  *   --quiet                                print nothing unless it fails (bin/kubectl-kestrel uses it)
  *
  * Why a bundle: running the TypeScript through tsx compiled it at every start (3.5-4.5 s); one
@@ -14,6 +17,7 @@
  * single executable application's main script must be CommonJS.
  */
 import { execFileSync } from "node:child_process";
+import crypto from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import process from "node:process";
@@ -109,9 +113,19 @@ function sea() {
   say(`wrote ${path.relative(root, seaFile)} (node ${process.version}, ${process.platform}-${process.arch})`);
 }
 
+/** What a release uploads: the executable alone in a tar.gz, as krew's manifest expects (bin: kubectl-kestrel). */
+function archive() {
+  const platform = `${process.platform}-${process.arch === "x64" ? "amd64" : process.arch}`;
+  const file = path.join(outDir, `kubectl-kestrel-${platform}.tar.gz`);
+  execFileSync("tar", ["-czf", file, "-C", outDir, path.basename(seaFile)]);
+  const sha256 = crypto.createHash("sha256").update(fs.readFileSync(file)).digest("hex");
+  say(`wrote ${path.relative(root, file)}\nsha256: ${sha256}`);
+}
+
 try {
   await bundle();
-  if (args.has("--sea")) sea();
+  if (args.has("--sea") || args.has("--release")) sea();
+  if (args.has("--release")) archive();
 } catch (err) {
   process.stderr.write(`building the kubectl plugin failed: ${err instanceof Error ? err.message : err}\n`);
   if (err?.stderr) process.stderr.write(err.stderr);
