@@ -67,7 +67,7 @@ describe("kubectl kestrel as a standalone executable (Node single executable app
   });
 });
 
-describe("bin/kubectl-kestrel: the bundle it runs is rebuilt when missing or stale", () => {
+describe("bin/kubectl-kestrel: the bundle it runs is rebuilt when missing or stale, and cached", () => {
   const bin = path.join(repoRoot, "bin", "kubectl-kestrel");
 
   it("builds a missing bundle, quietly, then runs it", async function () {
@@ -78,6 +78,11 @@ describe("bin/kubectl-kestrel: the bundle it runs is rebuilt when missing or sta
     assert.match(help.stdout, /^kubectl kestrel - progressive delivery/);
     assert.equal(help.stderr, "");
     assert.ok(fs.existsSync(bundle), "the bundle was built");
+    // run-cached.cjs saved V8's compiled code for the next start, newer than the bundle it is of.
+    assert.ok(
+      fs.statSync(`${bundle}.v8-cache`).mtimeMs >= fs.statSync(bundle).mtimeMs,
+      "the code cache was saved",
+    );
   });
 
   it("rebuilds a bundle older than a source", async function () {
