@@ -71,7 +71,7 @@ async function bundle() {
     plugins: [absentOptionals],
   });
   fs.renameSync(tmp, bundleFile);
-  // bin/run-cached.cjs's compiled code belongs to the old bundle.
+  // bin/launch.cjs's compiled code belongs to the old bundle.
   fs.rmSync(`${bundleFile}.v8-cache`, { force: true });
   say(`wrote ${path.relative(root, bundleFile)}`);
 }

@@ -78,7 +78,7 @@ describe("bin/kubectl-kestrel: the bundle it runs is rebuilt when missing or sta
     assert.match(help.stdout, /^kubectl kestrel - progressive delivery/);
     assert.equal(help.stderr, "");
     assert.ok(fs.existsSync(bundle), "the bundle was built");
-    // run-cached.cjs saved V8's compiled code for the next start, newer than the bundle it is of.
+    // launch.cjs saved V8's compiled code for the next start, newer than the bundle it is of.
     assert.ok(
       fs.statSync(`${bundle}.v8-cache`).mtimeMs >= fs.statSync(bundle).mtimeMs,
       "the code cache was saved",
