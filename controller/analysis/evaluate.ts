@@ -9,6 +9,11 @@ import { hasPlaceholder, placeholderNames, substitute } from "./template.js";
  */
 
 jsep.addIdentifierChar("#");
+// expr-lang's word forms, which Argo users write: `a and b`, `a or b`, `not a`, with the same
+// precedence as &&, || and !.
+jsep.addBinaryOp("or", 1);
+jsep.addBinaryOp("and", 2);
+jsep.addUnaryOp("not");
 
 /** What a condition sees: Prometheus gives numbers; a Web metric gives any JSON value. */
 export type Value = number | boolean | string | null | Value[] | { [key: string]: Value } | undefined;
