@@ -135,9 +135,13 @@ function decide(run: ResolvedRun, status: AnalysisRunStatus): void {
     else r.phase = r.count + r.error > 0 ? "Running" : "Pending";
   }
   // A terminated run's unfinished metrics end with it; each keeps the verdict its counts give.
+  let stoppedEarly = false;
   if (run.spec.terminate) {
     for (const r of status.metricResults!)
-      if (r.phase === "Running" || r.phase === "Pending") r.phase = "Successful";
+      if (r.phase === "Running" || r.phase === "Pending") {
+        r.phase = "Successful";
+        stoppedEarly = true;
+      }
   }
   const counted = status.metricResults!.filter((r) => !dry.has(r.name));
   const worst = (phase: string): MetricResult | undefined => counted.find((r) => r.phase === phase);
@@ -147,10 +151,7 @@ function decide(run: ResolvedRun, status: AnalysisRunStatus): void {
     status.message = verdictMessage(run, decisive);
   } else if (counted.every((r) => r.phase === "Successful")) {
     status.phase = "Successful";
-    status.message = "every metric passed";
-  } else if (run.spec.terminate) {
-    status.phase = "Successful";
-    status.message = "stopped by its Rollout with no metric failed";
+    status.message = stoppedEarly ? "stopped by its Rollout with no metric failed" : "every metric passed";
   } else {
     status.phase = "Running";
     status.message = undefined;
