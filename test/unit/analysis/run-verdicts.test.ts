@@ -1,29 +1,8 @@
 import assert from "node:assert/strict";
-import type { AnalysisRun, Metric } from "../../../controller/api/analysis.js";
+import type { AnalysisRun } from "../../../controller/api/analysis.js";
 import type { MeasurementOutcome } from "../../../controller/analysis/measure.js";
 import { errorRetryMs, nextDue, planRun, recordMeasurement } from "../../../controller/analysis/run.js";
-
-const t0 = Date.parse("2026-01-01T00:00:00Z");
-const at = (ms: number): string => new Date(t0 + ms).toISOString();
-
-function run(m: Partial<Metric> = {}, extra: Partial<AnalysisRun["spec"]> = {}): AnalysisRun {
-  return {
-    metadata: { name: "r" },
-    spec: {
-      metrics: [
-        {
-          name: "m",
-          interval: "2s",
-          successCondition: "result[0] >= 0.95",
-          provider: { prometheus: { address: "http://p", query: "q" } },
-          ...m,
-        },
-      ],
-      ...extra,
-    },
-    status: { startedAt: at(0) },
-  };
-}
+import { at, run, t0 } from "./run-fixture.js";
 
 /** Records one measurement per slot (2 s apart), values "v1", "v2", ...; returns the last plan's status. */
 function measure(r: AnalysisRun, phases: MeasurementOutcome["phase"][]): AnalysisRun["status"] {

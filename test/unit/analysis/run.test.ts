@@ -2,28 +2,7 @@ import assert from "node:assert/strict";
 import type { AnalysisRun, Metric } from "../../../controller/api/analysis.js";
 import type { MeasurementOutcome } from "../../../controller/analysis/measure.js";
 import { errorRetryMs, planRun, recordMeasurement } from "../../../controller/analysis/run.js";
-
-const t0 = Date.parse("2026-01-01T00:00:00Z");
-const at = (ms: number): string => new Date(t0 + ms).toISOString();
-
-function run(m: Partial<Metric> = {}, extra: Partial<AnalysisRun["spec"]> = {}): AnalysisRun {
-  return {
-    metadata: { name: "r" },
-    spec: {
-      metrics: [
-        {
-          name: "m",
-          interval: "2s",
-          successCondition: "result[0] >= 0.95",
-          provider: { prometheus: { address: "a", query: "q" } },
-          ...m,
-        },
-      ],
-      ...extra,
-    },
-    status: { startedAt: at(0) },
-  };
-}
+import { at, run, t0 } from "./run-fixture.js";
 
 /** Takes `phases` measurements, one per due slot, and returns the run's final status. */
 function drive(r: AnalysisRun, phases: MeasurementOutcome["phase"][]): AnalysisRun["status"] {

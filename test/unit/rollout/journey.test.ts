@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { World, rollout } from "./world.js";
+import { World, checkRef, checkTemplates, rollout } from "./world.js";
 
 /**
  * A canary followed pass by pass with pods that become available only when the test says so:
@@ -225,13 +225,7 @@ describe("planRollout: a canary pass by pass, pods slow to become available", ()
     assert.deepEqual(w.split(), { r3: 4, r2: 0 }, "the old template's ReplicaSet, moved to revision max+1");
   });
 
-  const check = { templates: [{ templateName: "check" }] };
-  const checkTemplates = {
-    namespaced: new Map([
-      ["check", { metrics: [{ name: "m", provider: { prometheus: { address: "http://p", query: "q" } } }] }],
-    ]),
-    cluster: new Map(),
-  };
+  const check = checkRef;
 
   it("a step analysis: started, pending, Inconclusive (one Event), promoted past; then two timed pauses, each its full length", () => {
     const steps = [
@@ -241,7 +235,7 @@ describe("planRollout: a canary pass by pass, pods slow to become available", ()
       { pause: { duration: "5s" } },
     ];
     const w = new World(rollout({ replicas: 2 }, { steps }));
-    w.templates = checkTemplates;
+    w.templates = checkTemplates();
     w.settle();
     w.setImage("web:2");
     w.events = [];
@@ -294,7 +288,7 @@ describe("planRollout: a canary pass by pass, pods slow to become available", ()
     const w = new World(
       rollout({ replicas: 2 }, { steps: [{ setWeight: 50 }, { analysis: check }, { pause: {} }] }),
     );
-    w.templates = checkTemplates;
+    w.templates = checkTemplates();
     w.settle();
     w.setImage("web:2");
     w.settle();

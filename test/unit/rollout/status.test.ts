@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import type { RolloutStatus } from "../../../controller/api/rollout.js";
 import { selectorString } from "../../../controller/rollout/plan.js";
-import { World, rollout } from "./world.js";
+import { World, checkRef, checkTemplates, rollout } from "./world.js";
 
 /**
  * The status a user reads (kubectl get/describe, Argo-style tools), written out whole by hand for
@@ -138,17 +138,9 @@ describe("planRollout: the status it writes", () => {
   });
 
   it("a step analysis run is shown by name and phase, Pending before it has a status", () => {
-    const check = { templates: [{ templateName: "check" }] };
+    const check = checkRef;
     const w = new World(rollout({}, { steps: [{ setWeight: 20 }, { analysis: check }] }));
-    w.templates = {
-      namespaced: new Map([
-        [
-          "check",
-          { metrics: [{ name: "m", provider: { prometheus: { address: "http://p", query: "q" } } }] },
-        ],
-      ]),
-      cluster: new Map(),
-    };
+    w.templates = checkTemplates();
     w.settle();
     w.setImage("web:2");
     w.settle();

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import type { CanaryStep } from "../../../controller/api/rollout.js";
 import type { Plan } from "../../../controller/rollout/actions.js";
-import { World, rollout } from "./world.js";
+import { World, checkRef, checkTemplates, rollout } from "./world.js";
 
 /**
  * Safety table: what an AnalysisRun in each phase lets a canary do, for every kind of step the
@@ -19,7 +19,7 @@ const phases: Phase[] = ["Pending", "Running", "Successful", "Inconclusive", "Fa
 type Latest = "none" | "Successful" | "Failed" | "Error" | "Inconclusive";
 const latests: Latest[] = ["none", "Successful", "Failed", "Error", "Inconclusive"];
 
-const analysis = { templates: [{ templateName: "check" }] };
+const analysis = checkRef;
 
 /** Kinds of step the canary stands at (index 1, after a setWeight of 20 that it reached). */
 const backgroundKinds: Record<string, CanaryStep[]> = {
@@ -70,12 +70,7 @@ function canaryAtStepOne(
   latest: Latest = "none",
 ): World {
   const w = new World(rollout({}, { steps, ...(where === "background" ? { analysis } : {}) }));
-  w.templates = {
-    namespaced: new Map([
-      ["check", { metrics: [{ name: "m", provider: { prometheus: { address: "http://p", query: "q" } } }] }],
-    ]),
-    cluster: new Map(),
-  };
+  w.templates = checkTemplates();
   w.settle();
   w.setImage("web:2");
   w.rollout.spec.paused = true;

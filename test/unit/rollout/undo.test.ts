@@ -2,7 +2,7 @@ import type { V1ReplicaSet } from "@kubernetes/client-node";
 import assert from "node:assert/strict";
 import type { CanaryStrategy } from "../../../controller/api/rollout.js";
 import { templateOf } from "../../../controller/rollout/plan.js";
-import { World, rollout } from "./world.js";
+import { World, checkRef, checkTemplates, rollout } from "./world.js";
 
 describe("templateOf: the template an undo writes back", () => {
   it("is the ReplicaSet's pod template without the hash label Kestrel added, leaving the ReplicaSet untouched", () => {
@@ -29,22 +29,14 @@ describe("templateOf: the template an undo writes back", () => {
 });
 
 describe("planRollout: onFailure when the analysis fails", () => {
-  const check = { templates: [{ templateName: "check" }] };
+  const check = checkRef;
 
   /** v1 then v2 released (v2 stable), then v3 whose step analysis ends Failed. */
   function failingThirdRelease(onFailure?: CanaryStrategy["onFailure"]): World {
     const w = new World(
       rollout({ replicas: 4 }, { steps: [{ setWeight: 50 }, { analysis: check }], onFailure }),
     );
-    w.templates = {
-      namespaced: new Map([
-        [
-          "check",
-          { metrics: [{ name: "m", provider: { prometheus: { address: "http://p", query: "q" } } }] },
-        ],
-      ]),
-      cluster: new Map(),
-    };
+    w.templates = checkTemplates();
     w.settle();
     for (const image of ["web:2", "web:3"]) {
       w.setImage(image);
@@ -176,20 +168,12 @@ describe("planUndo: the outcomes of an undo request", () => {
 });
 
 describe("the analysis verdict's Events and status", () => {
-  const check = { templates: [{ templateName: "check" }] };
+  const check = checkRef;
   function failing(onFailure?: CanaryStrategy["onFailure"]): { w: World; run: string } {
     const w = new World(
       rollout({ replicas: 2 }, { steps: [{ setWeight: 50 }, { analysis: check }], onFailure }),
     );
-    w.templates = {
-      namespaced: new Map([
-        [
-          "check",
-          { metrics: [{ name: "m", provider: { prometheus: { address: "http://p", query: "q" } } }] },
-        ],
-      ]),
-      cluster: new Map(),
-    };
+    w.templates = checkTemplates();
     w.settle();
     w.setImage("web:2");
     w.settle();

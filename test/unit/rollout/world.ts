@@ -194,3 +194,14 @@ export function rollout(
     },
   };
 }
+
+/** The analysis reference most planner tests use: one AnalysisTemplate "check" with one metric "m". */
+export const checkRef = { templates: [{ templateName: "check" }] };
+
+/** The lookup in which "check" exists (the planner refuses a reference to a missing template). */
+export const checkTemplates = (): TemplateLookup => ({
+  namespaced: new Map([
+    ["check", { metrics: [{ name: "m", provider: { prometheus: { address: "http://p", query: "q" } } }] }],
+  ]),
+  cluster: new Map(),
+});
