@@ -88,9 +88,11 @@ export async function runRollback(ctx: BenchContext, o: RollbackOptions): Promis
     await phase("starting the controller", () => controller.start());
 
     const names = Array.from({ length: o.count }, (_, i) => `rb-${String(i).padStart(3, "0")}`);
-    // Analysis starts at step 1, once the canary holds 20% and the stable side has been scaled
-    // down: the rollback then has real work to do (scale the stable ReplicaSet back up).
-    const steps = [{ setWeight: 20 }, { pause: {} }];
+    // Analysis starts at step 1, once the canary holds 25% and the stable side has been scaled
+    // down: the rollback then has real work to do (scale the stable ReplicaSet back up). 25, not
+    // 20: with surge a 20% canary of 4 replicas is 4 stable + 1 canary (Argo's sizing), leaving the
+    // stable side untouched; 25% is 3 + 1 for 4 replicas and 8 + 3 for 10.
+    const steps = [{ setWeight: 25 }, { pause: {} }];
     const canary = {
       steps,
       analysis: {
@@ -152,7 +154,7 @@ export async function runRollback(ctx: BenchContext, o: RollbackOptions): Promis
     const inputs = {
       rollouts: o.count,
       replicas: R,
-      steps: "setWeight 20, pause {} (background analysis from step 1)",
+      steps: "setWeight 25, pause {} (background analysis from step 1)",
       analysis: `prometheus success rate every ${o.interval}, failureLimit ${o.failureLimit}, canary app failing ${o.errorRate * 100}%`,
       controller: "node dist/controller/main.js (compiled), default flags",
       controlPlane: ctx.controlPlane,
