@@ -595,7 +595,7 @@ function breakRollout(
     },
     () => {
       const s = stepAt();
-      const d = rnd.pick(["5d", "soon", "1.5s", "10 s"]);
+      const d = rnd.pick(["5d", "soon", "1.5", "10 s"]);
       steps[s] = { pause: { duration: d } };
       return refused(
         "a pause duration that is not a duration",
