@@ -6,7 +6,16 @@ import { useController } from "../support/controller.js";
 import { kubectl } from "../support/kubectl.js";
 import { startMetricsApp, waitUntilScraped, type MetricsApp } from "../support/metrics-app.js";
 import { useNamespace } from "../support/namespace.js";
-import { apply, rolloutManifest, setImage, v1, v2, waitForPhase, waitForSplit } from "../support/rollouts.js";
+import {
+  apply,
+  rolloutManifest,
+  runsOf,
+  setImage,
+  v1,
+  v2,
+  waitForPhase,
+  waitForSplit,
+} from "../support/rollouts.js";
 import { waitFor } from "../support/wait.js";
 
 /**
@@ -41,20 +50,6 @@ function argoStyleTemplate(name: string): object {
       ],
     },
   };
-}
-
-async function runsOf(namespace: string, rollout: string): Promise<AnalysisRun[]> {
-  const res = await kubectl([
-    "get",
-    "analysisruns",
-    "-n",
-    namespace,
-    "-l",
-    `kestrel.dev/rollout=${rollout}`,
-    "-o",
-    "json",
-  ]);
-  return (JSON.parse(res.stdout) as { items: AnalysisRun[] }).items;
 }
 
 const runEnding = (namespace: string, rollout: string, phase: string): Promise<AnalysisRun> =>

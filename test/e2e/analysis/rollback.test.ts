@@ -1,10 +1,8 @@
 import assert from "node:assert/strict";
 import net from "node:net";
-import type { AnalysisRun } from "../../../controller/api/analysis.js";
 import { successRateTemplate } from "../../apps/success-rate.js";
 import { testCluster } from "../support/cluster.js";
 import { useController } from "../support/controller.js";
-import { kubectl } from "../support/kubectl.js";
 import { startMetricsApp, waitUntilScraped, type MetricsApp } from "../support/metrics-app.js";
 import { useNamespace } from "../support/namespace.js";
 import {
@@ -12,6 +10,7 @@ import {
   apply,
   revisions,
   rolloutManifest,
+  runsOf,
   setImage,
   v1,
   v2,
@@ -22,20 +21,6 @@ import {
 
 /** The rollback tests' analysis: every 2s, failing past 2 failed measurements. */
 const rollbackMetric = { interval: "2s", failureLimit: 2 };
-
-async function runsOf(namespace: string, rollout: string): Promise<AnalysisRun[]> {
-  const res = await kubectl([
-    "get",
-    "analysisruns",
-    "-n",
-    namespace,
-    "-l",
-    `kestrel.dev/rollout=${rollout}`,
-    "-o",
-    "json",
-  ]);
-  return (JSON.parse(res.stdout) as { items: AnalysisRun[] }).items;
-}
 
 describe("Analysis: Prometheus success rate rolls a bad canary back by itself", () => {
   const ns = useNamespace("analysis");

@@ -1,4 +1,5 @@
 import * as k8s from "@kubernetes/client-node";
+import type { AnalysisRun } from "../../../controller/api/analysis.js";
 import type { Rollout } from "../../../controller/api/rollout.js";
 import { testCluster } from "./cluster.js";
 import { kubectl } from "./kubectl.js";
@@ -156,4 +157,19 @@ export async function rolloutEvents(namespace: string, name: string): Promise<k8
     fieldSelector: `involvedObject.kind=Rollout,involvedObject.name=${name}`,
   });
   return list.items;
+}
+
+/** The AnalysisRuns a Rollout created, as kubectl lists them. */
+export async function runsOf(namespace: string, rollout: string): Promise<AnalysisRun[]> {
+  const res = await kubectl([
+    "get",
+    "analysisruns",
+    "-n",
+    namespace,
+    "-l",
+    `kestrel.dev/rollout=${rollout}`,
+    "-o",
+    "json",
+  ]);
+  return (JSON.parse(res.stdout) as { items: AnalysisRun[] }).items;
 }
