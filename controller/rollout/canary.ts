@@ -59,7 +59,7 @@ function stepCanary(s: PlanState): void {
   if (evidenceMissing)
     waitingFor = `waiting for background analysis ${bgName} to pass before promoting (${evidenceMissing})`;
   moveReplicas(s, hold || evidenceMissing !== false);
-  if (atEnd && !s.spec.paused && !s.paused && evidenceMissing === false) fullPromotion(s);
+  if (atEnd && !hold && !s.paused && evidenceMissing === false) fullPromotion(s);
   else {
     s.phase = s.paused ? "Paused" : "Progressing";
     s.message = `step ${Math.min(s.stepIndex + 1, s.steps.length)}/${s.steps.length}: weight ${s.weight}${waitingFor ? `, ${waitingFor}` : ""}`;

@@ -241,3 +241,52 @@ describe("planRollout: an undecided analysis never lets a canary move", () => {
     assert.equal(outcomeOf(w.plan()), "moves");
   });
 });
+
+describe("planRollout: an undecided background analysis at full scale", () => {
+  it("a canary already carrying every replica is not promoted while its latest measurement did not pass", () => {
+    const w = new World(rollout({}, { steps: [{ setWeight: 20 }], analysis: checkRef }));
+    w.templates = checkTemplates();
+    w.settle();
+    w.setImage("web:2");
+    w.reconcile();
+    const run = [...w.analysisRuns.keys()].find((n) => n.endsWith("-bg"))!;
+    const metricResult = (phase: string) => ({
+      name: "m",
+      phase: "Running",
+      measurements: [
+        { phase, scheduledAt: new Date(w.now).toISOString(), message: `${phase} (by the test)` },
+      ],
+      count: 1,
+      successful: 0,
+      failed: 0,
+      inconclusive: 0,
+      error: 0,
+      consecutiveError: 0,
+    });
+    w.analysisRuns.get(run)!.status = { phase: "Running", metricResults: [metricResult("Successful")] };
+    // Walk to the end of the steps and scale the canary to every replica, one of its pods not yet
+    // available, so the promotion is one pass away.
+    w.slow = true;
+    const canary = `web-${w.rollout.status!.currentPodHash}`;
+    for (let i = 0; i < 30 && !(w.split().r2 === 10 && w.split().r1 === 0); i++) {
+      w.reconcile();
+      for (const rs of w.replicaSets.values()) {
+        const n = rs.spec?.replicas ?? 0;
+        rs.status!.availableReplicas = rs.metadata?.name === canary && n === 10 ? 9 : n;
+      }
+    }
+    w.reconcile();
+    assert.equal(w.split().r2, 10);
+    assert.notEqual(w.rollout.status?.stableRS, w.rollout.status?.currentPodHash, "not yet promoted");
+    w.analysisRuns.get(run)!.status = { phase: "Running", metricResults: [metricResult("Error")] };
+    w.makeAvailable();
+    w.reconcile();
+    w.reconcile();
+    assert.notEqual(
+      w.rollout.status?.stableRS,
+      w.rollout.status?.currentPodHash,
+      "never promoted while undecided",
+    );
+    assert.equal(w.rollout.status?.phase, "Progressing");
+  });
+});
