@@ -9,10 +9,10 @@
  *
  * Containment (no packet may leave the machine): the bridge does no masquerading; pods get a route
  * for the Service range only (no default route); the host has `unreachable` routes for the
- * Service range (a packet kube-proxy has not translated fails at once instead of following the
- * default route) and for kwok's range; a chain of the node's own rejects anything from the pod
- * range or the bridge bound outside the pod and Service ranges, so even a pod that adds its own
- * default route cannot send a packet out.
+ * Service range and for kwok's range, so the host's own packets there never follow the default
+ * route; a chain of the node's own refuses a pod's packet for a Service address kube-proxy did not
+ * translate, and anything from the pod range or the bridge bound outside the pod and Service
+ * ranges, so even a pod that adds its own default route cannot send a packet out.
  */
 
 export const serviceRange = "10.96.0.0/16";
@@ -29,6 +29,9 @@ export const nftTable = "kestrel-node";
 /** Routes the node adds on the host: untranslated Service packets and kwok addresses go nowhere. */
 export const unreachableRoutes: readonly string[] = [serviceRange, kwokPodRange];
 
+/** The comment on the rule that refuses Service addresses kube-proxy did not translate. */
+export const untranslatedServiceComment = "Service address kube-proxy did not translate";
+
 /**
  * The nftables ruleset (for `nft -f`). Reject rather than silently drop, so a request out of
  * bounds fails at once. Runs before the usual filter priority so no other table's accept can
@@ -43,6 +46,11 @@ export function containmentRuleset(): string {
     `    ip saddr ${podRange} ip daddr != ${allowed} counter reject with icmpx type admin-prohibited comment "pod traffic bound outside the cluster"`,
     `    iifname "${bridgeName}" ip daddr != ${allowed} counter reject with icmpx type admin-prohibited comment "bridge traffic bound outside the cluster"`,
     `    iifname "${bridgeName}" meta nfproto ipv6 counter reject with icmpx type admin-prohibited comment "pods are IPv4 only"`,
+    // A Service address still here was not translated by kube-proxy (no such Service, or not yet
+    // synced). kube-proxy itself drops unallocated ClusterIPs silently once it has learned the
+    // ServiceCIDR, so a client would hang; refusing first makes it fail at once, the same answer
+    // kube-proxy gives for a Service without endpoints.
+    `    iifname "${bridgeName}" ip daddr ${serviceRange} ct state new counter reject with icmpx type port-unreachable comment "${untranslatedServiceComment}"`,
     `  }`,
     `  chain input {`,
     `    type filter hook input priority filter - 10; policy accept;`,
