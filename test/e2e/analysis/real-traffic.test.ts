@@ -7,60 +7,9 @@ import { useController } from "../support/controller.js";
 import { kubectl } from "../support/kubectl.js";
 import { useNamespace } from "../support/namespace.js";
 import { apply, getRollout, revisions, waitForPhase } from "../support/rollouts.js";
-import {
-  createService,
-  podMetric,
-  sampleAppTemplate,
-  startLoadGenerator,
-  useRealNode,
-} from "../support/sample-app.js";
+import { answeredBy, sampleRollout } from "../support/real-traffic.js";
+import { createService, startLoadGenerator, useRealNode } from "../support/sample-app.js";
 import { waitFor } from "../support/wait.js";
-
-/** A Rollout of the sample app on the real node: its version and error rate are in the pod template. */
-function sampleRollout(
-  name: string,
-  version: string,
-  errorRate: number,
-  namespace: string,
-  steps: object[] = [{ setWeight: 20 }, { pause: {} }],
-): object {
-  const labels = { app: name };
-  return {
-    apiVersion: "kestrel.dev/v1alpha1",
-    kind: "Rollout",
-    metadata: { name },
-    spec: {
-      replicas: 5,
-      selector: { matchLabels: labels },
-      template: sampleAppTemplate({ labels, version, errorRate }),
-      strategy: {
-        canary: {
-          steps,
-          analysis: {
-            templates: [{ templateName: "pod-success-rate" }],
-            args: [
-              { name: "namespace", value: namespace },
-              { name: "hash", valueFrom: { podTemplateHashValue: "Latest" } },
-            ],
-          },
-        },
-      },
-    },
-  };
-}
-
-/** The load generator's answers so far, by the version that served them. */
-async function answeredBy(loadIp: string): Promise<{ total: number; byVersion: Record<string, number> }> {
-  const samples = await podMetric(loadIp, "loadgen_responses_total");
-  const byVersion: Record<string, number> = {};
-  let total = 0;
-  for (const s of samples) {
-    if (s.labels.code === "0") continue;
-    total += s.value;
-    byVersion[s.labels.version!] = (byVersion[s.labels.version!] ?? 0) + s.value;
-  }
-  return { total, byVersion };
-}
 
 describe("Analysis on real traffic: the canary's own pods are judged, and traffic leaves them on rollback", () => {
   useRealNode();
