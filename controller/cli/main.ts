@@ -114,22 +114,29 @@ async function read(ctx: Ctx, name: string): Promise<Rollout> {
   return (await ctx.api.getNamespacedCustomObject({ ...ro, namespace: ctx.namespace, name })) as Rollout;
 }
 
-async function owned(
+/**
+ * The Rollout with its ReplicaSets and AnalysisRuns. The three reads go out together (ownership is
+ * checked by uid afterwards), so a call costs one round trip instead of three.
+ */
+async function readOwned(
   ctx: Ctx,
-  r: Rollout,
-): Promise<{ replicaSets: k8s.V1ReplicaSet[]; runs: AnalysisRun[] }> {
+  name: string,
+): Promise<{ r: Rollout; replicaSets: k8s.V1ReplicaSet[]; runs: AnalysisRun[] }> {
+  const [r, rsList, runList] = await Promise.all([
+    read(ctx, name),
+    ctx.apps.listNamespacedReplicaSet({ namespace: ctx.namespace }),
+    ctx.api.listNamespacedCustomObject({
+      ...ro,
+      plural: "analysisruns",
+      namespace: ctx.namespace,
+    }) as Promise<{
+      items: AnalysisRun[];
+    }>,
+  ]);
   const uid = r.metadata.uid;
   const isOwned = (o: { metadata?: k8s.V1ObjectMeta }): boolean =>
     o.metadata?.ownerReferences?.some((x) => x.uid === uid) ?? false;
-  const replicaSets = (await ctx.apps.listNamespacedReplicaSet({ namespace: ctx.namespace })).items.filter(
-    isOwned,
-  );
-  const runList = (await ctx.api.listNamespacedCustomObject({
-    ...ro,
-    plural: "analysisruns",
-    namespace: ctx.namespace,
-  })) as { items: AnalysisRun[] };
-  return { replicaSets, runs: runList.items.filter(isOwned) };
+  return { r, replicaSets: rsList.items.filter(isOwned), runs: runList.items.filter(isOwned) };
 }
 
 function print(ctx: Ctx, data: unknown, text: () => string): void {
@@ -198,8 +205,7 @@ async function status(ctx: Ctx, cmd: Command): Promise<number> {
 }
 
 async function history(ctx: Ctx, name: string, revision?: number): Promise<number> {
-  const r = await read(ctx, name);
-  const { replicaSets, runs } = await owned(ctx, r);
+  const { r, replicaSets, runs } = await readOwned(ctx, name);
   let rows = historyRows(replicaSets, runs, r.status?.currentPodHash);
   if (revision !== undefined) {
     rows = rows.filter((x) => x.revision === revision);
@@ -222,8 +228,7 @@ async function history(ctx: Ctx, name: string, revision?: number): Promise<numbe
 
 async function undo(ctx: Ctx, cmd: Command): Promise<number> {
   const name = cmd.name;
-  const r = await read(ctx, name);
-  const { replicaSets, runs } = await owned(ctx, r);
+  const { r, replicaSets, runs } = await readOwned(ctx, name);
   const currentHash = r.status?.currentPodHash ?? "";
   let revision = cmd.toRevision;
   if (cmd.toLastGood) {
@@ -312,10 +317,12 @@ async function setImage(ctx: Ctx, name: string, pairs: string[]): Promise<number
 
 /** Prints the tree unless it equals `previous`; returns what it would print. */
 async function get(ctx: Ctx, name: string, previous = ""): Promise<string> {
-  const r = await read(ctx, name);
-  const { replicaSets, runs } = await owned(ctx, r);
   const core = ctx.kc.makeApiClient(k8s.CoreV1Api);
-  const pods = (await core.listNamespacedPod({ namespace: ctx.namespace })).items;
+  const [{ r, replicaSets, runs }, podList] = await Promise.all([
+    readOwned(ctx, name),
+    core.listNamespacedPod({ namespace: ctx.namespace }),
+  ]);
+  const pods = podList.items;
   const data = { rollout: r, replicaSets, analysisRuns: runs };
   const render = (): string => {
     const lines = [
