@@ -42,6 +42,39 @@ const PodTemplate = Type.Unsafe<V1PodTemplateSpec>({
   },
 });
 
+/** Argo's workload reference: the pod template (and selector) come from a Deployment the team keeps. */
+export const WorkloadRef = Type.Object(
+  {
+    apiVersion: Type.Unsafe<"apps/v1">({
+      type: "string",
+      enum: ["apps/v1"],
+      description: "apps/v1 (the only API a Deployment has).",
+    }),
+    kind: Type.Unsafe<"Deployment">({
+      type: "string",
+      enum: ["Deployment"],
+      description: "Deployment (the only kind Kestrel reads a template from).",
+    }),
+    name: Type.String({
+      minLength: 1,
+      maxLength: 253,
+      description: "The Deployment, in the Rollout's namespace.",
+    }),
+    scaleDown: Type.Optional(
+      Type.Unsafe<"never" | "onsuccess" | "progressively">({
+        type: "string",
+        enum: ["never", "onsuccess", "progressively"],
+        description:
+          "What happens to the Deployment's own pods: never (default) leaves them; onsuccess scales the Deployment to 0 once the Rollout is Healthy; progressively scales it down as the Rollout's pods become available.",
+      }),
+    ),
+  },
+  {
+    description:
+      "Take the pod template and selector from this Deployment instead of spec.template (Argo's workloadRef). `kubectl set image deployment/…` then starts a canary, and `kubectl rollout undo deployment/…` an undo.",
+  },
+);
+
 export const AnalysisArg = Type.Object({
   name: Type.String({
     description: "Argument name, as the template declares it.",
@@ -221,8 +254,9 @@ export const RolloutSpec = Type.Object(
     replicas: Type.Optional(
       Type.Integer({ minimum: 0, default: 1, description: "Desired pods (default 1)." }),
     ),
-    selector: LabelSelector,
-    template: PodTemplate,
+    selector: Type.Optional(LabelSelector),
+    template: Type.Optional(PodTemplate),
+    workloadRef: Type.Optional(WorkloadRef),
     minReadySeconds: Type.Optional(
       Type.Integer({ minimum: 0, description: "Seconds a pod must be Ready to count as available." }),
     ),
@@ -303,11 +337,20 @@ export const RolloutSpec = Type.Object(
     "x-kubernetes-validations": [
       ...refusedSpec.rules,
       {
-        rule: "!has(self.selector.matchLabels) || self.selector.matchLabels.all(k, has(self.template.metadata) && has(self.template.metadata.labels) && k in self.template.metadata.labels && self.template.metadata.labels[k] == self.selector.matchLabels[k])",
+        rule: "has(self.workloadRef) != (has(self.selector) || has(self.template))",
+        message:
+          "set either spec.workloadRef (the pod template comes from that Deployment) or spec.selector and spec.template, not both",
+      },
+      {
+        rule: "has(self.workloadRef) || (has(self.selector) && has(self.template))",
+        message: "spec.selector and spec.template are required unless spec.workloadRef names a Deployment",
+      },
+      {
+        rule: "!has(self.selector) || !has(self.selector.matchLabels) || !has(self.template) || self.selector.matchLabels.all(k, has(self.template.metadata) && has(self.template.metadata.labels) && k in self.template.metadata.labels && self.template.metadata.labels[k] == self.selector.matchLabels[k])",
         message: "spec.selector.matchLabels must match spec.template.metadata.labels",
       },
       {
-        rule: "has(self.selector.matchLabels) || has(self.selector.matchExpressions)",
+        rule: "!has(self.selector) || has(self.selector.matchLabels) || has(self.selector.matchExpressions)",
         message:
           "spec.selector must have matchLabels or matchExpressions (an empty selector would select every pod)",
       },
@@ -383,15 +426,25 @@ export const RolloutStatus = Type.Object({
   ),
 });
 
-export type RolloutSpec = Static<typeof RolloutSpec>;
+/** A Rollout's spec as stored: the template and selector may live in a referenced Deployment. */
+export type StoredRolloutSpec = Static<typeof RolloutSpec>;
+/** The spec the planner works on: template and selector resolved (from the Deployment, for workloadRef). */
+export type RolloutSpec = StoredRolloutSpec & { selector: V1LabelSelector; template: V1PodTemplateSpec };
+export type WorkloadRef = Static<typeof WorkloadRef>;
 export type RolloutStatus = Static<typeof RolloutStatus>;
 export type CanaryStep = Static<typeof CanaryStep>;
 export type CanaryStrategy = Static<typeof CanaryStrategy>;
 
+/** A Rollout ready to plan: spec.template and spec.selector are there (see controller/rollout/workload.ts). */
 export interface Rollout {
   apiVersion?: string;
   kind?: string;
   metadata: V1ObjectMeta;
   spec: RolloutSpec;
   status?: RolloutStatus;
+}
+
+/** A Rollout as the API server stores it. */
+export interface StoredRollout extends Omit<Rollout, "spec"> {
+  spec: StoredRolloutSpec;
 }

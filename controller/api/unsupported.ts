@@ -25,7 +25,6 @@ const field = (shape: Shape, instead?: string): NotYet => ({ shape, instead });
 /** The refused fields, grouped by the object that holds them (Argo's names). */
 export const notYet = {
   rolloutSpec: {
-    workloadRef: field("object", "put the pod template in spec.template"),
     rollbackWindow: field(
       "object",
       "an undo to a revision that once completed already skips the steps (see spec.undoReplaysSteps)",

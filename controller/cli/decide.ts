@@ -2,7 +2,7 @@
  * The plugin's judgements about a Rollout it has read, as pure functions (table-tested in
  * test/unit/cli/decide.test.ts): whether a trigger would mean anything, and when `status` is done.
  */
-import type { Rollout } from "../api/rollout.js";
+import type { StoredRollout as Rollout } from "../api/rollout.js";
 
 export type Trigger = "promote" | "abort" | "retry";
 

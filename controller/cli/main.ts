@@ -5,7 +5,7 @@
 import * as k8s from "@kubernetes/client-node";
 import { stringify } from "yaml";
 import type { AnalysisRun } from "../api/analysis.js";
-import type { Rollout } from "../api/rollout.js";
+import type { StoredRollout } from "../api/rollout.js";
 import { group, version } from "../api/common.js";
 import {
   abortAnnotation,
@@ -110,8 +110,12 @@ function sleep(ms: number): Promise<void> {
   return new Promise((res) => setTimeout(res, ms));
 }
 
-async function read(ctx: Ctx, name: string): Promise<Rollout> {
-  return (await ctx.api.getNamespacedCustomObject({ ...ro, namespace: ctx.namespace, name })) as Rollout;
+async function read(ctx: Ctx, name: string): Promise<StoredRollout> {
+  return (await ctx.api.getNamespacedCustomObject({
+    ...ro,
+    namespace: ctx.namespace,
+    name,
+  })) as StoredRollout;
 }
 
 /**
@@ -121,7 +125,7 @@ async function read(ctx: Ctx, name: string): Promise<Rollout> {
 async function readOwned(
   ctx: Ctx,
   name: string,
-): Promise<{ r: Rollout; replicaSets: k8s.V1ReplicaSet[]; runs: AnalysisRun[] }> {
+): Promise<{ r: StoredRollout; replicaSets: k8s.V1ReplicaSet[]; runs: AnalysisRun[] }> {
   const [r, rsList, runList] = await Promise.all([
     read(ctx, name),
     ctx.apps.listNamespacedReplicaSet({ namespace: ctx.namespace }),
@@ -162,7 +166,7 @@ async function list(ctx: Ctx, all: boolean): Promise<number> {
     all
       ? await ctx.api.listClusterCustomObject(ro)
       : await ctx.api.listNamespacedCustomObject({ ...ro, namespace: ctx.namespace })
-  ) as { items: Rollout[] };
+  ) as { items: StoredRollout[] };
   print(ctx, res.items, () =>
     table([
       ["NAMESPACE", "NAME", "PHASE", "STEP", "WEIGHT", "AVAILABLE", "MESSAGE"],
@@ -180,7 +184,7 @@ async function list(ctx: Ctx, all: boolean): Promise<number> {
   return 0;
 }
 
-function describeStatus(r: Rollout): string {
+function describeStatus(r: StoredRollout): string {
   return `rollout "${r.metadata.name}" ${r.status?.phase ?? "Pending"}: ${r.status?.message ?? "not yet reconciled"}`;
 }
 
@@ -295,7 +299,12 @@ async function patchSpec(ctx: Ctx, name: string, spec: object, done: string): Pr
 
 async function setImage(ctx: Ctx, name: string, pairs: string[]): Promise<number> {
   const r = await read(ctx, name);
-  const containers = structuredClone(r.spec.template.spec?.containers ?? []);
+  const workload = r.spec.workloadRef?.name;
+  if (workload)
+    throw new CliError(
+      `rollout ${name} takes its template from Deployment ${workload} (spec.workloadRef): set the image there, e.g. kubectl set image deployment/${workload} ${pairs.join(" ")}`,
+    );
+  const containers = structuredClone(r.spec.template?.spec?.containers ?? []);
   for (const pair of pairs) {
     const [container, image] = splitPair(pair);
     const c = containers.find((x) => x.name === container || container === "*");

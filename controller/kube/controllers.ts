@@ -44,6 +44,13 @@ export class Controllers {
       rollouts: new KindCache(rolloutKinds.rollouts, scope, (_e, obj) =>
         this.rollouts.enqueue(objectKey(obj)),
       ),
+      // A Deployment that a Rollout's spec.workloadRef names: its template is that Rollout's.
+      deployments: new KindCache(rolloutKinds.deployments, scope, (_e, obj) =>
+        this.caches.rollouts
+          .list(obj.metadata?.namespace)
+          .filter((r) => r.spec.workloadRef?.name === obj.metadata?.name)
+          .forEach((r) => this.rollouts.enqueue(objectKey(r))),
+      ),
       replicaSets: new KindCache(rolloutKinds.replicaSets, scope, (_e, obj) => enqueueOwner(obj)),
       analysisRuns: new KindCache(analysisKinds.analysisRuns, scope, (_e, obj) => {
         this.runs.enqueue(objectKey(obj));

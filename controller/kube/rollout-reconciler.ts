@@ -1,7 +1,7 @@
 import * as k8s from "@kubernetes/client-node";
 import type { AnalysisRun, AnalysisTemplate } from "../api/analysis.js";
 import { apiVersion, group, version } from "../api/common.js";
-import type { Rollout } from "../api/rollout.js";
+import type { StoredRollout } from "../api/rollout.js";
 import type { Logger } from "../log.js";
 import type { Metrics } from "../metrics.js";
 import type { Action } from "../rollout/actions.js";
@@ -11,6 +11,7 @@ import type { EventRecorder } from "./events.js";
 import type { KindCache, WatchedKind } from "./informers.js";
 import type { ReconcileResult } from "./runner.js";
 import { writeStatus } from "./status-writer.js";
+import { applyWorkload } from "./workload-writer.js";
 
 export const rolloutKinds = {
   rollouts: {
@@ -21,6 +22,14 @@ export const rolloutKinds = {
     namespaced: true,
   },
   // Only ReplicaSets a Rollout made carry this label: the cache never holds every Deployment's.
+  // spec.workloadRef's Deployments: read for their template, so every Deployment of a watched namespace.
+  deployments: {
+    name: "deployments",
+    group: "apps",
+    version: "v1",
+    plural: "deployments",
+    namespaced: true,
+  },
   replicaSets: {
     name: "replicasets",
     group: "apps",
@@ -32,7 +41,8 @@ export const rolloutKinds = {
 } satisfies Record<string, WatchedKind>;
 
 export interface RolloutCaches {
-  rollouts: KindCache<Rollout & k8s.KubernetesObject>;
+  rollouts: KindCache<StoredRollout & k8s.KubernetesObject>;
+  deployments: KindCache<k8s.V1Deployment>;
   replicaSets: KindCache<k8s.V1ReplicaSet>;
   analysisRuns: KindCache<AnalysisRun & k8s.KubernetesObject>;
   analysisTemplates: KindCache<AnalysisTemplate & k8s.KubernetesObject>;
@@ -63,7 +73,7 @@ export const jsonPatch = k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.
  * `test` op would do the same check but fail as a 422, logged as if the request were invalid.
  */
 export function rolloutPatch(
-  ro: Rollout & k8s.KubernetesObject,
+  ro: StoredRollout & k8s.KubernetesObject,
   action: Extract<Action, { kind: "updateRollout" }>,
 ): object[] {
   const ops: object[] = [
@@ -131,8 +141,11 @@ export class RolloutReconciler {
     const { analysisRuns, analysisTemplates, clusterAnalysisTemplates } = this.d.caches;
     const replicaSets = this.d.caches.replicaSets.ownedBy(uid).filter(live);
     const now = new Date();
+    const workloadName = ro.spec.workloadRef?.name;
+    const workload = workloadName ? this.d.caches.deployments.get(workloadName, namespace) : undefined;
     const plan = planRollout({
       rollout: ro,
+      workload,
       replicaSets,
       analysisRuns: analysisRuns.ownedBy(uid).filter(live),
       pods: restartDue(ro, now) ? await this.podsOf(namespace, replicaSets) : [],
@@ -173,12 +186,12 @@ export class RolloutReconciler {
       for (const event of events) await this.apply(ro, event, log);
       return {};
     }
-    let current: Rollout & k8s.KubernetesObject = ro;
+    let current: StoredRollout & k8s.KubernetesObject = ro;
     if (plan.status) {
       if (!this.d.canAct()) throw new Error("not the leader: no status write");
       const written = await writeStatus(this.d.custom, rolloutKinds.rollouts, ro, plan.status);
       if (written) {
-        current = written as Rollout & k8s.KubernetesObject;
+        current = written as StoredRollout & k8s.KubernetesObject;
         if (plan.status.phase !== ro.status?.phase) {
           log.info("phase changed", {
             from: ro.status?.phase ?? "none",
@@ -198,10 +211,10 @@ export class RolloutReconciler {
 
   /** Applies one action idempotently; returns the Rollout as the API server now has it when the action changed it. */
   private async apply(
-    ro: Rollout & k8s.KubernetesObject,
+    ro: StoredRollout & k8s.KubernetesObject,
     action: Action,
     log: Logger,
-  ): Promise<(Rollout & k8s.KubernetesObject) | undefined> {
+  ): Promise<(StoredRollout & k8s.KubernetesObject) | undefined> {
     const namespace = ro.metadata?.namespace ?? "";
     switch (action.kind) {
       case "createReplicaSet": {
@@ -262,9 +275,15 @@ export class RolloutReconciler {
             body: rolloutPatch(ro, action),
           },
           jsonPatch,
-        )) as Rollout & k8s.KubernetesObject;
+        )) as StoredRollout & k8s.KubernetesObject;
         log.info("updated rollout", { template: Boolean(action.template), annotations: action.annotations });
         return updated;
+      }
+      case "updateWorkloadTemplate":
+      case "scaleWorkload": {
+        const seen = this.d.caches.deployments.get(action.name, namespace);
+        await applyWorkload(this.d.apps, namespace, action, seen, log);
+        return undefined;
       }
       case "createAnalysisRun":
         try {

@@ -18,6 +18,10 @@ export type Action =
       clearRollbackTo?: boolean;
       annotations?: Record<string, string | null>;
     }
+  /** spec.workloadRef: an undo writes the revision's template back to the Deployment people edit. */
+  | { kind: "updateWorkloadTemplate"; name: string; template: V1PodTemplateSpec }
+  /** spec.workloadRef.scaleDown: the Deployment's own pods give way to the Rollout's. */
+  | { kind: "scaleWorkload"; name: string; replicas: number; from: number }
   | { kind: "createAnalysisRun"; run: AnalysisRun }
   /** Stops a run that no longer matters (rollout promoted, aborted or superseded). */
   | { kind: "terminateAnalysisRun"; name: string }

@@ -1,6 +1,6 @@
 import type { FieldError } from "../api/validate.js";
 import { validateRollout } from "../api/validate.js";
-import type { Rollout, RolloutStatus } from "../api/rollout.js";
+import type { RolloutStatus, StoredRollout } from "../api/rollout.js";
 import type { Action, Plan } from "./actions.js";
 import { checkAnalysis, type TemplateLookup } from "./analysis.js";
 import { revisionBookkeeping } from "./bookkeeping.js";
@@ -15,6 +15,7 @@ import { buildStatus } from "./status.js";
 import { dropIdlePromote, userTriggers } from "./triggers.js";
 import { planUndo, templateHash } from "./undo.js";
 import { analysisVerdict } from "./verdict.js";
+import { resolveWorkload, workloadScale } from "./workload.js";
 
 export type { PlanInput } from "./state.js";
 export { templateHash, templateOf } from "./undo.js";
@@ -30,7 +31,9 @@ const noTemplates: TemplateLookup = { namespaced: new Map(), cluster: new Map() 
  * what the crashed one would have. Each stage below is a file of its own.
  */
 export function planRollout(input: PlanInput): Plan {
-  const ro = input.rollout;
+  const resolved = resolveWorkload(input.rollout, input.workload);
+  if ("error" in resolved) return planInvalidSpec(input.rollout, [resolved.error], input.now);
+  const ro = resolved.rollout;
   const templates = input.templates ?? noTemplates;
   const errors = [...validateRollout(ro), ...(ro.spec?.strategy?.canary ? checkAnalysis(ro, templates) : [])];
   if (errors.length > 0) return planInvalidSpec(ro, errors, input.now);
@@ -39,7 +42,7 @@ export function planRollout(input: PlanInput): Plan {
   if (ro.spec.rollbackTo)
     return planUndo(ro, input.replicaSets, hash, [], ro.spec.rollbackTo.revision ?? 0, true);
 
-  const s = observe(input, hash, templates);
+  const s = observe(input, ro, hash, templates);
   userTriggers(s);
   const undo = analysisVerdict(s);
   if (undo) return undo;
@@ -50,6 +53,7 @@ export function planRollout(input: PlanInput): Plan {
   retireRuns(s);
   restartPods(s);
   replicaSetActions(s);
+  s.actions.push(...workloadScale(s, input.workload));
   if (Object.keys(s.clearAnnotations).length > 0)
     s.actions.push({ kind: "updateRollout", annotations: s.clearAnnotations });
   return { actions: s.actions, status: buildStatus(s), requeueAfterMs: s.requeueAfterMs };
@@ -61,7 +65,7 @@ export function planRollout(input: PlanInput): Plan {
  * shell uses it too when the API server refuses the ReplicaSet made from spec.template (what
  * the CRD schema leaves to the pod validation: container names, images, label values).
  */
-export function planInvalidSpec(ro: Rollout, errors: readonly FieldError[], now: Date): Plan {
+export function planInvalidSpec(ro: StoredRollout, errors: readonly FieldError[], now: Date): Plan {
   const prev: RolloutStatus = ro.status ?? {};
   const message = errors.map((e) => `${e.field}: ${e.message}`).join("; ");
   const actions: Action[] = [];
@@ -88,6 +92,6 @@ export function planInvalidSpec(ro: Rollout, errors: readonly FieldError[], now:
  * pod validation: container names, images, label values): the user's to fix, so InvalidSpec
  * naming spec.template and the API server's words, instead of retrying in silence.
  */
-export function planRefusedTemplate(ro: Rollout, refusal: string, now: Date): Plan {
+export function planRefusedTemplate(ro: StoredRollout, refusal: string, now: Date): Plan {
   return planInvalidSpec(ro, [{ field: "spec.template", message: refusal }], now);
 }

@@ -1,4 +1,4 @@
-import type { Rollout } from "../api/rollout.js";
+import type { StoredRollout } from "../api/rollout.js";
 import { availableReplicas, specReplicas } from "./revisions.js";
 import { event, requeueIn, type PlanState } from "./state.js";
 
@@ -40,7 +40,7 @@ export function restartPods(s: PlanState): void {
  * A spec.restartAt that has come and whose restart is not recorded as done. The shell lists the
  * Rollout's pods only then (they are not cached), with the same `now` it gives the planner.
  */
-export function restartDue(ro: Rollout, now: Date): boolean {
+export function restartDue(ro: StoredRollout, now: Date): boolean {
   const at = ro.spec.restartAt;
   if (at === undefined) return false;
   const time = Date.parse(at);

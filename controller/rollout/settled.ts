@@ -1,6 +1,7 @@
 import { availableReplicas, hashOf, isCompleted, specReplicas } from "./revisions.js";
 import { completedAnnotation, undoToAnnotation } from "./labels.js";
 import { event, type PlanState } from "./state.js";
+import { isWorkloadUndo } from "./workload.js";
 
 /** Every strategy's cases with no comparison to make: first version, at stable, emergency undo. */
 
@@ -49,7 +50,7 @@ export function atStable(s: PlanState): void {
 /** Undo to a revision that once completed is the emergency path: no steps, no analysis. */
 export function isFastUndo(s: PlanState): boolean {
   return (
-    s.annotations[undoToAnnotation] === s.hash &&
+    (s.annotations[undoToAnnotation] === s.hash || isWorkloadUndo(s)) &&
     s.newRS !== undefined &&
     isCompleted(s.newRS) &&
     !s.spec.undoReplaysSteps

@@ -1,6 +1,6 @@
-import type { V1Pod, V1ReplicaSet } from "@kubernetes/client-node";
+import type { V1Deployment, V1Pod, V1ReplicaSet } from "@kubernetes/client-node";
 import type { AnalysisRun } from "../api/analysis.js";
-import type { CanaryStep, Rollout, RolloutSpec, RolloutStatus } from "../api/rollout.js";
+import type { CanaryStep, Rollout, RolloutSpec, RolloutStatus, StoredRollout } from "../api/rollout.js";
 import type { Action } from "./actions.js";
 import type { TemplateLookup } from "./analysis.js";
 import { getCondition } from "./conditions.js";
@@ -9,7 +9,9 @@ import { surgeLimits, type SurgeLimits } from "./replicas.js";
 import { hashOf, isCompleted, revisionOf } from "./revisions.js";
 
 export interface PlanInput {
-  rollout: Rollout;
+  rollout: StoredRollout;
+  /** The Deployment spec.workloadRef names, when it exists. */
+  workload?: V1Deployment;
   /** Pods of its ReplicaSets (for spec.restartAt). */
   pods?: readonly V1Pod[];
   /** AnalysisRuns this Rollout controls. */
@@ -87,8 +89,7 @@ export interface PlanState {
 }
 
 /** The state a pass starts from: observations, and the decisions status carried over. */
-export function observe(input: PlanInput, hash: string, templates: TemplateLookup): PlanState {
-  const ro = input.rollout;
+export function observe(input: PlanInput, ro: Rollout, hash: string, templates: TemplateLookup): PlanState {
   const prev: RolloutStatus = ro.status ?? {};
   const spec = ro.spec;
   const replicas = spec.replicas ?? 1;

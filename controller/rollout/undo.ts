@@ -42,6 +42,13 @@ export function planUndo(
   }
   const message = `undoing to revision ${revisionOf(found.rs)} (ReplicaSet ${found.rs.metadata?.name})`;
   actions.push(eventAction("Normal", "Undo", message));
+  const workload = ro.spec.workloadRef?.name;
+  if (workload) {
+    // The Deployment holds the template; its return to a completed revision is itself the mark.
+    actions.push({ kind: "updateWorkloadTemplate", name: workload, template: templateOf(found.rs) });
+    if (requested) actions.push({ kind: "updateRollout", clearRollbackTo: true });
+    return { actions };
+  }
   actions.push({
     kind: "updateRollout",
     template: templateOf(found.rs),

@@ -34,7 +34,6 @@ const analysisFields = [
 ];
 const refusedByCrd: Record<string, string[]> = {
   "rollouts.kestrel.dev": [
-    "spec.workloadRef",
     "spec.rollbackWindow",
     "spec.strategy.blueGreen",
     ...[

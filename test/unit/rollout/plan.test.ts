@@ -241,7 +241,7 @@ describe("planRollout: the canary engine", () => {
       const update = plan.actions.find((a) => a.kind === "updateRollout");
       assert.ok(update && update.kind === "updateRollout" && update.template && update.clearRollbackTo);
       assert.equal(plan.status, undefined, "the status waits for the rewritten spec");
-      assert.equal(w.rollout.spec.template.spec?.containers[0]?.image, "web:2");
+      assert.equal(w.resolved.spec.template.spec?.containers[0]?.image, "web:2");
       assert.ok(w.rollout.metadata.annotations?.[undoToAnnotation]);
 
       const steps: Record<string, number>[] = [];
@@ -262,7 +262,7 @@ describe("planRollout: the canary engine", () => {
       const w = threeRevisions();
       w.rollout.spec.rollbackTo = { revision: 1 };
       w.settle();
-      assert.equal(w.rollout.spec.template.spec?.containers[0]?.image, "web:1");
+      assert.equal(w.resolved.spec.template.spec?.containers[0]?.image, "web:1");
       assert.deepEqual(w.split(), { r2: 0, r3: 0, r4: 10 });
     });
 

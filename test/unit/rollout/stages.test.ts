@@ -15,7 +15,8 @@ function stateOf(w: World): PlanState {
   const replicaSets = [...w.replicaSets.values()];
   return observe(
     { rollout: w.rollout, replicaSets, analysisRuns: [...w.analysisRuns.values()], now: new Date(w.now) },
-    templateHash(w.rollout.spec.template, replicaSets),
+    w.resolved,
+    templateHash(w.resolved.spec.template, replicaSets),
     w.templates ?? { namespaced: new Map(), cluster: new Map() },
   );
 }
@@ -196,7 +197,8 @@ describe("stage: spec.restartAt", () => {
     const replicaSets = [...w.replicaSets.values()];
     const s = observe(
       { rollout: w.rollout, replicaSets, pods, now: new Date(w.now) },
-      templateHash(w.rollout.spec.template, replicaSets),
+      w.resolved,
+      templateHash(w.resolved.spec.template, replicaSets),
       { namespaced: new Map(), cluster: new Map() },
     );
     s.phase = phase;
@@ -426,7 +428,7 @@ describe("stage: ReplicaSet actions", () => {
       },
     });
     assert.equal(
-      w.rollout.spec.template.metadata?.labels?.["rollouts-pod-template-hash"],
+      w.resolved.spec.template.metadata?.labels?.["rollouts-pod-template-hash"],
       undefined,
       "the Rollout is not changed",
     );

@@ -51,7 +51,7 @@ describe("planRollout: onFailure when the analysis fails", () => {
     return w;
   }
 
-  const image = (w: World): string | undefined => w.rollout.spec.template.spec?.containers[0]?.image;
+  const image = (w: World): string | undefined => w.resolved.spec.template.spec?.containers[0]?.image;
 
   it("abort (the default): back on the stable v2, Degraded, spec untouched", () => {
     const w = failingThirdRelease();

@@ -1,10 +1,11 @@
-import type { V1ReplicaSet } from "@kubernetes/client-node";
+import type { V1Deployment, V1ReplicaSet } from "@kubernetes/client-node";
 import type { AnalysisRun } from "../../../controller/api/analysis.js";
-import type { Rollout } from "../../../controller/api/rollout.js";
+import type { Rollout, StoredRollout } from "../../../controller/api/rollout.js";
 import type { Action, Plan } from "../../../controller/rollout/actions.js";
 import type { TemplateLookup } from "../../../controller/rollout/analysis.js";
 import { planRollout } from "../../../controller/rollout/plan.js";
 import { revisionOf } from "../../../controller/rollout/revisions.js";
+import { resolveWorkload } from "../../../controller/rollout/workload.js";
 
 /**
  * A tiny in-memory model of what the planner's actions do, for table tests of the pure planner:
@@ -13,7 +14,9 @@ import { revisionOf } from "../../../controller/rollout/revisions.js";
  * test walk the planner through several passes.
  */
 export class World {
-  rollout: Rollout;
+  rollout: StoredRollout;
+  /** The Deployment a spec.workloadRef names, as the shell's cache would have it. */
+  workload: V1Deployment | undefined;
   replicaSets = new Map<string, V1ReplicaSet>();
   now = Date.parse("2026-01-01T00:00:00Z");
   /** When true, newly scaled pods are not available until `makeAvailable()`. */
@@ -25,14 +28,22 @@ export class World {
   /** AnalysisRuns the planner created, by name; a test sets their phase as the analysis would. */
   analysisRuns = new Map<string, AnalysisRun>();
 
-  constructor(rollout: Rollout) {
+  constructor(rollout: StoredRollout) {
     this.rollout = structuredClone(rollout);
     this.rollout.metadata.generation ??= 1;
+  }
+
+  /** The Rollout as the planner sees it: spec.template from the Deployment when it has a workloadRef. */
+  get resolved(): Rollout {
+    const r = resolveWorkload(this.rollout, this.workload);
+    if ("error" in r) throw new Error(r.error.message);
+    return r.rollout;
   }
 
   plan(): Plan {
     return planRollout({
       rollout: this.rollout,
+      workload: this.workload,
       replicaSets: [...this.replicaSets.values()],
       analysisRuns: [...this.analysisRuns.values()],
       templates: this.templates,
@@ -71,8 +82,14 @@ export class World {
     this.now += ms;
   }
 
+  /** A new image in spec.template, or in the referenced Deployment's template (spec.workloadRef). */
   setImage(image: string): void {
-    this.rollout.spec.template.spec!.containers[0]!.image = image;
+    if (this.workload) {
+      this.workload.spec!.template.spec!.containers[0]!.image = image;
+      this.workload.metadata!.generation = (this.workload.metadata!.generation ?? 1) + 1;
+      return;
+    }
+    this.rollout.spec.template!.spec!.containers[0]!.image = image;
     this.rollout.metadata.generation = (this.rollout.metadata.generation ?? 1) + 1;
   }
 
@@ -156,6 +173,12 @@ export class World {
         this.rollout.metadata.annotations = annotations;
         return;
       }
+      case "updateWorkloadTemplate":
+        this.workload!.spec!.template = structuredClone(a.template);
+        return;
+      case "scaleWorkload":
+        this.workload!.spec!.replicas = a.replicas;
+        return;
       case "event":
         this.events.push({ type: a.type, reason: a.reason, message: a.message });
         return;
