@@ -132,7 +132,7 @@ describe("stage: ephemeral metadata (canaryMetadata, stableMetadata)", () => {
     assert.ok(create && create.kind === "createReplicaSet");
     const created = create.replicaSet;
     const hash = created.metadata?.labels?.[hashLabel] ?? "";
-    assert.deepEqual(created.spec?.template.metadata?.labels, {
+    assert.deepEqual(created.spec?.template?.metadata?.labels, {
       app: "web",
       [hashLabel]: hash,
       role: "canary",
