@@ -213,6 +213,39 @@ export const OnFailure = Type.Object(
   },
 );
 
+/** Argo's ephemeral metadata: labels and annotations a pod carries only while its ReplicaSet has that role. */
+const PodMetadata = (role: string) =>
+  Type.Object(
+    {
+      labels: Type.Optional(StringMap(`Labels added to the ${role} pods while they have that role.`)),
+      annotations: Type.Optional(
+        StringMap(`Annotations added to the ${role} pods while they have that role.`),
+      ),
+    },
+    {
+      description:
+        `Ephemeral metadata: set on the ${role} ReplicaSet's pod template and, in place, on its running pods; ` +
+        "removed or replaced when the ReplicaSet's role changes (e.g. the canary promoted to stable).",
+      "x-kubernetes-validations": [
+        {
+          rule: "!has(self.labels) || !('rollouts-pod-template-hash' in self.labels)",
+          message: "rollouts-pod-template-hash is set by Kestrel and cannot be ephemeral metadata",
+          fieldPath: ".labels",
+        },
+      ],
+    },
+  );
+
+const ServiceName = (role: string) =>
+  Type.String({
+    minLength: 1,
+    maxLength: 63,
+    description:
+      `A Service in the Rollout's namespace that Kestrel points at the ${role} pods: it adds ` +
+      "rollouts-pod-template-hash to the Service's selector (the user's other selector keys stay), once that " +
+      "ReplicaSet is fully available.",
+  });
+
 const backgroundAnalysis = refuse("spec.strategy.canary.analysis", notYet.rolloutAnalysis);
 const refusedCanary = refuse("spec.strategy.canary", notYet.canary);
 
@@ -241,9 +274,24 @@ export const CanaryStrategy = Type.Object(
       IntOrPercent("Pods allowed below spec.replicas while shifting (default 0)."),
     ),
     onFailure: Type.Optional(OnFailure),
+    stableService: Type.Optional(ServiceName("stable")),
+    canaryService: Type.Optional(
+      ServiceName("canary (the stable ones when there is no canary, or it was aborted)"),
+    ),
+    stableMetadata: Type.Optional(PodMetadata("stable")),
+    canaryMetadata: Type.Optional(PodMetadata("canary")),
     ...refusedCanary.properties,
   },
-  { "x-kubernetes-validations": refusedCanary.rules },
+  {
+    "x-kubernetes-validations": [
+      ...refusedCanary.rules,
+      {
+        rule: "!has(self.stableService) || !has(self.canaryService) || self.stableService != self.canaryService",
+        message: "stableService and canaryService must name different Services",
+        fieldPath: ".canaryService",
+      },
+    ],
+  },
 );
 
 const refusedStrategy = refuse("spec.strategy", notYet.strategy);

@@ -35,10 +35,6 @@ export const notYet = {
   },
   canary: {
     trafficRouting: field("object", "Kestrel shifts traffic by scaling the ReplicaSets (setWeight)"),
-    stableService: field("string"),
-    canaryService: field("string"),
-    stableMetadata: field("object"),
-    canaryMetadata: field("object"),
     scaleDownDelaySeconds: field("integer"),
     scaleDownDelayRevisionLimit: field("integer"),
     abortScaleDownDelaySeconds: field("integer"),

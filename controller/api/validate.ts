@@ -38,12 +38,36 @@ export function validateRollout(ro: Rollout): FieldError[] {
       });
     }
   });
+  errors.push(...ephemeralOverlaps(spec));
   const zero = (v: string | number | undefined): boolean => v === 0 || v === "0" || v === "0%";
   if (zero(canary.maxSurge) && (canary.maxUnavailable === undefined || zero(canary.maxUnavailable))) {
     errors.push({
       field: "spec.strategy.canary.maxSurge",
       message: "maxSurge and maxUnavailable cannot both be 0: no pod could ever move",
     });
+  }
+  return errors;
+}
+
+/**
+ * Ephemeral metadata comes and goes with a role, so it must not name a key the pod template
+ * itself sets: removing it on a role change would remove the user's own label (a selector label
+ * would even orphan the pods), and an undo could not tell the two apart.
+ */
+function ephemeralOverlaps(spec: Rollout["spec"]): FieldError[] {
+  const errors: FieldError[] = [];
+  const own = spec.template?.metadata ?? {};
+  for (const role of ["canaryMetadata", "stableMetadata"] as const) {
+    for (const which of ["labels", "annotations"] as const) {
+      const taken = Object.keys(spec.strategy?.canary?.[role]?.[which] ?? {}).filter(
+        (k) => own[which]?.[k] !== undefined,
+      );
+      if (taken.length === 0) continue;
+      errors.push({
+        field: `spec.strategy.canary.${role}.${which}`,
+        message: `${taken.join(", ")} ${taken.length === 1 ? "is" : "are"} already set by spec.template.metadata.${which}; use a key of its own (e.g. role)`,
+      });
+    }
   }
   return errors;
 }

@@ -1,17 +1,23 @@
 import * as k8s from "@kubernetes/client-node";
 import type { AnalysisRun, AnalysisTemplate } from "../api/analysis.js";
-import { apiVersion, group, version } from "../api/common.js";
+import { group, version } from "../api/common.js";
 import type { StoredRollout } from "../api/rollout.js";
 import type { Logger } from "../log.js";
 import type { Metrics } from "../metrics.js";
-import type { Action } from "../rollout/actions.js";
-import { podTemplateHashLabel, revisionAnnotation } from "../rollout/labels.js";
-import { planRefusedTemplate, planRollout, restartDue } from "../rollout/plan.js";
+import type { Action, Plan } from "../rollout/actions.js";
+import { podTemplateHashLabel } from "../rollout/labels.js";
+import {
+  namedServices,
+  planRefusedTemplate,
+  planRollout,
+  restartDue,
+  type PlanInput,
+} from "../rollout/plan.js";
 import type { EventRecorder } from "./events.js";
 import type { KindCache, WatchedKind } from "./informers.js";
+import { applyAction, ignoreNotFound, type RolloutObject } from "./rollout-actions.js";
 import type { ReconcileResult } from "./runner.js";
 import { writeStatus } from "./status-writer.js";
-import { applyWorkload } from "./workload-writer.js";
 
 export const rolloutKinds = {
   rollouts: {
@@ -61,38 +67,7 @@ export interface RolloutReconcilerDeps {
   canAct: () => boolean;
 }
 
-const analysisRunKind = { group, version, plural: "analysisruns" };
-const mergePatch = k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.MergePatch);
-export const jsonPatch = k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.JsonPatch);
-
-/**
- * A JSON Patch, not a merge patch: an undo must *replace* spec.template (a merge would keep keys
- * the old revision lacks). Setting metadata.resourceVersion makes the write conditional: the API
- * server treats it as a precondition and answers 409 when the object changed since (a user's
- * newer edit, or our own write that the cache has not shown yet), which requeues quietly. A
- * `test` op would do the same check but fail as a 422, logged as if the request were invalid.
- */
-export function rolloutPatch(
-  ro: StoredRollout & k8s.KubernetesObject,
-  action: Extract<Action, { kind: "updateRollout" }>,
-): object[] {
-  const ops: object[] = [
-    { op: "replace", path: "/metadata/resourceVersion", value: ro.metadata?.resourceVersion },
-  ];
-  if (action.template) ops.push({ op: "replace", path: "/spec/template", value: action.template });
-  if (action.clearRollbackTo && ro.spec.rollbackTo) ops.push({ op: "remove", path: "/spec/rollbackTo" });
-  const existing = ro.metadata?.annotations;
-  const entries = Object.entries(action.annotations ?? {});
-  if (!existing && entries.some(([, v]) => v !== null))
-    ops.push({ op: "add", path: "/metadata/annotations", value: {} });
-  for (const [key, value] of entries) {
-    const path = `/metadata/annotations/${key.replace(/~/g, "~0").replace(/\//g, "~1")}`;
-    if (value === null) {
-      if (existing && key in existing) ops.push({ op: "remove", path });
-    } else ops.push({ op: "add", path, value });
-  }
-  return ops;
-}
+export { jsonPatch, rolloutPatch } from "./rollout-actions.js";
 
 /**
  * Why the API server refused to create a ReplicaSet, when the fault is in the Rollout's pod
@@ -132,42 +107,103 @@ export class RolloutReconciler {
     );
   }
 
-  async reconcile(key: string): Promise<ReconcileResult> {
-    const [namespace = "", name = ""] = key.split("/");
-    const ro = this.d.caches.rollouts.get(name, namespace);
-    if (!ro || ro.metadata?.deletionTimestamp) return {}; // its ReplicaSets go with it (owner references)
+  /**
+   * The Services the Rollout names, read from the API server on each pass (only Rollouts that name
+   * one pay for it); a missing one is left out, and the planner reports it by name.
+   */
+  private async servicesOf(ro: RolloutObject): Promise<Map<string, k8s.V1Service>> {
+    const namespace = ro.metadata?.namespace ?? "";
+    const found = new Map<string, k8s.V1Service>();
+    for (const { name } of namedServices(ro)) {
+      const svc = await this.d.core.readNamespacedService({ name, namespace }).catch((err: unknown) => {
+        ignoreNotFound(err);
+        return undefined;
+      });
+      if (svc) found.set(name, svc);
+    }
+    return found;
+  }
+
+  /** What the planner sees: the caches, plus the reads only some passes need. */
+  private async inputOf(ro: RolloutObject, now: Date): Promise<PlanInput> {
+    const namespace = ro.metadata?.namespace ?? "";
     const uid = ro.metadata?.uid;
     const live = (o: k8s.KubernetesObject): boolean => !o.metadata?.deletionTimestamp;
     const { analysisRuns, analysisTemplates, clusterAnalysisTemplates } = this.d.caches;
     const replicaSets = this.d.caches.replicaSets.ownedBy(uid).filter(live);
-    const now = new Date();
-    const workloadName = ro.spec.workloadRef?.name;
-    const workload = workloadName ? this.d.caches.deployments.get(workloadName, namespace) : undefined;
-    const plan = planRollout({
+    return {
       rollout: ro,
-      workload,
+      workload: this.workloadOf(ro),
       replicaSets,
       analysisRuns: analysisRuns.ownedBy(uid).filter(live),
       pods: restartDue(ro, now) ? await this.podsOf(namespace, replicaSets) : [],
+      services: await this.servicesOf(ro),
       templates: {
         namespaced: new Map(analysisTemplates.list(namespace).map((t) => [t.metadata?.name ?? "", t.spec])),
         cluster: new Map(clusterAnalysisTemplates.list().map((t) => [t.metadata?.name ?? "", t.spec])),
       },
       now,
-    });
+    };
+  }
+
+  /** The Deployment spec.workloadRef names, from the cache; undefined without one or when it is missing. */
+  private workloadOf(ro: RolloutObject): k8s.V1Deployment | undefined {
+    const name = ro.spec.workloadRef?.name;
+    return name ? this.d.caches.deployments.get(name, ro.metadata?.namespace ?? "") : undefined;
+  }
+
+  private apply(ro: RolloutObject, action: Action, log: Logger): Promise<RolloutObject | undefined> {
+    const { apps, core, custom, events } = this.d;
+    const namespace = ro.metadata?.namespace ?? "";
+    const workload = this.workloadOf(ro);
+    return applyAction({ apps, core, custom, events, ro, namespace, log, workload }, action);
+  }
+
+  private mayAct(what = "no further actions"): void {
+    if (!this.d.canAct()) throw new Error(`not the leader: ${what}`);
+  }
+
+  async reconcile(key: string): Promise<ReconcileResult> {
+    const [namespace = "", name = ""] = key.split("/");
+    const ro = this.d.caches.rollouts.get(name, namespace);
+    if (!ro || ro.metadata?.deletionTimestamp) return {}; // its ReplicaSets go with it (owner references)
+    const now = new Date();
+    const plan = planRollout(await this.inputOf(ro, now));
     const log = this.d.log.child({ namespace, rollout: name, revision: plan.status?.currentPodHash });
 
-    // Order matters for crash safety: ReplicaSets first, then the status (which records handled
-    // triggers), then the removal of trigger annotations, conditional on the status write's
-    // resourceVersion. A spec rewrite (undo) is planned afresh on the next pass instead.
+    // Order matters for crash safety: ReplicaSets (and Services) first, then the status (which
+    // records handled triggers), then the removal of trigger annotations, conditional on the
+    // status write's resourceVersion. A spec rewrite (undo) is planned afresh on the next pass.
     // Events describe decisions, so they go out only once the write that records the decision
     // (the status, or the spec rewrite) has been accepted: a pass that meets a 409 is planned
     // again from the newer object and would otherwise announce the same decision twice.
     const events = plan.actions.filter((a) => a.kind === "event");
     const rolloutUpdates = plan.actions.filter((a) => a.kind === "updateRollout");
+    if (!(await this.applyObjects(ro, plan, now, log))) return {};
+    const specRewrite = rolloutUpdates.find((a) => a.template || a.clearRollbackTo);
+    if (specRewrite) {
+      this.mayAct();
+      await this.apply(ro, specRewrite, log);
+      for (const event of events) await this.apply(ro, event, log);
+      return {};
+    }
+    const current = (await this.writePlannedStatus(ro, plan, log)) ?? ro;
+    for (const event of events) await this.apply(ro, event, log);
+    for (const action of rolloutUpdates) {
+      this.mayAct();
+      await this.apply(current, action, log);
+    }
+    return plan.requeueAfterMs !== undefined ? { requeueAfterMs: plan.requeueAfterMs } : {};
+  }
+
+  /**
+   * The plan's actions on other objects, in order. False when the API server refused the new
+   * ReplicaSet's template: the Rollout is then marked InvalidSpec and this pass ends.
+   */
+  private async applyObjects(ro: RolloutObject, plan: Plan, now: Date, log: Logger): Promise<boolean> {
     for (const action of plan.actions) {
       if (action.kind === "updateRollout" || action.kind === "event") continue;
-      if (!this.d.canAct()) throw new Error("not the leader: no further actions");
+      this.mayAct();
       try {
         await this.apply(ro, action, log);
       } catch (err) {
@@ -176,168 +212,26 @@ export class RolloutReconciler {
         const invalid = planRefusedTemplate(ro, refusal, now);
         await writeStatus(this.d.custom, rolloutKinds.rollouts, ro, invalid.status);
         for (const a of invalid.actions) await this.apply(ro, a, log);
-        return {};
+        return false;
       }
     }
-    const specRewrite = rolloutUpdates.find((a) => a.template || a.clearRollbackTo);
-    if (specRewrite) {
-      if (!this.d.canAct()) throw new Error("not the leader: no further actions");
-      await this.apply(ro, specRewrite, log);
-      for (const event of events) await this.apply(ro, event, log);
-      return {};
-    }
-    let current: StoredRollout & k8s.KubernetesObject = ro;
-    if (plan.status) {
-      if (!this.d.canAct()) throw new Error("not the leader: no status write");
-      const written = await writeStatus(this.d.custom, rolloutKinds.rollouts, ro, plan.status);
-      if (written) {
-        current = written as StoredRollout & k8s.KubernetesObject;
-        if (plan.status.phase !== ro.status?.phase) {
-          log.info("phase changed", {
-            from: ro.status?.phase ?? "none",
-            to: plan.status.phase,
-            detail: plan.status.message,
-          });
-        }
-      }
-    }
-    for (const event of events) await this.apply(ro, event, log);
-    for (const action of rolloutUpdates) {
-      if (!this.d.canAct()) throw new Error("not the leader: no further actions");
-      await this.apply(current, action, log);
-    }
-    return plan.requeueAfterMs !== undefined ? { requeueAfterMs: plan.requeueAfterMs } : {};
+    return true;
   }
 
-  /** Applies one action idempotently; returns the Rollout as the API server now has it when the action changed it. */
-  private async apply(
-    ro: StoredRollout & k8s.KubernetesObject,
-    action: Action,
+  /** Writes the planned status; returns the Rollout as written, if it was. */
+  private async writePlannedStatus(
+    ro: RolloutObject,
+    plan: Plan,
     log: Logger,
-  ): Promise<(StoredRollout & k8s.KubernetesObject) | undefined> {
-    const namespace = ro.metadata?.namespace ?? "";
-    switch (action.kind) {
-      case "createReplicaSet": {
-        try {
-          await this.d.apps.createNamespacedReplicaSet({ namespace, body: action.replicaSet });
-          log.info("created ReplicaSet", {
-            replicaSet: action.replicaSet.metadata?.name,
-            replicas: action.replicaSet.spec?.replicas,
-          });
-        } catch (err) {
-          // Same name means same template hash: a restarted controller finding its own work done.
-          if (!(err instanceof k8s.ApiException && err.code === 409)) throw err;
-          const existing = await this.d.apps.readNamespacedReplicaSet({
-            name: action.replicaSet.metadata?.name ?? "",
-            namespace,
-          });
-          if (!existing.metadata?.ownerReferences?.some((o) => o.uid === ro.metadata?.uid)) {
-            throw new Error(`ReplicaSet ${existing.metadata?.name} exists and is not owned by this Rollout`, {
-              cause: err,
-            });
-          }
-        }
-        return undefined;
-      }
-      case "scaleReplicaSet":
-        await this.d.apps.patchNamespacedReplicaSet(
-          { name: action.name, namespace, body: { spec: { replicas: action.replicas } } },
-          mergePatch,
-        );
-        log.info("scaled ReplicaSet", { replicaSet: action.name, from: action.from, to: action.replicas });
-        return undefined;
-      case "annotateReplicaSet":
-        await this.d.apps.patchNamespacedReplicaSet(
-          { name: action.name, namespace, body: { metadata: { annotations: action.annotations } } },
-          mergePatch,
-        );
-        if (revisionAnnotation in action.annotations) {
-          log.info("moved revision", {
-            replicaSet: action.name,
-            revision: action.annotations[revisionAnnotation] ?? undefined,
-          });
-        }
-        return undefined;
-      case "deleteReplicaSet":
-        await this.d.apps
-          .deleteNamespacedReplicaSet({ name: action.name, namespace, propagationPolicy: "Background" })
-          .catch((err: unknown) => {
-            if (!(err instanceof k8s.ApiException && err.code === 404)) throw err;
-          });
-        log.info("deleted old revision", { replicaSet: action.name });
-        return undefined;
-      case "updateRollout": {
-        const updated = (await this.d.custom.patchNamespacedCustomObject(
-          {
-            ...rolloutKinds.rollouts,
-            namespace,
-            name: ro.metadata?.name ?? "",
-            body: rolloutPatch(ro, action),
-          },
-          jsonPatch,
-        )) as StoredRollout & k8s.KubernetesObject;
-        log.info("updated rollout", { template: Boolean(action.template), annotations: action.annotations });
-        return updated;
-      }
-      case "updateWorkloadTemplate":
-      case "scaleWorkload": {
-        const seen = this.d.caches.deployments.get(action.name, namespace);
-        await applyWorkload(this.d.apps, namespace, action, seen, log);
-        return undefined;
-      }
-      case "createAnalysisRun":
-        try {
-          await this.d.custom.createNamespacedCustomObject({
-            ...analysisRunKind,
-            namespace,
-            body: action.run,
-          });
-          log.info("created AnalysisRun", { analysisRun: action.run.metadata.name });
-        } catch (err) {
-          // Deterministic names: an existing run is this same run, created before a crash.
-          if (!(err instanceof k8s.ApiException && err.code === 409)) throw err;
-        }
-        return undefined;
-      case "terminateAnalysisRun":
-        await this.d.custom
-          .patchNamespacedCustomObject(
-            { ...analysisRunKind, namespace, name: action.name, body: { spec: { terminate: true } } },
-            mergePatch,
-          )
-          .catch((err: unknown) => {
-            if (!(err instanceof k8s.ApiException && err.code === 404)) throw err;
-          });
-        log.info("terminated AnalysisRun", { analysisRun: action.name });
-        return undefined;
-      case "deletePod":
-        await this.d.core.deleteNamespacedPod({ name: action.name, namespace }).catch((err: unknown) => {
-          if (!(err instanceof k8s.ApiException && err.code === 404)) throw err;
-        });
-        log.info("restarted pod", { pod: action.name });
-        return undefined;
-      case "deleteAnalysisRun":
-        await this.d.custom
-          .deleteNamespacedCustomObject({ ...analysisRunKind, namespace, name: action.name })
-          .catch((err: unknown) => {
-            if (!(err instanceof k8s.ApiException && err.code === 404)) throw err;
-          });
-        log.info("deleted AnalysisRun beyond the history limit", { analysisRun: action.name });
-        return undefined;
-      case "event":
-        this.d.events.emit(
-          {
-            apiVersion: ro.apiVersion ?? apiVersion,
-            kind: "Rollout",
-            name: ro.metadata?.name ?? "",
-            namespace,
-            uid: ro.metadata?.uid,
-            resourceVersion: ro.metadata?.resourceVersion,
-          },
-          { type: action.type, reason: action.reason, message: action.message },
-        );
-        if (action.type === "Warning") log.warn(action.message, { reason: action.reason });
-        else log.info(action.message, { reason: action.reason });
-        return undefined;
+  ): Promise<RolloutObject | undefined> {
+    if (!plan.status) return undefined;
+    this.mayAct("no status write");
+    const written = await writeStatus(this.d.custom, rolloutKinds.rollouts, ro, plan.status);
+    if (!written) return undefined;
+    if (plan.status.phase !== ro.status?.phase) {
+      const detail = plan.status.message;
+      log.info("phase changed", { from: ro.status?.phase ?? "none", to: plan.status.phase, detail });
     }
+    return written as RolloutObject;
   }
 }

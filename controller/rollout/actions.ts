@@ -28,6 +28,26 @@ export type Action =
   | { kind: "deleteAnalysisRun"; name: string }
   /** spec.restartAt: pods older than it are replaced a few at a time. */
   | { kind: "deletePod"; name: string }
+  /**
+   * Points a Service at one revision: sets rollouts-pod-template-hash in its selector (other keys
+   * untouched), conditional on the resourceVersion the planner saw.
+   */
+  | { kind: "patchServiceSelector"; service: string; hash: string; resourceVersion: string }
+  /**
+   * Ephemeral metadata of one ReplicaSet, in this order: its pod template, then (when `pods`) its
+   * running pods in place, then the record annotation last, so a crash in between is redone by the
+   * next pass (the record still differs). null removes a key.
+   */
+  | {
+      kind: "syncPodMetadata";
+      replicaSet: string;
+      /** Its pod template hash: the pods to update are those carrying it and owned by it. */
+      hash: string;
+      labels: Record<string, string | null>;
+      annotations: Record<string, string | null>;
+      record: string | null;
+      pods: boolean;
+    }
   | { kind: "event"; type: "Normal" | "Warning"; reason: string; message: string };
 
 export interface Plan {

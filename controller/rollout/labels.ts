@@ -19,3 +19,10 @@ export const retryAnnotation = "kestrel.dev/retry"; // any value
  * emergency path survives a crash: "<pod-template-hash>".
  */
 export const undoToAnnotation = "kestrel.dev/undo-to";
+
+/**
+ * On ReplicaSets: the ephemeral metadata (canaryMetadata or stableMetadata) last written to its
+ * pod template and pods, as JSON {labels, annotations}: what to remove when the role changes, and
+ * what to strip from the template when an undo copies it back into the Rollout.
+ */
+export const ephemeralMetadataAnnotation = "kestrel.dev/ephemeral-metadata";

@@ -7,9 +7,11 @@ import { revisionBookkeeping } from "./bookkeeping.js";
 import { canaryStrategy } from "./canary.js";
 import { getCondition, setCondition } from "./conditions.js";
 import { progressDeadline } from "./deadline.js";
+import { ephemeralMetadata } from "./metadata.js";
 import { replicaSetActions } from "./replicasets.js";
 import { restartPods } from "./restart.js";
 import { retireRuns } from "./runs.js";
+import { missingServices, serviceActions } from "./services.js";
 import { observe, type PlanInput } from "./state.js";
 import { buildStatus } from "./status.js";
 import { dropIdlePromote, userTriggers } from "./triggers.js";
@@ -21,6 +23,7 @@ export type { PlanInput } from "./state.js";
 export { templateHash, templateOf } from "./undo.js";
 export { selectorString } from "./status.js";
 export { restartDue } from "./restart.js";
+export { namedServices } from "./services.js";
 
 const noTemplates: TemplateLookup = { namespaced: new Map(), cluster: new Map() };
 
@@ -35,7 +38,11 @@ export function planRollout(input: PlanInput): Plan {
   if ("error" in resolved) return planInvalidSpec(input.rollout, [resolved.error], input.now);
   const ro = resolved.rollout;
   const templates = input.templates ?? noTemplates;
-  const errors = [...validateRollout(ro), ...(ro.spec?.strategy?.canary ? checkAnalysis(ro, templates) : [])];
+  const errors = [
+    ...validateRollout(ro),
+    ...(ro.spec?.strategy?.canary ? checkAnalysis(ro, templates) : []),
+    ...missingServices(ro, input.services ?? new Map()),
+  ];
   if (errors.length > 0) return planInvalidSpec(ro, errors, input.now);
 
   const hash = templateHash(ro.spec.template, input.replicaSets);
@@ -52,7 +59,9 @@ export function planRollout(input: PlanInput): Plan {
   dropIdlePromote(s);
   retireRuns(s);
   restartPods(s);
+  serviceActions(s);
   replicaSetActions(s);
+  ephemeralMetadata(s);
   s.actions.push(...workloadScale(s, input.workload));
   if (Object.keys(s.clearAnnotations).length > 0)
     s.actions.push({ kind: "updateRollout", annotations: s.clearAnnotations });

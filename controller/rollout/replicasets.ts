@@ -1,5 +1,11 @@
 import type { V1ReplicaSet } from "@kubernetes/client-node";
-import { changeCauseAnnotation, podTemplateHashLabel, revisionAnnotation } from "./labels.js";
+import {
+  changeCauseAnnotation,
+  ephemeralMetadataAnnotation,
+  podTemplateHashLabel,
+  revisionAnnotation,
+} from "./labels.js";
+import { recordOf, roleMetadata, withMetadata } from "./metadata.js";
 import { controllerRef } from "./owner.js";
 import { hashOf, historyToDelete, revisionOf, specReplicas } from "./revisions.js";
 import { event, type PlanState } from "./state.js";
@@ -53,14 +59,19 @@ export function replicaSetActions(s: PlanState): void {
 /** spec.template's ReplicaSet: the template and selector gain the hash label, owned by the Rollout. */
 function newReplicaSet(s: PlanState, replicas: number): V1ReplicaSet {
   const { ro, hash } = s;
-  const podTemplate = structuredClone(ro.spec.template);
-  podTemplate.metadata = {
-    ...podTemplate.metadata,
-    labels: { ...(podTemplate.metadata?.labels ?? {}), [podTemplateHashLabel]: hash },
+  const plain = structuredClone(ro.spec.template);
+  plain.metadata = {
+    ...plain.metadata,
+    labels: { ...(plain.metadata?.labels ?? {}), [podTemplateHashLabel]: hash },
   };
+  // Created with its role's ephemeral metadata, so its first pods already carry it.
+  const meta = roleMetadata(s, hash);
+  const podTemplate = withMetadata(plain, meta);
   const selector = structuredClone(ro.spec.selector);
   selector.matchLabels = { ...(selector.matchLabels ?? {}), [podTemplateHashLabel]: hash };
   const annotations: Record<string, string> = { [revisionAnnotation]: String(s.newRevision) };
+  const record = recordOf(meta);
+  if (record !== undefined) annotations[ephemeralMetadataAnnotation] = record;
   const changeCause = s.annotations[changeCauseAnnotation];
   if (changeCause !== undefined) annotations[changeCauseAnnotation] = changeCause;
   return {
@@ -69,7 +80,7 @@ function newReplicaSet(s: PlanState, replicas: number): V1ReplicaSet {
     metadata: {
       name: s.newRSName,
       namespace: ro.metadata.namespace,
-      labels: { ...(podTemplate.metadata.labels ?? {}) },
+      labels: { ...(plain.metadata.labels ?? {}) },
       annotations,
       ownerReferences: [controllerRef(ro)],
     },

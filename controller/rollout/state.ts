@@ -1,4 +1,4 @@
-import type { V1Deployment, V1Pod, V1ReplicaSet } from "@kubernetes/client-node";
+import type { V1Deployment, V1Pod, V1ReplicaSet, V1Service } from "@kubernetes/client-node";
 import type { AnalysisRun } from "../api/analysis.js";
 import type { CanaryStep, Rollout, RolloutSpec, RolloutStatus, StoredRollout } from "../api/rollout.js";
 import type { Action } from "./actions.js";
@@ -20,6 +20,8 @@ export interface PlanInput {
   templates?: TemplateLookup;
   /** ReplicaSets this Rollout controls (ownerReference controller=true), not being deleted. */
   replicaSets: readonly V1ReplicaSet[];
+  /** The Services spec.strategy.canary names (stableService, canaryService) that exist, by name. */
+  services?: ReadonlyMap<string, V1Service>;
   now: Date;
 }
 
@@ -39,6 +41,7 @@ export interface PlanState {
   readonly analysisRuns: readonly AnalysisRun[];
   readonly templates: TemplateLookup;
   readonly pods: readonly V1Pod[];
+  readonly services: ReadonlyMap<string, V1Service>;
   readonly replicas: number;
   readonly steps: readonly CanaryStep[];
   /** The pod template hash of spec.template: the revision being delivered. */
@@ -86,6 +89,8 @@ export interface PlanState {
   paused: boolean;
   /** restart. */
   restartedAt: string | undefined;
+  /** services: why a Service still points at another revision (added to the message). */
+  serviceWaits: string[];
 }
 
 /** The state a pass starts from: observations, and the decisions status carried over. */
@@ -108,6 +113,7 @@ export function observe(input: PlanInput, ro: Rollout, hash: string, templates: 
     analysisRuns: input.analysisRuns ?? [],
     templates,
     pods: input.pods ?? [],
+    services: input.services ?? new Map(),
     replicas,
     steps,
     hash,
@@ -140,6 +146,7 @@ export function observe(input: PlanInput, ro: Rollout, hash: string, templates: 
     weight: 0,
     paused: false,
     restartedAt: prev.restartedAt,
+    serviceWaits: [],
   };
 }
 

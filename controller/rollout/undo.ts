@@ -3,6 +3,7 @@ import type { Rollout } from "../api/rollout.js";
 import type { Action, Plan } from "./actions.js";
 import { canonicalJson, podTemplateHash } from "./hash.js";
 import { podTemplateHashLabel, undoToAnnotation } from "./labels.js";
+import { withoutMetadata } from "./metadata.js";
 import { hashOf, revisionOf, undoTarget } from "./revisions.js";
 
 const eventAction = (type: "Normal" | "Warning", reason: string, message: string): Action => ({
@@ -71,9 +72,12 @@ export function templateHash(template: V1PodTemplateSpec, replicaSets: readonly 
   return (same && hashOf(same)) ?? hash;
 }
 
-/** A ReplicaSet's pod template as the Rollout would carry it: without the hash label Kestrel added. */
+/**
+ * A ReplicaSet's pod template as the Rollout would carry it: without the hash label and the
+ * ephemeral metadata (canaryMetadata, stableMetadata) Kestrel added.
+ */
 export function templateOf(rs: V1ReplicaSet): V1PodTemplateSpec {
   const template = structuredClone(rs.spec?.template ?? {});
   if (template.metadata?.labels) delete template.metadata.labels[podTemplateHashLabel];
-  return template;
+  return withoutMetadata(rs, template);
 }

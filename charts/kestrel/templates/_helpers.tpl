@@ -49,10 +49,11 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 - apiGroups: [""]
   resources: ["services"]
   verbs: ["get", "list", "watch", "patch", "update"]
-# Pods are listed only while a spec.restartAt is pending, and deleted to restart them.
+# Pods are listed only while a spec.restartAt is pending (deleted to restart them) or while
+# ephemeral metadata (canaryMetadata, stableMetadata) changes (patched in place).
 - apiGroups: [""]
   resources: ["pods"]
-  verbs: ["list", "delete"]
+  verbs: ["list", "delete", "patch"]
 - apiGroups: [""]
   resources: ["secrets"]
   verbs: ["get"]

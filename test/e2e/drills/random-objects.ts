@@ -545,7 +545,7 @@ function breakRollout(
       // Argo fields Kestrel does not implement are refused, not pruned and ignored.
       const [field, value] = rnd.pick<[string, unknown]>([
         ["scaleDownDelaySeconds", rnd.int(0, 30)],
-        ["canaryMetadata", { labels: { role: "canary" } }],
+        ["antiAffinity", { preferredDuringSchedulingIgnoredDuringExecution: { weight: 1 } }],
         ["trafficRouting", { nginx: { stableIngress: "web" } }],
       ]);
       set(r, [...canaryPath, field], value);

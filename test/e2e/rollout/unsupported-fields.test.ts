@@ -57,14 +57,6 @@ const cases: Case[] = [
     nginx: { stableIngress: "web" },
     ...routes,
   }),
-  ro("spec.strategy.canary.stableService", "spec.strategy.canary.stableService", "web-stable"),
-  ro("spec.strategy.canary.canaryService", "spec.strategy.canary.canaryService", "web-canary"),
-  ro("spec.strategy.canary.stableMetadata", "spec.strategy.canary.stableMetadata", {
-    labels: { role: "stable" },
-  }),
-  ro("spec.strategy.canary.canaryMetadata", "spec.strategy.canary.canaryMetadata", {
-    labels: { role: "canary" },
-  }),
   ro("spec.strategy.canary.scaleDownDelaySeconds", "spec.strategy.canary.scaleDownDelaySeconds", 30),
   ro(
     "spec.strategy.canary.scaleDownDelayRevisionLimit",
