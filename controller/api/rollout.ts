@@ -1,6 +1,7 @@
 import type { V1LabelSelector, V1ObjectMeta, V1PodTemplateSpec } from "@kubernetes/client-node";
 import Type, { type Static } from "typebox";
 import { Condition, Duration, IntOrPercent, StringMap } from "./common.js";
+import { TrafficRouting, trafficRoutingRules } from "./traffic.js";
 import { notYet, refuse } from "./unsupported.js";
 
 /**
@@ -180,6 +181,16 @@ export const OnFailure = Type.Object(
   },
 );
 
+const ServiceName = (role: string) =>
+  Type.String({
+    minLength: 1,
+    maxLength: 63,
+    description:
+      `A Service in the Rollout's namespace that Kestrel points at the ${role} pods: it adds ` +
+      "rollouts-pod-template-hash to the Service's selector (the user's other selector keys stay), once that " +
+      "ReplicaSet is fully available.",
+  });
+
 const backgroundAnalysis = refuse("spec.strategy.canary.analysis", notYet.rolloutAnalysis);
 const refusedCanary = refuse("spec.strategy.canary", notYet.canary);
 
@@ -208,9 +219,14 @@ export const CanaryStrategy = Type.Object(
       IntOrPercent("Pods allowed below spec.replicas while shifting (default 0)."),
     ),
     onFailure: Type.Optional(OnFailure),
+    stableService: Type.Optional(ServiceName("stable")),
+    canaryService: Type.Optional(
+      ServiceName("canary (the stable ones when there is no canary, or it was aborted)"),
+    ),
+    trafficRouting: Type.Optional(TrafficRouting),
     ...refusedCanary.properties,
   },
-  { "x-kubernetes-validations": refusedCanary.rules },
+  { "x-kubernetes-validations": [...refusedCanary.rules, ...trafficRoutingRules] },
 );
 
 const refusedStrategy = refuse("spec.strategy", notYet.strategy);

@@ -35,9 +35,6 @@ export const notYet = {
     blueGreen: field("object", "use strategy.canary"),
   },
   canary: {
-    trafficRouting: field("object", "Kestrel shifts traffic by scaling the ReplicaSets (setWeight)"),
-    stableService: field("string"),
-    canaryService: field("string"),
     stableMetadata: field("object"),
     canaryMetadata: field("object"),
     scaleDownDelaySeconds: field("integer"),
@@ -47,6 +44,18 @@ export const notYet = {
     dynamicStableScale: field("boolean"),
     pingPong: field("object"),
     minPodsPerReplicaSet: field("integer"),
+  },
+  trafficRouting: {
+    istio: field("object", "route with a Gateway API HTTPRoute (trafficRouting.gatewayAPI)"),
+    nginx: field("object", "route with a Gateway API HTTPRoute (trafficRouting.gatewayAPI)"),
+    alb: field("object", "route with a Gateway API HTTPRoute (trafficRouting.gatewayAPI)"),
+    smi: field("object", "route with a Gateway API HTTPRoute (trafficRouting.gatewayAPI)"),
+    ambassador: field("object", "route with a Gateway API HTTPRoute (trafficRouting.gatewayAPI)"),
+    appMesh: field("object", "route with a Gateway API HTTPRoute (trafficRouting.gatewayAPI)"),
+    traefik: field("object", "Traefik implements the Gateway API: use trafficRouting.gatewayAPI"),
+    apisix: field("object", "route with a Gateway API HTTPRoute (trafficRouting.gatewayAPI)"),
+    managedRoutes: field("array"),
+    maxTrafficWeight: field("integer"),
   },
   step: {
     experiment: field("object"),

@@ -53,12 +53,22 @@ const cases: Case[] = [
     activeService: "web",
     previewService: "web-preview",
   }),
-  ro("spec.strategy.canary.trafficRouting", "spec.strategy.canary.trafficRouting", {
+  ...Object.entries({
+    istio: { virtualService: { name: "web", routes: ["primary"] } },
     nginx: { stableIngress: "web" },
-    ...routes,
-  }),
-  ro("spec.strategy.canary.stableService", "spec.strategy.canary.stableService", "web-stable"),
-  ro("spec.strategy.canary.canaryService", "spec.strategy.canary.canaryService", "web-canary"),
+    alb: { ingress: "web", servicePort: 80 },
+    smi: { rootService: "web", trafficSplitName: "web" },
+    ambassador: { mappings: ["web"] },
+    appMesh: { virtualService: { name: "web" }, virtualNodeGroup: { canaryVirtualNodeRef: { name: "c" } } },
+    traefik: { weightedTraefikServiceName: "web" },
+    apisix: { route: { name: "web" } },
+    managedRoutes: routes.managedRoutes,
+    maxTrafficWeight: 1000,
+  }).map(([router, config]) =>
+    ro(`spec.strategy.canary.trafficRouting.${router}`, "spec.strategy.canary.trafficRouting", {
+      [router]: config,
+    }),
+  ),
   ro("spec.strategy.canary.stableMetadata", "spec.strategy.canary.stableMetadata", {
     labels: { role: "stable" },
   }),
