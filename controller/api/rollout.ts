@@ -224,6 +224,13 @@ export const CanaryStrategy = Type.Object(
       ServiceName("canary (the stable ones when there is no canary, or it was aborted)"),
     ),
     trafficRouting: Type.Optional(TrafficRouting),
+    abortScaleDownDelaySeconds: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        description:
+          "With trafficRouting: seconds the aborted canary's pods stay after every route sends them nothing (default 30), so requests in flight finish.",
+      }),
+    ),
     ...refusedCanary.properties,
   },
   { "x-kubernetes-validations": [...refusedCanary.rules, ...trafficRoutingRules] },
@@ -377,6 +384,13 @@ export const RolloutStatus = Type.Object({
       currentBackgroundAnalysisRunStatus: Type.Optional(RunRef),
       attempt: Type.Optional(
         Type.Integer({ description: "Retries of this revision's canary; part of its AnalysisRuns' names." }),
+      ),
+      canaryScaleDownAt: Type.Optional(
+        Type.String({
+          format: "date-time",
+          description:
+            "Aborted behind a router: when the canary's pods are scaled down (every route at weight 0, plus abortScaleDownDelaySeconds).",
+        }),
       ),
       inconclusiveAccepted: Type.Optional(
         Type.String({ description: "A background run whose Inconclusive verdict a promote accepted." }),

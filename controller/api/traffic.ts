@@ -124,6 +124,12 @@ export const trafficRoutingRules = [
       "trafficRouting requires stableService and canaryService: the route's backendRefs name those Services",
     fieldPath: ".trafficRouting",
   },
+  {
+    rule: "!has(self.abortScaleDownDelaySeconds) || has(self.trafficRouting)",
+    message:
+      "abortScaleDownDelaySeconds needs trafficRouting: without a router an abort scales the canary down at once",
+    fieldPath: ".abortScaleDownDelaySeconds",
+  },
 ];
 
 export type TrafficRouting = Static<typeof TrafficRouting>;

@@ -39,7 +39,6 @@ export const notYet = {
     canaryMetadata: field("object"),
     scaleDownDelaySeconds: field("integer"),
     scaleDownDelayRevisionLimit: field("integer"),
-    abortScaleDownDelaySeconds: field("integer"),
     antiAffinity: field("object"),
     dynamicStableScale: field("boolean"),
     pingPong: field("object"),

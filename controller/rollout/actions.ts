@@ -1,6 +1,7 @@
 import type { V1PodTemplateSpec, V1ReplicaSet } from "@kubernetes/client-node";
 import type { AnalysisRun } from "../api/analysis.js";
 import type { RolloutStatus } from "../api/rollout.js";
+import type { PatchOp } from "../traffic/route-patch.js";
 
 /**
  * What the planner asks the shell to do. Each action is idempotent to apply: creating a
@@ -24,6 +25,8 @@ export type Action =
   | { kind: "deleteAnalysisRun"; name: string }
   /** spec.restartAt: pods older than it are replaced a few at a time. */
   | { kind: "deletePod"; name: string }
+  /** Sets weights on an HTTPRoute; the patch tests the resourceVersion it was computed from. */
+  | { kind: "patchRoute"; name: string; patch: PatchOp[] }
   | { kind: "event"; type: "Normal" | "Warning"; reason: string; message: string };
 
 export interface Plan {

@@ -9,6 +9,7 @@ import { getCondition, setCondition } from "./conditions.js";
 import { progressDeadline } from "./deadline.js";
 import { replicaSetActions } from "./replicasets.js";
 import { restartPods } from "./restart.js";
+import { routeStage } from "./route-stage.js";
 import { retireRuns } from "./runs.js";
 import { observe, type PlanInput } from "./state.js";
 import { buildStatus } from "./status.js";
@@ -49,6 +50,7 @@ export function planRollout(input: PlanInput): Plan {
   dropIdlePromote(s);
   retireRuns(s);
   restartPods(s);
+  routeStage(s);
   replicaSetActions(s);
   if (Object.keys(s.clearAnnotations).length > 0)
     s.actions.push({ kind: "updateRollout", annotations: s.clearAnnotations });

@@ -1,12 +1,15 @@
 import type { V1Pod, V1ReplicaSet } from "@kubernetes/client-node";
 import type { AnalysisRun } from "../api/analysis.js";
 import type { CanaryStep, Rollout, RolloutSpec, RolloutStatus } from "../api/rollout.js";
+import type { HTTPRoute } from "../traffic/httproute.js";
 import type { Action } from "./actions.js";
 import type { TemplateLookup } from "./analysis.js";
 import { getCondition } from "./conditions.js";
 import { shortHash } from "./hash.js";
 import { surgeLimits, type SurgeLimits } from "./replicas.js";
 import { hashOf, isCompleted, revisionOf } from "./revisions.js";
+import { routingOf, type Routing } from "./routed.js";
+import type { Condition } from "./conditions.js";
 
 export interface PlanInput {
   rollout: Rollout;
@@ -18,6 +21,8 @@ export interface PlanInput {
   templates?: TemplateLookup;
   /** ReplicaSets this Rollout controls (ownerReference controller=true), not being deleted. */
   replicaSets: readonly V1ReplicaSet[];
+  /** With trafficRouting: each HTTPRoute it names, as read now (undefined when it does not exist). */
+  routes?: ReadonlyMap<string, HTTPRoute | undefined>;
   now: Date;
 }
 
@@ -53,6 +58,8 @@ export interface PlanState {
   readonly newRSName: string;
   /** Status already describes this revision (so its step, abort and pauses carry over). */
   readonly sameRevision: boolean;
+  /** trafficRouting, when the Rollout has it. */
+  readonly routing: Routing | undefined;
 
   /** Every stage: what the shell must do, in order. */
   actions: Action[];
@@ -84,6 +91,10 @@ export interface PlanState {
   paused: boolean;
   /** restart. */
   restartedAt: string | undefined;
+  /** routed abort: when the aborted canary's pods may go (every route at 0, plus the delay). */
+  canaryScaleDownAt: string | undefined;
+  /** route stage. */
+  trafficCondition: Condition | undefined;
 }
 
 /** The state a pass starts from: observations, and the decisions status carried over. */
@@ -119,6 +130,7 @@ export function observe(input: PlanInput, hash: string, templates: TemplateLooku
     newRS: byHash.get(hash),
     newRSName: `${ro.metadata.name}-${hash}`,
     sameRevision,
+    routing: routingOf(spec, input.routes),
     actions: [],
     clearAnnotations: {},
     stableHash,
@@ -139,6 +151,8 @@ export function observe(input: PlanInput, hash: string, templates: TemplateLooku
     weight: 0,
     paused: false,
     restartedAt: prev.restartedAt,
+    canaryScaleDownAt: abort ? prev.canary?.canaryScaleDownAt : undefined,
+    trafficCondition: undefined,
   };
 }
 

@@ -81,11 +81,6 @@ const cases: Case[] = [
     "spec.strategy.canary.scaleDownDelayRevisionLimit",
     1,
   ),
-  ro(
-    "spec.strategy.canary.abortScaleDownDelaySeconds",
-    "spec.strategy.canary.abortScaleDownDelaySeconds",
-    30,
-  ),
   ro("spec.strategy.canary.antiAffinity", "spec.strategy.canary.antiAffinity", {
     preferredDuringSchedulingIgnoredDuringExecution: { weight: 1 },
   }),

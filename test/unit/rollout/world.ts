@@ -5,6 +5,9 @@ import type { Action, Plan } from "../../../controller/rollout/actions.js";
 import type { TemplateLookup } from "../../../controller/rollout/analysis.js";
 import { planRollout } from "../../../controller/rollout/plan.js";
 import { revisionOf } from "../../../controller/rollout/revisions.js";
+import { routedHttpRoutes } from "../../../controller/api/traffic.js";
+import type { HTTPRoute } from "../../../controller/traffic/httproute.js";
+import type { PatchOp } from "../../../controller/traffic/route-patch.js";
 
 /**
  * A tiny in-memory model of what the planner's actions do, for table tests of the pure planner:
@@ -24,6 +27,10 @@ export class World {
   templates: TemplateLookup | undefined;
   /** AnalysisRuns the planner created, by name; a test sets their phase as the analysis would. */
   analysisRuns = new Map<string, AnalysisRun>();
+  /** HTTPRoutes by name, for a Rollout with trafficRouting; patched as the API server would. */
+  routes = new Map<string, HTTPRoute>();
+  /** Route patches and ReplicaSet scalings in the order the shell applied them: "route web 10", "scale r2 3". */
+  trace: string[] = [];
 
   constructor(rollout: Rollout) {
     this.rollout = structuredClone(rollout);
@@ -36,8 +43,38 @@ export class World {
       replicaSets: [...this.replicaSets.values()],
       analysisRuns: [...this.analysisRuns.values()],
       templates: this.templates,
+      routes: this.routedRoutes(),
       now: new Date(this.now),
     });
+  }
+
+  private routedRoutes(): Map<string, HTTPRoute | undefined> | undefined {
+    const { names } = routedHttpRoutes(this.rollout.spec.strategy.canary?.trafficRouting);
+    if (names.length === 0) return undefined;
+    return new Map(names.map((n) => [n, structuredClone(this.routes.get(n))]));
+  }
+
+  /** The canary backend's weight in each rule of a route that has one, for compact assertions. */
+  routeWeights(name: string, canary = "web-canary"): (number | undefined)[] {
+    const rules = this.routes.get(name)?.spec?.rules ?? [];
+    return rules.flatMap((r) => (r.backendRefs ?? []).filter((b) => b.name === canary).map((b) => b.weight));
+  }
+
+  /** Applies test/replace/add ops, refusing the whole patch if a test fails (as the API server does, with 422). */
+  private patchRoute(name: string, patch: PatchOp[]): void {
+    const route = structuredClone(this.routes.get(name));
+    if (!route) throw new Error(`no HTTPRoute ${name}`);
+    for (const op of patch) {
+      const parts = op.path.split("/").slice(1);
+      let node = route as unknown as Record<string, unknown>;
+      for (const p of parts.slice(0, -1)) node = node[p] as Record<string, unknown>;
+      const last = parts.at(-1)!;
+      if (op.op === "test" && node[last] !== op.value) throw new Error(`test failed at ${op.path}`);
+      if (op.op !== "test") node[last] = op.value;
+    }
+    route.metadata.resourceVersion = String(Number(route.metadata.resourceVersion ?? 0) + 1);
+    this.routes.set(name, route);
+    this.trace.push(`route ${name} ${this.routeWeights(name).join(",")}`);
   }
 
   /**
@@ -115,6 +152,7 @@ export class World {
       }
       case "scaleReplicaSet": {
         const rs = this.replicaSets.get(a.name)!;
+        this.trace.push(`scale r${revisionOf(rs)} ${a.replicas}`);
         rs.spec!.replicas = a.replicas;
         rs.status!.replicas = a.replicas;
         const avail = rs.status!.availableReplicas ?? 0;
@@ -156,6 +194,9 @@ export class World {
         this.rollout.metadata.annotations = annotations;
         return;
       }
+      case "patchRoute":
+        this.patchRoute(a.name, a.patch);
+        return;
       case "event":
         this.events.push({ type: a.type, reason: a.reason, message: a.message });
         return;
