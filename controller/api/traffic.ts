@@ -9,8 +9,6 @@ import { notYet, refuse } from "./unsupported.js";
 
 /** Argo's plugin name for the Gateway API router, the one plugin Kestrel implements itself. */
 export const gatewayApiPlugin = "argoproj-labs/gatewayAPI";
-/** How CEL spells that property name (Kubernetes escapes "-" and "/" in identifiers). */
-const gatewayApiPluginCel = "argoproj__dash__labs__slash__gatewayAPI";
 
 const RouteName = Type.String({
   minLength: 1,
@@ -109,7 +107,8 @@ export const TrafficRouting = Type.Object(
     "x-kubernetes-validations": [
       ...refusedRouters.rules,
       {
-        rule: `has(self.gatewayAPI) != (has(self.plugins) && has(self.plugins.${gatewayApiPluginCel}))`,
+        // plugins is a map (its keys hold "/"), so membership is tested with `in`.
+        rule: `has(self.gatewayAPI) != (has(self.plugins) && '${gatewayApiPlugin}' in self.plugins)`,
         message: `trafficRouting needs exactly one of gatewayAPI or plugins["${gatewayApiPlugin}"] (they mean the same)`,
       },
     ],

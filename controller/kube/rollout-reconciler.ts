@@ -9,6 +9,7 @@ import { podTemplateHashLabel, revisionAnnotation } from "../rollout/labels.js";
 import { planRefusedTemplate, planRollout, restartDue } from "../rollout/plan.js";
 import type { EventRecorder } from "./events.js";
 import type { KindCache, WatchedKind } from "./informers.js";
+import { patchRoute, readRoutes } from "./route-writer.js";
 import type { ReconcileResult } from "./runner.js";
 import { writeStatus } from "./status-writer.js";
 
@@ -136,6 +137,7 @@ export class RolloutReconciler {
       replicaSets,
       analysisRuns: analysisRuns.ownedBy(uid).filter(live),
       pods: restartDue(ro, now) ? await this.podsOf(namespace, replicaSets) : [],
+      routes: await readRoutes(this.d.custom, ro),
       templates: {
         namespaced: new Map(analysisTemplates.list(namespace).map((t) => [t.metadata?.name ?? "", t.spec])),
         cluster: new Map(clusterAnalysisTemplates.list().map((t) => [t.metadata?.name ?? "", t.spec])),
@@ -290,6 +292,8 @@ export class RolloutReconciler {
           });
         log.info("terminated AnalysisRun", { analysisRun: action.name });
         return undefined;
+      case "patchRoute":
+        return patchRoute(this.d.custom, namespace, action, log).then(() => undefined);
       case "deletePod":
         await this.d.core.deleteNamespacedPod({ name: action.name, namespace }).catch((err: unknown) => {
           if (!(err instanceof k8s.ApiException && err.code === 404)) throw err;
