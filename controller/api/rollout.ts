@@ -1,6 +1,7 @@
 import type { V1LabelSelector, V1ObjectMeta, V1PodTemplateSpec } from "@kubernetes/client-node";
 import Type, { type Static } from "typebox";
 import { Condition, Duration, IntOrPercent, StringMap } from "./common.js";
+import { TrafficRouting, trafficRoutingRules } from "./traffic.js";
 import { notYet, refuse } from "./unsupported.js";
 
 /**
@@ -280,11 +281,20 @@ export const CanaryStrategy = Type.Object(
     ),
     stableMetadata: Type.Optional(PodMetadata("stable")),
     canaryMetadata: Type.Optional(PodMetadata("canary")),
+    trafficRouting: Type.Optional(TrafficRouting),
+    abortScaleDownDelaySeconds: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        description:
+          "With trafficRouting: seconds the aborted canary's pods stay after every route sends them nothing (default 30), so requests in flight finish.",
+      }),
+    ),
     ...refusedCanary.properties,
   },
   {
     "x-kubernetes-validations": [
       ...refusedCanary.rules,
+      ...trafficRoutingRules,
       {
         rule: "!has(self.stableService) || !has(self.canaryService) || self.stableService != self.canaryService",
         message: "stableService and canaryService must name different Services",
@@ -452,6 +462,13 @@ export const RolloutStatus = Type.Object({
       currentBackgroundAnalysisRunStatus: Type.Optional(RunRef),
       attempt: Type.Optional(
         Type.Integer({ description: "Retries of this revision's canary; part of its AnalysisRuns' names." }),
+      ),
+      canaryScaleDownAt: Type.Optional(
+        Type.String({
+          format: "date-time",
+          description:
+            "Aborted behind a router: when the canary's pods are scaled down (every route at weight 0, plus abortScaleDownDelaySeconds).",
+        }),
       ),
       inconclusiveAccepted: Type.Optional(
         Type.String({ description: "A background run whose Inconclusive verdict a promote accepted." }),

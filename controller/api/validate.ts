@@ -1,5 +1,6 @@
 import type { Rollout } from "./rollout.js";
 import { parseDurationMs } from "./duration.js";
+import { trafficRoutingErrors } from "./traffic.js";
 
 export interface FieldError {
   field: string;
@@ -46,6 +47,7 @@ export function validateRollout(ro: Rollout): FieldError[] {
       message: "maxSurge and maxUnavailable cannot both be 0: no pod could ever move",
     });
   }
+  errors.push(...trafficRoutingErrors(ro.metadata?.namespace, canary.trafficRouting));
   return errors;
 }
 

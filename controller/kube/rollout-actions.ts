@@ -6,6 +6,7 @@ import type { Action } from "../rollout/actions.js";
 import { revisionAnnotation } from "../rollout/labels.js";
 import type { EventRecorder } from "./events.js";
 import { patchServiceSelector, syncPodMetadata } from "./role-actions.js";
+import { patchRoute } from "./route-writer.js";
 import { applyWorkload } from "./workload-writer.js";
 
 export type RolloutObject = StoredRollout & k8s.KubernetesObject;
@@ -145,6 +146,7 @@ const handlers: { [K in Action["kind"]]: Handler<K> } = {
   },
   patchServiceSelector,
   syncPodMetadata,
+  patchRoute: ({ custom, namespace, log }, a) => patchRoute(custom, namespace, a, log),
   updateWorkloadTemplate: ({ apps, namespace, workload, log }, a) =>
     applyWorkload(apps, namespace, a, workload, log),
   scaleWorkload: ({ apps, namespace, workload, log }, a) => applyWorkload(apps, namespace, a, workload, log),

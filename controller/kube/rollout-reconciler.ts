@@ -16,6 +16,7 @@ import {
 import type { EventRecorder } from "./events.js";
 import type { KindCache, WatchedKind } from "./informers.js";
 import { applyAction, ignoreNotFound, type RolloutObject } from "./rollout-actions.js";
+import { readRoutes } from "./route-writer.js";
 import type { ReconcileResult } from "./runner.js";
 import { writeStatus } from "./status-writer.js";
 
@@ -138,6 +139,7 @@ export class RolloutReconciler {
       analysisRuns: analysisRuns.ownedBy(uid).filter(live),
       pods: restartDue(ro, now) ? await this.podsOf(namespace, replicaSets) : [],
       services: await this.servicesOf(ro),
+      routes: await readRoutes(this.d.custom, ro),
       templates: {
         namespaced: new Map(analysisTemplates.list(namespace).map((t) => [t.metadata?.name ?? "", t.spec])),
         cluster: new Map(clusterAnalysisTemplates.list().map((t) => [t.metadata?.name ?? "", t.spec])),

@@ -1,6 +1,7 @@
 import type { V1PodTemplateSpec, V1ReplicaSet } from "@kubernetes/client-node";
 import type { AnalysisRun } from "../api/analysis.js";
 import type { RolloutStatus } from "../api/rollout.js";
+import type { PatchOp } from "../traffic/route-patch.js";
 
 /**
  * What the planner asks the shell to do. Each action is idempotent to apply: creating a
@@ -48,6 +49,8 @@ export type Action =
       record: string | null;
       pods: boolean;
     }
+  /** Sets weights on an HTTPRoute; the patch tests the resourceVersion it was computed from. */
+  | { kind: "patchRoute"; name: string; patch: PatchOp[] }
   | { kind: "event"; type: "Normal" | "Warning"; reason: string; message: string };
 
 export interface Plan {

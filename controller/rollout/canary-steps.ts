@@ -9,6 +9,7 @@ import {
   type SurgeLimits,
 } from "./replicas.js";
 import { availableReplicas, specReplicas } from "./revisions.js";
+import { routedStepDone } from "./routed.js";
 import { event, requeueIn, stepRunName, type PlanState } from "./state.js";
 
 /** What one step says: move on to the next one, or wait (and why, for status.message). */
@@ -109,6 +110,12 @@ export function holdForInconclusive(s: PlanState, eventMessage: string): void {
 
 /** setWeight: done once the split has converged and the canary pods are available. */
 function weightStep(s: PlanState, step: CanaryStep): StepOutcome {
+  if (s.routing) {
+    const routed = routedStepDone(s);
+    if (!routed.done) return wait(routed.waitingFor);
+    event(s, "Normal", "StepCompleted", `${stepLabel(s)}: weight ${step.setWeight ?? 0} reached`);
+    return advance;
+  }
   const current = currentSplit(s);
   const target = splitFor(s.steps, s.stepIndex, s.replicas, s.limits);
   const next = nextSplit(s.replicas, target, current, s.limits);

@@ -4,6 +4,7 @@ import { currentSplit, holdForInconclusive, splitFor, walkSteps, weightAt } from
 import { promoteAnnotation } from "./labels.js";
 import { nextSplit, type SplitTarget } from "./replicas.js";
 import { revisionOf } from "./revisions.js";
+import { routedAbort, routedMove, routesAt } from "./routed.js";
 import { atStable, fastUndo, firstVersion, isFastUndo, markCompleted } from "./settled.js";
 import { backgroundRunName, event, type PlanState } from "./state.js";
 import type { Strategy } from "./strategy.js";
@@ -29,6 +30,7 @@ function aborted(s: PlanState): void {
   s.phase = "Degraded";
   s.message = `${s.abortReason}: all traffic back on stable revision ${stableRS ? revisionOf(stableRS) : "?"} (${currentSplit(s).stableAvailable}/${s.replicas} available); retry with the kestrel.dev/retry annotation`;
   s.pauseConditions = [];
+  if (s.routing) routedAbort(s);
 }
 
 function stepCanary(s: PlanState): void {
@@ -119,6 +121,7 @@ function backgroundAnalysis(s: PlanState, judgement: BackgroundJudgement): strin
 
 /** The split for the step reached, moved within the surge limits; held where it is while waiting on a person. */
 function moveReplicas(s: PlanState, hold: boolean): void {
+  if (s.routing) return routedMove(s, hold);
   const current = currentSplit(s);
   let target: SplitTarget;
   if (s.stepIndex >= s.steps.length) {
@@ -141,7 +144,8 @@ function moveReplicas(s: PlanState, hold: boolean): void {
  */
 function fullPromotion(s: PlanState): void {
   const current = currentSplit(s);
-  if (s.newRS && current.canaryReplicas === s.replicas && current.canaryAvailable >= s.replicas) {
+  const routed = !s.routing || routesAt(s, 100);
+  if (s.newRS && current.canaryReplicas === s.replicas && current.canaryAvailable >= s.replicas && routed) {
     s.stableHash = s.hash;
     s.desired.set(s.hash, s.replicas);
     markCompleted(s);

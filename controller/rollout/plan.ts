@@ -10,6 +10,7 @@ import { progressDeadline } from "./deadline.js";
 import { ephemeralMetadata } from "./metadata.js";
 import { replicaSetActions } from "./replicasets.js";
 import { restartPods } from "./restart.js";
+import { routeStage } from "./route-stage.js";
 import { retireRuns } from "./runs.js";
 import { missingServices, serviceActions } from "./services.js";
 import { observe, type PlanInput } from "./state.js";
@@ -60,6 +61,7 @@ export function planRollout(input: PlanInput): Plan {
   retireRuns(s);
   restartPods(s);
   serviceActions(s);
+  routeStage(s);
   replicaSetActions(s);
   ephemeralMetadata(s);
   s.actions.push(...workloadScale(s, input.workload));

@@ -1,12 +1,15 @@
 import type { V1Deployment, V1Pod, V1ReplicaSet, V1Service } from "@kubernetes/client-node";
 import type { AnalysisRun } from "../api/analysis.js";
 import type { CanaryStep, Rollout, RolloutSpec, RolloutStatus, StoredRollout } from "../api/rollout.js";
+import type { HTTPRoute } from "../traffic/httproute.js";
 import type { Action } from "./actions.js";
 import type { TemplateLookup } from "./analysis.js";
 import { getCondition } from "./conditions.js";
 import { shortHash } from "./hash.js";
 import { surgeLimits, type SurgeLimits } from "./replicas.js";
 import { hashOf, isCompleted, revisionOf } from "./revisions.js";
+import { routingOf, type Routing } from "./routed.js";
+import type { Condition } from "./conditions.js";
 
 export interface PlanInput {
   rollout: StoredRollout;
@@ -22,6 +25,8 @@ export interface PlanInput {
   replicaSets: readonly V1ReplicaSet[];
   /** The Services spec.strategy.canary names (stableService, canaryService) that exist, by name. */
   services?: ReadonlyMap<string, V1Service>;
+  /** With trafficRouting: each HTTPRoute it names, as read now (undefined when it does not exist). */
+  routes?: ReadonlyMap<string, HTTPRoute | undefined>;
   now: Date;
 }
 
@@ -58,6 +63,8 @@ export interface PlanState {
   readonly newRSName: string;
   /** Status already describes this revision (so its step, abort and pauses carry over). */
   readonly sameRevision: boolean;
+  /** trafficRouting, when the Rollout has it. */
+  readonly routing: Routing | undefined;
 
   /** Every stage: what the shell must do, in order. */
   actions: Action[];
@@ -91,6 +98,10 @@ export interface PlanState {
   restartedAt: string | undefined;
   /** services: why a Service still points at another revision (added to the message). */
   serviceWaits: string[];
+  /** routed abort: when the aborted canary's pods may go (every route at 0, plus the delay). */
+  canaryScaleDownAt: string | undefined;
+  /** route stage. */
+  trafficCondition: Condition | undefined;
 }
 
 /** The state a pass starts from: observations, and the decisions status carried over. */
@@ -126,6 +137,7 @@ export function observe(input: PlanInput, ro: Rollout, hash: string, templates: 
     newRS: byHash.get(hash),
     newRSName: `${ro.metadata.name}-${hash}`,
     sameRevision,
+    routing: routingOf(spec, input.routes),
     actions: [],
     clearAnnotations: {},
     stableHash,
@@ -147,6 +159,8 @@ export function observe(input: PlanInput, ro: Rollout, hash: string, templates: 
     paused: false,
     restartedAt: prev.restartedAt,
     serviceWaits: [],
+    canaryScaleDownAt: abort ? prev.canary?.canaryScaleDownAt : undefined,
+    trafficCondition: undefined,
   };
 }
 

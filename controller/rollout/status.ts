@@ -31,6 +31,7 @@ export function buildStatus(s: PlanState): RolloutStatus {
     canary: {
       attempt: s.attempt || undefined,
       inconclusiveAccepted: s.inconclusiveAccepted,
+      canaryScaleDownAt: s.canaryScaleDownAt,
       currentBackgroundAnalysisRunStatus: runRef(s.runs.get(backgroundRunName(s))),
       currentStepAnalysisRunStatus: runRef(
         s.steps[s.stepIndex]?.analysis ? s.runs.get(stepRunName(s, s.stepIndex)) : undefined,
@@ -66,6 +67,9 @@ function conditions(s: PlanState, available: number): Condition[] {
             ? { status: "Unknown", reason: "RolloutPaused", message: s.message }
             : { status: "True", reason: "ReplicaSetUpdated", message: s.message };
   let result = removeCondition(s.prev.conditions, "InvalidSpec");
+  result = s.trafficCondition
+    ? setCondition(result, s.trafficCondition, now)
+    : removeCondition(result, "TrafficRouting");
   result = setCondition(result, { type: "Progressing", ...progressing }, now);
   const enough = available >= replicas - s.limits.maxUnavailable;
   const availableMessage = `${available}/${replicas} available`;

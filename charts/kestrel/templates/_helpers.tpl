@@ -49,6 +49,10 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 - apiGroups: [""]
   resources: ["services"]
   verbs: ["get", "list", "watch", "patch", "update"]
+# trafficRouting: the HTTPRoutes a Rollout names are read each pass and their weights patched.
+- apiGroups: ["gateway.networking.k8s.io"]
+  resources: ["httproutes"]
+  verbs: ["get", "list", "watch", "patch"]
 # Pods are listed only while a spec.restartAt is pending (deleted to restart them) or while
 # ephemeral metadata (canaryMetadata, stableMetadata) changes (patched in place).
 - apiGroups: [""]

@@ -47,26 +47,32 @@ const routes = { managedRoutes: [{ name: "header-route" }] };
 
 /** Argo Rollouts' fields Kestrel refuses, each with a value an Argo manifest would hold. */
 const cases: Case[] = [
-  ro("spec.workloadRef", "spec.workloadRef", { apiVersion: "apps/v1", kind: "Deployment", name: "web" }),
   ro("spec.rollbackWindow", "spec.rollbackWindow", { revisions: 3 }),
   ro("spec.strategy.blueGreen", "spec.strategy.blueGreen", {
     activeService: "web",
     previewService: "web-preview",
   }),
-  ro("spec.strategy.canary.trafficRouting", "spec.strategy.canary.trafficRouting", {
+  ...Object.entries({
+    istio: { virtualService: { name: "web", routes: ["primary"] } },
     nginx: { stableIngress: "web" },
-    ...routes,
-  }),
+    alb: { ingress: "web", servicePort: 80 },
+    smi: { rootService: "web", trafficSplitName: "web" },
+    ambassador: { mappings: ["web"] },
+    appMesh: { virtualService: { name: "web" }, virtualNodeGroup: { canaryVirtualNodeRef: { name: "c" } } },
+    traefik: { weightedTraefikServiceName: "web" },
+    apisix: { route: { name: "web" } },
+    managedRoutes: routes.managedRoutes,
+    maxTrafficWeight: 1000,
+  }).map(([router, config]) =>
+    ro(`spec.strategy.canary.trafficRouting.${router}`, "spec.strategy.canary.trafficRouting", {
+      [router]: config,
+    }),
+  ),
   ro("spec.strategy.canary.scaleDownDelaySeconds", "spec.strategy.canary.scaleDownDelaySeconds", 30),
   ro(
     "spec.strategy.canary.scaleDownDelayRevisionLimit",
     "spec.strategy.canary.scaleDownDelayRevisionLimit",
     1,
-  ),
-  ro(
-    "spec.strategy.canary.abortScaleDownDelaySeconds",
-    "spec.strategy.canary.abortScaleDownDelaySeconds",
-    30,
   ),
   ro("spec.strategy.canary.antiAffinity", "spec.strategy.canary.antiAffinity", {
     preferredDuringSchedulingIgnoredDuringExecution: { weight: 1 },

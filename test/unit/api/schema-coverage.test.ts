@@ -45,6 +45,28 @@ const implementedBy: Record<string, { file: string; reads: string }> = {
   },
   "spec.rollbackTo.revision": { file: "controller/rollout/plan.ts", reads: "rollbackTo.revision" },
   "spec.undoReplaysSteps": { file: "controller/rollout/settled.ts", reads: "spec.undoReplaysSteps" },
+  "spec.strategy.canary.trafficRouting.gatewayAPI.httpRoutes[].name": {
+    file: "controller/api/traffic.ts",
+    reads: "config.httpRoutes ?? []).map((r) => r.name)",
+  },
+  // Only false is accepted (a CEL rule), so false is what every route gets.
+  "spec.strategy.canary.trafficRouting.gatewayAPI.httpRoutes[].useHeaderRoutes": {
+    file: "controller/api/traffic.ts",
+    reads: "!r.useHeaderRoutes",
+  },
+  "spec.strategy.canary.trafficRouting.gatewayAPI.namespace": {
+    file: "controller/api/traffic.ts",
+    reads: "namespace: config.namespace",
+  },
+  // Its one accepted key (argoproj-labs/gatewayAPI) is read as the same config; any other is refused.
+  "spec.strategy.canary.trafficRouting.plugins": {
+    file: "controller/api/traffic.ts",
+    reads: "tr.plugins?.[gatewayApiPlugin]",
+  },
+  "spec.strategy.canary.abortScaleDownDelaySeconds": {
+    file: "controller/rollout/routed.ts",
+    reads: "canary.abortScaleDownDelaySeconds",
+  },
   // The schema admits one value each, so there is nothing else to read.
   "spec.workloadRef.apiVersion": { file: "controller/api/rollout.ts", reads: 'enum: ["apps/v1"]' },
   "spec.workloadRef.kind": { file: "controller/api/rollout.ts", reads: 'enum: ["Deployment"]' },
@@ -161,9 +183,9 @@ describe("guard: every field the Rollout schema accepts is implemented or refuse
   const accepted = acceptedLeaves(spec, "spec", refused);
 
   it("the walk sees the schema: refusals found and some accepted fields", () => {
-    assert.ok(refused.has("spec.strategy.canary.trafficRouting"), "trafficRouting is refused");
+    assert.ok(refused.has("spec.strategy.canary.dynamicStableScale"), "dynamicStableScale is refused");
     assert.ok(accepted.includes("spec.strategy.canary.stableService"));
-    assert.ok(!accepted.some((p) => p.startsWith("spec.strategy.canary.trafficRouting")));
+    assert.ok(!accepted.includes("spec.strategy.canary.dynamicStableScale"));
   });
 
   it("each accepted field is in the reviewed map of implementations", () => {

@@ -1,4 +1,4 @@
-import type { V1Deployment, V1ReplicaSet } from "@kubernetes/client-node";
+import type { V1Deployment, V1ReplicaSet, V1Service } from "@kubernetes/client-node";
 import type { AnalysisRun } from "../../../controller/api/analysis.js";
 import type { Rollout, StoredRollout } from "../../../controller/api/rollout.js";
 import type { Action, Plan } from "../../../controller/rollout/actions.js";
@@ -6,6 +6,9 @@ import type { TemplateLookup } from "../../../controller/rollout/analysis.js";
 import { planRollout } from "../../../controller/rollout/plan.js";
 import { revisionOf } from "../../../controller/rollout/revisions.js";
 import { resolveWorkload } from "../../../controller/rollout/workload.js";
+import { routedHttpRoutes } from "../../../controller/api/traffic.js";
+import type { HTTPRoute } from "../../../controller/traffic/httproute.js";
+import type { PatchOp } from "../../../controller/traffic/route-patch.js";
 
 /**
  * A tiny in-memory model of what the planner's actions do, for table tests of the pure planner:
@@ -27,6 +30,12 @@ export class World {
   templates: TemplateLookup | undefined;
   /** AnalysisRuns the planner created, by name; a test sets their phase as the analysis would. */
   analysisRuns = new Map<string, AnalysisRun>();
+  /** Services by name (stableService, canaryService); their selectors patched as the API server would. */
+  services = new Map<string, V1Service>();
+  /** HTTPRoutes by name, for a Rollout with trafficRouting; patched as the API server would. */
+  routes = new Map<string, HTTPRoute>();
+  /** Route patches and ReplicaSet scalings in the order the shell applied them: "route web 10", "scale r2 3". */
+  trace: string[] = [];
 
   constructor(rollout: StoredRollout) {
     this.rollout = structuredClone(rollout);
@@ -47,8 +56,39 @@ export class World {
       replicaSets: [...this.replicaSets.values()],
       analysisRuns: [...this.analysisRuns.values()],
       templates: this.templates,
+      routes: this.routedRoutes(),
+      services: new Map([...this.services].map(([n, svc]) => [n, structuredClone(svc)])),
       now: new Date(this.now),
     });
+  }
+
+  private routedRoutes(): Map<string, HTTPRoute | undefined> | undefined {
+    const { names } = routedHttpRoutes(this.rollout.spec.strategy.canary?.trafficRouting);
+    if (names.length === 0) return undefined;
+    return new Map(names.map((n) => [n, structuredClone(this.routes.get(n))]));
+  }
+
+  /** The canary backend's weight in each rule of a route that has one, for compact assertions. */
+  routeWeights(name: string, canary = "web-canary"): (number | undefined)[] {
+    const rules = this.routes.get(name)?.spec?.rules ?? [];
+    return rules.flatMap((r) => (r.backendRefs ?? []).filter((b) => b.name === canary).map((b) => b.weight));
+  }
+
+  /** Applies test/replace/add ops, refusing the whole patch if a test fails (as the API server does, with 422). */
+  private patchRoute(name: string, patch: PatchOp[]): void {
+    const route = structuredClone(this.routes.get(name));
+    if (!route) throw new Error(`no HTTPRoute ${name}`);
+    for (const op of patch) {
+      const parts = op.path.split("/").slice(1);
+      let node = route as unknown as Record<string, unknown>;
+      for (const p of parts.slice(0, -1)) node = node[p] as Record<string, unknown>;
+      const last = parts.at(-1)!;
+      if (op.op === "test" && node[last] !== op.value) throw new Error(`test failed at ${op.path}`);
+      if (op.op !== "test") node[last] = op.value;
+    }
+    route.metadata.resourceVersion = String(Number(route.metadata.resourceVersion ?? 0) + 1);
+    this.routes.set(name, route);
+    this.trace.push(`route ${name} ${this.routeWeights(name).join(",")}`);
   }
 
   /**
@@ -132,6 +172,7 @@ export class World {
       }
       case "scaleReplicaSet": {
         const rs = this.replicaSets.get(a.name)!;
+        this.trace.push(`scale r${revisionOf(rs)} ${a.replicas}`);
         rs.spec!.replicas = a.replicas;
         rs.status!.replicas = a.replicas;
         const avail = rs.status!.availableReplicas ?? 0;
@@ -179,11 +220,28 @@ export class World {
       case "scaleWorkload":
         this.workload!.spec!.replicas = a.replicas;
         return;
+      case "patchServiceSelector": {
+        const svc = this.services.get(a.service)!;
+        svc.spec = { ...svc.spec, selector: { ...svc.spec?.selector, "rollouts-pod-template-hash": a.hash } };
+        svc.metadata = {
+          ...svc.metadata,
+          resourceVersion: String(Number(svc.metadata?.resourceVersion ?? 0) + 1),
+        };
+        return;
+      }
+      case "patchRoute":
+        this.patchRoute(a.name, a.patch);
+        return;
       case "event":
         this.events.push({ type: a.type, reason: a.reason, message: a.message });
         return;
     }
   }
+}
+
+/** A Service selecting app=web, as a user creates it before naming it in the Rollout. */
+export function service(name: string): V1Service {
+  return { metadata: { name, namespace: "ns", resourceVersion: "1" }, spec: { selector: { app: "web" } } };
 }
 
 export function rollout(

@@ -1,0 +1,143 @@
+import type { CanaryStep, RolloutSpec } from "../api/rollout.js";
+import { routedHttpRoutes } from "../api/traffic.js";
+import type { HTTPRoute } from "../traffic/httproute.js";
+import { classifyRoute, type RouteState } from "../traffic/route-state.js";
+import type { RouteServices } from "../traffic/route-patch.js";
+import { currentSplit, weightAt } from "./canary-steps.js";
+import { hashOf, specReplicas } from "./revisions.js";
+import { requeueIn, type PlanState } from "./state.js";
+
+/**
+ * A canary behind a traffic router, with Argo's semantics: the route's weights carry the canary's
+ * share, so the canary ReplicaSet is sized for its weight (ceil(weight% of spec.replicas), or what
+ * setCanaryScale says) while the stable one stays at spec.replicas; the weight rises only once the
+ * canary has the pods it needs available, and falls (abort, promotion, undo) before any pod goes.
+ */
+
+export interface Routing {
+  names: readonly string[];
+  services: RouteServices;
+  /** Each named route as read this pass; undefined when it does not exist. */
+  routes: ReadonlyMap<string, HTTPRoute | undefined>;
+  /** abortScaleDownDelaySeconds (default 30): the aborted canary's pods outlive its last request. */
+  abortDelayMs: number;
+}
+
+export function routingOf(
+  spec: RolloutSpec,
+  routes: ReadonlyMap<string, HTTPRoute | undefined> | undefined,
+): Routing | undefined {
+  const canary = spec.strategy.canary;
+  const { names } = routedHttpRoutes(canary?.trafficRouting);
+  if (!canary || names.length === 0) return undefined;
+  return {
+    names,
+    services: { stable: canary.stableService ?? "", canary: canary.canaryService ?? "" },
+    routes: routes ?? new Map(),
+    abortDelayMs: (canary.abortScaleDownDelaySeconds ?? 30) * 1000,
+  };
+}
+
+/** Every route, classified against a canary weight. */
+export function routeStates(s: PlanState, weight: number): RouteState[] {
+  const r = s.routing;
+  if (!r) return [];
+  return r.names.map((name) => classifyRoute(name, r.routes.get(name), r.services, weight));
+}
+
+/** Every route exists and already carries this weight: traffic is where the plan said. */
+export const routesAt = (s: PlanState, weight: number): boolean =>
+  routeStates(s, weight).every((st) => st.kind === "present" && st.inSync);
+
+/** No route sends the canary more than this: each carries it, or cannot route to these Services at all. */
+export const routesNoMoreThan = (s: PlanState, weight: number): boolean =>
+  routeStates(s, weight).every((st) => st.kind !== "present" || st.inSync);
+
+/** Canary pods for the step at `index`: Argo's ceil(weight% of replicas), unless setCanaryScale says otherwise. */
+export function routedCanaryCount(steps: readonly CanaryStep[], index: number, replicas: number): number {
+  if (index >= steps.length) return replicas;
+  for (let i = index; i >= 0; i--) {
+    const scale = steps[i]?.setCanaryScale;
+    if (!scale) continue;
+    if (scale.matchTrafficWeight) break;
+    return Math.min(replicas, scale.replicas ?? Math.ceil((replicas * (scale.weight ?? 0)) / 100));
+  }
+  return Math.ceil((replicas * weightAt(steps, index)) / 100);
+}
+
+/** The weight the route carried at the end of the last pass, as status recorded it (0 for a new revision). */
+const recordedWeight = (s: PlanState): number =>
+  s.sameRevision ? (s.prev.canary?.weights?.canary.weight ?? 0) : 0;
+
+/**
+ * The split and weight for the step reached. The stable ReplicaSet keeps every replica (no
+ * dynamicStableScale); the weight goes to the step's only once the canary's pods for it are
+ * available, and otherwise never rises above what the route already carries.
+ */
+export function routedMove(s: PlanState, hold: boolean): void {
+  const atEnd = s.stepIndex >= s.steps.length;
+  const stepWeight = atEnd ? 100 : weightAt(s.steps, s.stepIndex);
+  const target = routedCanaryCount(s.steps, s.stepIndex, s.replicas);
+  const current = currentSplit(s);
+  s.desired.set(s.stableHash ?? "", s.replicas);
+  if (hold) {
+    s.desired.set(s.hash, current.canaryReplicas);
+    s.weight = recordedWeight(s);
+    return;
+  }
+  s.desired.set(s.hash, target);
+  const backed =
+    current.canaryReplicas >= target &&
+    current.canaryAvailable >= target &&
+    (stepWeight === 0 || current.canaryAvailable > 0);
+  s.weight = backed ? stepWeight : Math.min(recordedWeight(s), stepWeight);
+}
+
+/** A setWeight step is done once its canary pods are available and every route carries its weight. */
+export function routedStepDone(s: PlanState): { done: boolean; waitingFor: string } {
+  const stepWeight = weightAt(s.steps, s.stepIndex);
+  const target = routedCanaryCount(s.steps, s.stepIndex, s.replicas);
+  const current = currentSplit(s);
+  if (current.canaryReplicas !== target || current.canaryAvailable < target)
+    return {
+      done: false,
+      waitingFor: `waiting for ${target} canary pods (${current.canaryAvailable} available)`,
+    };
+  if (!routesAt(s, stepWeight))
+    return { done: false, waitingFor: `waiting for the routes to carry canary weight ${stepWeight}` };
+  return { done: true, waitingFor: "" };
+}
+
+/**
+ * Aborted: the weight goes to 0 at once; the canary's pods stay until every route carries 0 and
+ * then abortScaleDownDelaySeconds more, so requests already sent to them finish.
+ */
+export function routedAbort(s: PlanState): void {
+  s.weight = 0;
+  s.desired.set(s.stableHash ?? "", s.replicas);
+  const canaryPods = specReplicas(s.newRS);
+  if (canaryPods === 0 || !routesNoMoreThan(s, 0)) {
+    s.desired.set(s.hash, canaryPods);
+    return;
+  }
+  s.canaryScaleDownAt ??= new Date(s.now.getTime() + s.routing!.abortDelayMs).toISOString();
+  const left = Date.parse(s.canaryScaleDownAt) - s.now.getTime();
+  if (left > 0) {
+    s.desired.set(s.hash, canaryPods);
+    requeueIn(s, left);
+  } else s.desired.set(s.hash, 0);
+}
+
+/**
+ * Once spec.template is the stable revision, the old ReplicaSets go only after every route sends
+ * the canary Service nothing: until then the route may still reach their pods.
+ */
+export function keepUntilRoutesIdle(s: PlanState): void {
+  if (routesNoMoreThan(s, 0)) return;
+  for (const rs of s.replicaSets) {
+    const h = hashOf(rs) ?? "";
+    if (h === s.hash) continue;
+    const have = specReplicas(rs);
+    if ((s.desired.get(h) ?? 0) < have) s.desired.set(h, have);
+  }
+}
