@@ -45,10 +45,15 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 - apiGroups: [""]
   resources: ["services"]
   verbs: ["get", "list", "watch", "patch", "update"]
-# Pods are listed only while a spec.restartAt is pending, and deleted to restart them.
+# Pods are listed while a spec.restartAt is pending (deleted to restart them), and read for an
+# ended analysis Job's exit code.
 - apiGroups: [""]
   resources: ["pods"]
-  verbs: ["list", "delete"]
+  verbs: ["get", "list", "delete"]
+# Job metrics: one Job per measurement, deleted when its run ends first.
+- apiGroups: ["batch"]
+  resources: ["jobs"]
+  verbs: ["get", "list", "watch", "create", "delete"]
 - apiGroups: [""]
   resources: ["secrets"]
   verbs: ["get"]
