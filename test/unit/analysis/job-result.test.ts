@@ -75,6 +75,20 @@ describe("Job provider: result classification", () => {
       },
     },
     {
+      name: "a container that exited 0 after the failing one does not hide the failure",
+      job: job([cond("Failed", "BackoffLimitExceeded")]),
+      pods: [
+        exited("smoke-1-abc", 1, "2026-01-01T00:00:05Z"),
+        exited("smoke-1-abc", 0, "2026-01-01T00:00:09Z", "Completed", "log-shipper"),
+      ],
+      want: {
+        phase: "Failed",
+        value: "1",
+        message:
+          'Job smoke-1 failed (BackoffLimitExceeded): container "check" of pod smoke-1-abc exited with code 1 (Error)',
+      },
+    },
+    {
       name: "a failed Job whose pods are gone says what the Job says",
       job: job([cond("Failed", "DeadlineExceeded", "Job was active longer than specified deadline")]),
       pods: [],
