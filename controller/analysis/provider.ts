@@ -2,8 +2,8 @@ import type { AnalysisRun, Metric } from "../api/analysis.js";
 import type { AddressGuard } from "./address-guard.js";
 
 /**
- * The metric provider interface: what the analysis reconciler asks of Prometheus, Web and (next)
- * Job. A provider takes one measurement of one metric; the pure run planner (run.ts) decides
+ * The metric provider interface: what the analysis reconciler asks of Prometheus, Web and Job.
+ * A provider takes one measurement of one metric; the pure run planner (run.ts) decides
  * which are due and counts what they give.
  */
 
@@ -51,6 +51,11 @@ export interface MetricProvider {
   readonly name: string;
   /** Never throws for a failure of the measured system: that is an Error outcome. */
   measure(ctx: MeasureContext): Promise<MeasurementOutcome | MeasurementPending>;
+  /**
+   * Stops what the provider still runs for a run that has ended (a Job's pods). Called before the
+   * ended run's status is written, so a crash in between calls it again; it must be idempotent.
+   */
+  release?(run: AnalysisRun): Promise<void>;
 }
 
 /** The providers the controller knows, by their field under `metric.provider`. */

@@ -1,4 +1,5 @@
-import type { AnalysisRunSpec, Metric, WebProvider } from "../api/analysis.js";
+import type { AnalysisRunSpec, JobProvider, Metric, WebProvider } from "../api/analysis.js";
+import { resolveJob } from "./resolve-job.js";
 import { parseDurationMs } from "../api/duration.js";
 import { parseCondition } from "./evaluate.js";
 import {
@@ -28,6 +29,7 @@ import {
  *   (a number or true/false, or text inside quotes); jsonBody: text inside its strings.
  * - web header values: left as written, like query, and filled in when measuring (no control
  *   characters, so a value cannot add a header).
+ * - job: containers' command, args and env values (see resolve-job.ts).
  * A value from a Secret may be used only in query and web header values: the others are stored
  * in the run's spec.
  */
@@ -93,6 +95,8 @@ function resolveMetric(metric: Metric, args: ArgValues): ResolvedMetric {
   }
   const web = metric.provider.web;
   if (web) out.provider = { ...metric.provider, web: resolveWeb(web, args) };
+  const job = metric.provider.job;
+  if (job) out.provider = { ...metric.provider, job: resolveJobArgs(job, args) };
   for (const field of durationFields) {
     const v = metric[field];
     if (v !== undefined) out[field] = resolveDuration(field, v, args);
@@ -212,6 +216,21 @@ function resolveWeb(web: WebProvider, args: ArgValues): WebProvider {
     }
   }
   return out;
+}
+
+function resolveJobArgs(job: JobProvider, args: ArgValues): JobProvider {
+  const plain: Record<string, string | undefined> = {};
+  const secret = new Set<string>();
+  for (const [k, v] of Object.entries(args)) {
+    if (v === secretValue) secret.add(k);
+    else plain[k] = v;
+  }
+  try {
+    return resolveJob(job, plain, secret);
+  } catch (err) {
+    if (err instanceof TemplateError) throw new FieldError(`provider.job.${err.message}`);
+    throw err;
+  }
 }
 
 /** A text body takes what a condition takes outside quotes: a number or true/false. */

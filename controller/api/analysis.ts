@@ -1,7 +1,8 @@
-import type { V1ObjectMeta } from "@kubernetes/client-node";
+import type { V1JobSpec, V1ObjectMeta } from "@kubernetes/client-node";
 import Type, { type Static } from "typebox";
 import { exactMetricNameRules, notYet, refuse } from "./unsupported.js";
 import { argFieldRules, DurationOrArg, IntOrArg } from "./arg-fields.js";
+import { StringMap } from "./common.js";
 
 /**
  * AnalysisTemplate, ClusterAnalysisTemplate and AnalysisRun, with Argo Rollouts' field names.
@@ -166,6 +167,35 @@ export const WebProvider = Type.Object(
   },
 );
 
+/** A batch/v1 JobSpec, as Argo takes it: the API server validates it when the Job is created. */
+const JobSpec = Type.Unsafe<V1JobSpec>({
+  type: "object",
+  required: ["template"],
+  properties: {
+    template: {
+      type: "object",
+      "x-kubernetes-preserve-unknown-fields": true,
+      description: "The Job's pod template (restartPolicy Never or OnFailure).",
+    },
+  },
+  "x-kubernetes-preserve-unknown-fields": true,
+  description:
+    "A batch/v1 JobSpec. {{args.NAME}} may appear in the containers' command, args and env values.",
+});
+
+export const JobProvider = Type.Object({
+  metadata: Type.Optional(
+    Type.Object(
+      {
+        labels: Type.Optional(StringMap("Labels added to each Job.")),
+        annotations: Type.Optional(StringMap("Annotations added to each Job.")),
+      },
+      { description: "Labels and annotations added to each Job." },
+    ),
+  ),
+  spec: JobSpec,
+});
+
 export const Metric = Type.Object(
   {
     name: Type.String({ minLength: 1, maxLength: 63, description: "Metric name, unique in the template." }),
@@ -206,14 +236,15 @@ export const Metric = Type.Object(
       {
         prometheus: Type.Optional(PrometheusProvider),
         web: Type.Optional(WebProvider),
+        job: Type.Optional(JobProvider),
         ...refusedProvider.properties,
       },
       {
         description: "Where the metric is measured.",
         "x-kubernetes-validations": [
           {
-            rule: "(has(self.prometheus) ? 1 : 0) + (has(self.web) ? 1 : 0) == 1",
-            message: "provider needs prometheus or web (exactly one)",
+            rule: "(has(self.prometheus) ? 1 : 0) + (has(self.web) ? 1 : 0) + (has(self.job) ? 1 : 0) == 1",
+            message: "provider needs prometheus, web or job (exactly one)",
           },
           ...refusedProvider.rules,
           ...refusedPrometheus.rules,
@@ -225,8 +256,9 @@ export const Metric = Type.Object(
   {
     "x-kubernetes-validations": [
       {
-        rule: "has(self.successCondition) || has(self.failureCondition)",
-        message: "a metric needs successCondition or failureCondition",
+        // A Job's verdict is its exit: it has no value for a condition to read.
+        rule: "has(self.provider.job) || has(self.successCondition) || has(self.failureCondition)",
+        message: "a metric needs successCondition or failureCondition (a job metric needs neither)",
       },
       ...refusedMetric.rules,
       ...argFieldRules,
@@ -298,6 +330,7 @@ export const AnalysisRunStatus = Type.Object({
 
 export type Metric = Static<typeof Metric>;
 export type WebProvider = Static<typeof WebProvider>;
+export type JobProvider = Static<typeof JobProvider>;
 export type AnalysisTemplateSpec = Static<typeof AnalysisTemplateSpec>;
 export type AnalysisRunSpec = Static<typeof AnalysisRunSpec>;
 export type AnalysisRunStatus = Static<typeof AnalysisRunStatus>;

@@ -77,7 +77,6 @@ export const notYet = {
     consecutiveSuccessLimit: field("int-or-string"),
   },
   provider: {
-    job: field("object", "use prometheus"),
     datadog: field("object", "use prometheus"),
     newRelic: field("object", "use prometheus"),
     wavefront: field("object", "use prometheus"),

@@ -5,6 +5,7 @@
  */
 import { parseArgs } from "node:util";
 import { parseDurationMs } from "../api/duration.js";
+import { parseCreateRun, parseRunName, type RunRequest } from "./run-args.js";
 
 export const verbs = [
   "status",
@@ -19,6 +20,8 @@ export const verbs = [
   "set",
   "list",
   "get",
+  "create",
+  "terminate",
 ] as const;
 export type Verb = (typeof verbs)[number];
 
@@ -48,6 +51,8 @@ export interface Command {
   revision?: number;
   /** promote --full. */
   full: boolean;
+  /** create analysisrun: the template, name and arguments. */
+  run?: RunRequest;
 }
 
 /** help: the usage text; asked says whether -h asked for it (exit 0) or nothing was given (exit 2). */
@@ -95,6 +100,12 @@ const spec: Record<Verb, { usage: string; flags: readonly string[] }> = {
     usage: `get ${ROLLOUT} [--watch] [--timeout=D] [-o json|yaml]`,
     flags: ["watch", "timeout", "output"],
   },
+  create: {
+    usage:
+      "create analysisrun (--from TEMPLATE | --from-cluster-template TEMPLATE) [--name NAME | --generate-name PREFIX] [-a NAME=VALUE...]",
+    flags: ["from", "from-cluster-template", "name", "generate-name", "argument"],
+  },
+  terminate: { usage: "terminate analysisrun NAME", flags: [] },
 };
 
 export const usage = `kubectl kestrel - progressive delivery with automatic rollback
@@ -102,6 +113,8 @@ export const usage = `kubectl kestrel - progressive delivery with automatic roll
 ${verbs.map((v) => `  ${spec[v].usage}`).join("\n")}
 
 NAME may also be written rollout/NAME (or ro/NAME); the kind word is optional.
+create analysisrun starts a one-off run from a template (named TEMPLATE-xxxxx unless --name or
+--generate-name); terminate analysisrun stops one (it ends Successful unless a metric failed).
 status watches until Healthy (exit 0), Degraded (exit 1) or --timeout (exit 1); --watch=false looks once.
 Bad arguments exit 2.
 flags: -n/--namespace, --context, --kubeconfig`;
@@ -119,6 +132,11 @@ const options = {
   watch: { type: "boolean", short: "w" },
   timeout: { type: "string", short: "t" },
   full: { type: "boolean" },
+  from: { type: "string" },
+  "from-cluster-template": { type: "string" },
+  name: { type: "string" },
+  "generate-name": { type: "string" },
+  argument: { type: "string", short: "a", multiple: true },
   help: { type: "boolean", short: "h" },
 } as const;
 const globalFlags = new Set(["namespace", "context", "kubeconfig", "help"]);
@@ -183,7 +201,10 @@ export function parseCommand(argv: readonly string[]): Parsed {
 
   let name = "";
   let images: string[] = [];
-  if (verb === "list") {
+  let run: RunRequest | undefined;
+  if (verb === "create") run = parseCreateRun(rest, values, line);
+  else if (verb === "terminate") name = parseRunName(rest, line);
+  else if (verb === "list") {
     if (rest.length > 1 || (rest[0] !== undefined && !kindWords.has(rest[0])))
       throw new UsageError(`list takes no rollout name; unexpected "${rest.join(" ")}"`, line);
   } else if (verb === "set") {
@@ -270,6 +291,7 @@ export function parseCommand(argv: readonly string[]): Parsed {
       dryRun: dryRun === "client",
       revision,
       full: flag("full") ?? false,
+      run,
     },
   };
 }

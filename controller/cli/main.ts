@@ -18,6 +18,7 @@ import { revisionOf, undoTarget } from "../rollout/revisions.js";
 import { parseCommand, splitPair, UsageError, type Command } from "./args.js";
 import { pointlessTrigger, statusDone, timedOut, type Trigger } from "./decide.js";
 import { historyRows, lastGood } from "./history.js";
+import { createRun, RunCommandError, terminateRun } from "./run-commands.js";
 
 class CliError extends Error {
   constructor(
@@ -93,6 +94,10 @@ async function main(argv: string[]): Promise<number> {
       return patchSpec(ctx, name, { restartAt: new Date().toISOString() }, "restarted");
     case "set":
       return setImage(ctx, name, cmd.images);
+    case "create":
+      return createRun(ctx, cmd.run!);
+    case "terminate":
+      return terminateRun(ctx, name);
     case "get": {
       // --watch redraws the tree when it changes, until --timeout (or Ctrl-C).
       const deadline = cmd.timeoutMs > 0 ? Date.now() + cmd.timeoutMs : Infinity;
@@ -365,7 +370,8 @@ async function get(ctx: Ctx, name: string, previous = ""): Promise<string> {
 }
 
 function explain(err: unknown): string {
-  if (err instanceof CliError || err instanceof UsageError) return err.message;
+  if (err instanceof CliError || err instanceof UsageError || err instanceof RunCommandError)
+    return err.message;
   if (err instanceof k8s.ApiException) {
     let message = String(err.body);
     try {

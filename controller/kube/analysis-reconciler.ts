@@ -104,6 +104,7 @@ export class AnalysisReconciler {
       });
     }
     if (!this.d.canAct()) throw new Error("not the leader: no status write");
+    if (isTerminalPhase(status.phase) && !isTerminalPhase(run.status?.phase)) await this.release(run, log);
     await writeStatus(this.d.custom, analysisKinds.analysisRuns, run, status);
     if (status.phase !== run.status?.phase)
       log.info("analysis run phase changed", {
@@ -139,6 +140,24 @@ export class AnalysisReconciler {
     })) as AnalysisRun & k8s.KubernetesObject;
     log.info("arguments resolved into the run's metrics");
     return stored;
+  }
+
+  /**
+   * Stops what the providers still run for a run that has just ended (a Job's pods), before the
+   * ended status is written: if that write is lost, the next pass ends the run and releases again.
+   */
+  private async release(run: AnalysisRun, log: Logger): Promise<void> {
+    const registry = this.d.providers ?? defaultProviders;
+    const used = new Set(
+      run.spec.metrics.flatMap((m) => {
+        const found = providerOf(m, registry);
+        return "provider" in found && found.provider.release ? [found.provider] : [];
+      }),
+    );
+    for (const provider of used) {
+      await provider.release!(run);
+      log.info("released what the ended run still ran", { provider: provider.name });
+    }
   }
 
   /**

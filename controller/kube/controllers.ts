@@ -7,6 +7,7 @@ import type { Metrics } from "../metrics.js";
 import { EventRecorder } from "./events.js";
 import { controllerOwnerKey, KindCache, objectKey, type CacheScope } from "./informers.js";
 import { AnalysisReconciler, analysisKinds } from "./analysis-reconciler.js";
+import { allProviders } from "../analysis/providers/registry.js";
 import { RolloutReconciler, rolloutKinds, type RolloutCaches } from "./rollout-reconciler.js";
 import { Runner } from "./runner.js";
 
@@ -96,6 +97,10 @@ export class Controllers {
       log,
       metrics: deps.metrics,
       canAct: () => this.canAct(),
+      providers: allProviders({
+        batch: kc.makeApiClient(k8s.BatchV1Api),
+        core: kc.makeApiClient(k8s.CoreV1Api),
+      }),
       addresses: addressGuard(addressPolicy(config.providerAllowedHosts, kc.getCurrentCluster()?.server)),
     });
     this.runs = new Runner({

@@ -53,11 +53,16 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 - apiGroups: ["gateway.networking.k8s.io"]
   resources: ["httproutes"]
   verbs: ["get", "list", "watch", "patch"]
-# Pods are listed only while a spec.restartAt is pending (deleted to restart them) or while
-# ephemeral metadata (canaryMetadata, stableMetadata) changes (patched in place).
+# Pods are listed while a spec.restartAt is pending (deleted to restart them), patched in place
+# when ephemeral metadata (canaryMetadata, stableMetadata) changes, and read for an ended
+# analysis Job's exit code.
 - apiGroups: [""]
   resources: ["pods"]
-  verbs: ["list", "delete", "patch"]
+  verbs: ["get", "list", "delete", "patch"]
+# Job metrics: one Job per measurement, deleted when its run ends first.
+- apiGroups: ["batch"]
+  resources: ["jobs"]
+  verbs: ["get", "list", "watch", "create", "delete"]
 - apiGroups: [""]
   resources: ["secrets"]
   verbs: ["get"]

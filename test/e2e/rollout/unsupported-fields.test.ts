@@ -122,9 +122,6 @@ const cases: Case[] = [
   }),
   at("spec.templates", "spec.templates", [{ templateName: "error-rate" }]),
   at("spec.metrics[].consecutiveSuccessLimit", "spec.metrics[0].consecutiveSuccessLimit", 3),
-  at("spec.metrics[].provider.job", "spec.metrics[0].provider", {
-    job: { spec: { template: { spec: { containers: [{ name: "t", image: "busybox" }] } } } },
-  }),
   at("spec.metrics[].provider.datadog", "spec.metrics[0].provider", {
     datadog: { interval: "5m", query: "avg:errors{service:web}" },
   }),

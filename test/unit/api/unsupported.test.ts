@@ -17,7 +17,6 @@ const analysisFields = [
   "spec.templates",
   "spec.metrics[].consecutiveSuccessLimit",
   ...[
-    "job",
     "datadog",
     "newRelic",
     "wavefront",
