@@ -16,11 +16,13 @@ import { sandboxImage } from "./config.js";
  * | kestrel.local/pause:3.10 | the sandbox: pause.c from the k8s.io/kubernetes module, gcc -static |
  * | kestrel.local/busybox:1 | Debian's busybox-static with every applet linked in /bin (Jobs, probes, shells) |
  * | kestrel.local/sample-app:1 | this machine's Node.js and its shared libraries, and test/apps/sample-app.ts bundled with prom-client |
+ * | kestrel.local/sample-app:2 | the same image under a second tag, so `kubectl set image` has a new image to set |
  */
 export const images = {
   pause: sandboxImage,
   busybox: "kestrel.local/busybox:1",
   sampleApp: "kestrel.local/sample-app:1",
+  sampleAppAlias: "kestrel.local/sample-app:2",
 } as const;
 
 const busyboxBinary = process.env.KESTREL_BUSYBOX ?? "/bin/busybox";
@@ -30,6 +32,8 @@ const esbuild = path.join(repoRoot, "node_modules", ".bin", "esbuild");
 
 interface ImageSpec {
   tag: string;
+  /** More tags for the same image. */
+  aliases?: string[];
   /** Fills the root filesystem folder. */
   fill(rootfs: string): void;
   entrypoint: string[];
@@ -113,6 +117,7 @@ function specs(): ImageSpec[] {
     },
     {
       tag: images.sampleApp,
+      aliases: [images.sampleAppAlias],
       entrypoint: ["/usr/bin/node", "/app/app.js"],
       cmd: ["serve"],
       fill: (rootfs) => {
@@ -192,7 +197,7 @@ function writeArchive(spec: ImageSpec, work: string, archive: string): void {
   fs.writeFileSync(path.join(work, "out", configName), config);
   fs.writeFileSync(
     path.join(work, "out", "manifest.json"),
-    JSON.stringify([{ Config: configName, RepoTags: [spec.tag], Layers: ["layer/layer.tar"] }]),
+    JSON.stringify([{ Config: configName, RepoTags: [spec.tag, ...(spec.aliases ?? [])], Layers: ["layer/layer.tar"] }]),
   );
   execFileSync("tar", [
     "--create",
