@@ -197,7 +197,9 @@ function writeArchive(spec: ImageSpec, work: string, archive: string): void {
   fs.writeFileSync(path.join(work, "out", configName), config);
   fs.writeFileSync(
     path.join(work, "out", "manifest.json"),
-    JSON.stringify([{ Config: configName, RepoTags: [spec.tag, ...(spec.aliases ?? [])], Layers: ["layer/layer.tar"] }]),
+    JSON.stringify([
+      { Config: configName, RepoTags: [spec.tag, ...(spec.aliases ?? [])], Layers: ["layer/layer.tar"] },
+    ]),
   );
   execFileSync("tar", [
     "--create",
