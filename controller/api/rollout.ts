@@ -243,6 +243,12 @@ export const RolloutSpec = Type.Object(
     restartAt: Type.Optional(
       Type.String({ format: "date-time", description: "Restart the pods once this time has passed." }),
     ),
+    configSnapshots: Type.Optional(
+      Type.Boolean({
+        description:
+          "Kestrel: copy every ConfigMap and Secret the pod template references into an immutable snapshot per revision, so a revision is its code and its configuration together (a config change is a new revision; an undo restores both). Default false.",
+      }),
+    ),
     analysis: Type.Optional(
       Type.Object(
         {

@@ -1,4 +1,5 @@
 import type { FieldError } from "../api/validate.js";
+import { configTemplate, snapshotCondition } from "../config/hook.js";
 import { validateRollout } from "../api/validate.js";
 import type { Rollout, RolloutStatus } from "../api/rollout.js";
 import type { Action, Plan } from "./actions.js";
@@ -35,11 +36,14 @@ export function planRollout(input: PlanInput): Plan {
   const errors = [...validateRollout(ro), ...(ro.spec?.strategy?.canary ? checkAnalysis(ro, templates) : [])];
   if (errors.length > 0) return planInvalidSpec(ro, errors, input.now);
 
-  const hash = templateHash(ro.spec.template, input.replicaSets);
+  // Config snapshots: the hash is the rewritten template's, so config content is part of a revision.
+  const sources = input.configSources ?? new Map();
+  const config = configTemplate(ro, sources);
+  const hash = templateHash(config.template, input.replicaSets);
   if (ro.spec.rollbackTo)
-    return planUndo(ro, input.replicaSets, hash, [], ro.spec.rollbackTo.revision ?? 0, true);
+    return planUndo(ro, input.replicaSets, hash, [], ro.spec.rollbackTo.revision ?? 0, true, sources);
 
-  const s = observe(input, hash, templates);
+  const s = observe(input, hash, templates, config);
   userTriggers(s);
   const undo = analysisVerdict(s);
   if (undo) return undo;
@@ -52,7 +56,10 @@ export function planRollout(input: PlanInput): Plan {
   replicaSetActions(s);
   if (Object.keys(s.clearAnnotations).length > 0)
     s.actions.push({ kind: "updateRollout", annotations: s.clearAnnotations });
-  return { actions: s.actions, status: buildStatus(s), requeueAfterMs: s.requeueAfterMs };
+  const status = buildStatus(s);
+  if (s.snapshots)
+    status.conditions = setCondition(status.conditions, snapshotCondition(s.snapshots), input.now);
+  return { actions: s.actions, status, requeueAfterMs: s.requeueAfterMs };
 }
 
 /**

@@ -1,4 +1,5 @@
 import type { V1ReplicaSet } from "@kubernetes/client-node";
+import { recordsOf, snapshotsAnnotation } from "../config/snapshot.js";
 import { changeCauseAnnotation, podTemplateHashLabel, revisionAnnotation } from "./labels.js";
 import { controllerRef } from "./owner.js";
 import { hashOf, historyToDelete, revisionOf, specReplicas } from "./revisions.js";
@@ -53,7 +54,7 @@ export function replicaSetActions(s: PlanState): void {
 /** spec.template's ReplicaSet: the template and selector gain the hash label, owned by the Rollout. */
 function newReplicaSet(s: PlanState, replicas: number): V1ReplicaSet {
   const { ro, hash } = s;
-  const podTemplate = structuredClone(ro.spec.template);
+  const podTemplate = structuredClone(s.template);
   podTemplate.metadata = {
     ...podTemplate.metadata,
     labels: { ...(podTemplate.metadata?.labels ?? {}), [podTemplateHashLabel]: hash },
@@ -63,6 +64,8 @@ function newReplicaSet(s: PlanState, replicas: number): V1ReplicaSet {
   const annotations: Record<string, string> = { [revisionAnnotation]: String(s.newRevision) };
   const changeCause = s.annotations[changeCauseAnnotation];
   if (changeCause !== undefined) annotations[changeCauseAnnotation] = changeCause;
+  if (s.snapshots?.snapshots.length)
+    annotations[snapshotsAnnotation] = JSON.stringify(recordsOf(s.snapshots.snapshots));
   return {
     apiVersion: "apps/v1",
     kind: "ReplicaSet",

@@ -1,4 +1,6 @@
-import type { V1Pod, V1ReplicaSet } from "@kubernetes/client-node";
+import type { V1Pod, V1PodTemplateSpec, V1ReplicaSet } from "@kubernetes/client-node";
+import type { ConfigSources } from "../config/hook.js";
+import type { SnapshotPlan } from "../config/snapshot.js";
 import type { AnalysisRun } from "../api/analysis.js";
 import type { CanaryStep, Rollout, RolloutSpec, RolloutStatus } from "../api/rollout.js";
 import type { Action } from "./actions.js";
@@ -18,6 +20,8 @@ export interface PlanInput {
   templates?: TemplateLookup;
   /** ReplicaSets this Rollout controls (ownerReference controller=true), not being deleted. */
   replicaSets: readonly V1ReplicaSet[];
+  /** With spec.configSnapshots: the ConfigMaps and Secrets spec.template references, as they are now. */
+  configSources?: ConfigSources;
   now: Date;
 }
 
@@ -41,6 +45,11 @@ export interface PlanState {
   readonly steps: readonly CanaryStep[];
   /** The pod template hash of spec.template: the revision being delivered. */
   readonly hash: string;
+  /** The template the new ReplicaSet gets: spec.template, its config references on snapshots if any. */
+  readonly template: V1PodTemplateSpec;
+  /** spec.configSnapshots: the copies this revision uses (and what is missing). */
+  readonly snapshots: SnapshotPlan | undefined;
+  readonly configSources: ConfigSources;
   readonly stepsHash: string;
   readonly byHash: ReadonlyMap<string, V1ReplicaSet>;
   readonly annotations: Readonly<Record<string, string>>;
@@ -87,7 +96,14 @@ export interface PlanState {
 }
 
 /** The state a pass starts from: observations, and the decisions status carried over. */
-export function observe(input: PlanInput, hash: string, templates: TemplateLookup): PlanState {
+export function observe(
+  input: PlanInput,
+  hash: string,
+  templates: TemplateLookup,
+  config: { template: V1PodTemplateSpec; snapshots?: SnapshotPlan } = {
+    template: input.rollout.spec.template,
+  },
+): PlanState {
   const ro = input.rollout;
   const prev: RolloutStatus = ro.status ?? {};
   const spec = ro.spec;
@@ -110,6 +126,9 @@ export function observe(input: PlanInput, hash: string, templates: TemplateLooku
     replicas,
     steps,
     hash,
+    template: config.template,
+    snapshots: config.snapshots,
+    configSources: input.configSources ?? new Map(),
     stepsHash,
     byHash,
     annotations: ro.metadata.annotations ?? {},

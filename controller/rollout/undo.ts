@@ -1,5 +1,7 @@
 import type { V1PodTemplateSpec, V1ReplicaSet } from "@kubernetes/client-node";
 import type { Rollout } from "../api/rollout.js";
+import { undoTemplate, type ConfigSources } from "../config/hook.js";
+import { pinAnnotation } from "../config/snapshot.js";
 import type { Action, Plan } from "./actions.js";
 import { canonicalJson, podTemplateHash } from "./hash.js";
 import { podTemplateHashLabel, undoToAnnotation } from "./labels.js";
@@ -25,6 +27,7 @@ export function planUndo(
   actions: Action[],
   revision: number,
   requested: boolean,
+  sources: ConfigSources = new Map(),
 ): Plan {
   const found = undoTarget(replicaSets, revision, currentHash);
   if ("error" in found) {
@@ -42,12 +45,12 @@ export function planUndo(
   }
   const message = `undoing to revision ${revisionOf(found.rs)} (ReplicaSet ${found.rs.metadata?.name})`;
   actions.push(eventAction("Normal", "Undo", message));
-  actions.push({
-    kind: "updateRollout",
-    template: templateOf(found.rs),
-    clearRollbackTo: requested,
-    annotations: { [undoToAnnotation]: targetHash },
-  });
+  // Config snapshots: the user's form of the template, and a pin that keeps the revision's copies.
+  const { template, pin } = undoTemplate(templateOf(found.rs), found.rs, sources);
+  const annotations: Record<string, string | null> = { [undoToAnnotation]: targetHash };
+  if (pin !== null || ro.metadata.annotations?.[pinAnnotation] !== undefined)
+    annotations[pinAnnotation] = pin;
+  actions.push({ kind: "updateRollout", template, clearRollbackTo: requested, annotations });
   return { actions };
 }
 

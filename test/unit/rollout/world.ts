@@ -1,6 +1,7 @@
 import type { V1ReplicaSet } from "@kubernetes/client-node";
 import type { AnalysisRun } from "../../../controller/api/analysis.js";
 import type { Rollout } from "../../../controller/api/rollout.js";
+import type { SourceContent } from "../../../controller/config/naming.js";
 import type { Action, Plan } from "../../../controller/rollout/actions.js";
 import type { TemplateLookup } from "../../../controller/rollout/analysis.js";
 import { planRollout } from "../../../controller/rollout/plan.js";
@@ -24,6 +25,8 @@ export class World {
   templates: TemplateLookup | undefined;
   /** AnalysisRuns the planner created, by name; a test sets their phase as the analysis would. */
   analysisRuns = new Map<string, AnalysisRun>();
+  /** ConfigMaps and Secrets as the shell would read them, by "Kind/name" (spec.configSnapshots). */
+  configSources = new Map<string, SourceContent>();
 
   constructor(rollout: Rollout) {
     this.rollout = structuredClone(rollout);
@@ -36,6 +39,7 @@ export class World {
       replicaSets: [...this.replicaSets.values()],
       analysisRuns: [...this.analysisRuns.values()],
       templates: this.templates,
+      configSources: this.configSources,
       now: new Date(this.now),
     });
   }
