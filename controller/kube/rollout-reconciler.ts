@@ -7,6 +7,7 @@ import type { Metrics } from "../metrics.js";
 import type { Action } from "../rollout/actions.js";
 import { podTemplateHashLabel, revisionAnnotation } from "../rollout/labels.js";
 import { planRefusedTemplate, planRollout, restartDue } from "../rollout/plan.js";
+import type { ConfigSnapshotter } from "./config-snapshots.js";
 import type { EventRecorder } from "./events.js";
 import type { KindCache, WatchedKind } from "./informers.js";
 import type { ReconcileResult } from "./runner.js";
@@ -49,6 +50,8 @@ export interface RolloutReconcilerDeps {
   metrics: Metrics;
   /** Asked before every write: false once this replica may no longer act (lost lease, shutdown). */
   canAct: () => boolean;
+  /** spec.configSnapshots: reads sources and makes the copies. */
+  config?: ConfigSnapshotter;
 }
 
 const analysisRunKind = { group, version, plural: "analysisruns" };
@@ -136,6 +139,7 @@ export class RolloutReconciler {
       replicaSets,
       analysisRuns: analysisRuns.ownedBy(uid).filter(live),
       pods: restartDue(ro, now) ? await this.podsOf(namespace, replicaSets) : [],
+      configSources: ro.spec.configSnapshots ? await this.d.config?.sources(ro) : undefined,
       templates: {
         namespaced: new Map(analysisTemplates.list(namespace).map((t) => [t.metadata?.name ?? "", t.spec])),
         cluster: new Map(clusterAnalysisTemplates.list().map((t) => [t.metadata?.name ?? "", t.spec])),
@@ -150,6 +154,11 @@ export class RolloutReconciler {
     // Events describe decisions, so they go out only once the write that records the decision
     // (the status, or the spec rewrite) has been accepted: a pass that meets a 409 is planned
     // again from the newer object and would otherwise announce the same decision twice.
+    // Config snapshots: the current revision's copies exist (level-based: a crash after creating its
+    // ReplicaSet, or a copy deleted by hand, is repaired here; from the caches, no write when in place).
+    const snap = plan.configSnapshots;
+    const snapRS = snap && replicaSets.find((rs) => rs.metadata?.name === snap.replicaSet);
+    if (snap && snapRS && this.d.canAct()) await this.d.config?.ensure(ro, snapRS, snap.snapshots, log);
     const events = plan.actions.filter((a) => a.kind === "event");
     const rolloutUpdates = plan.actions.filter((a) => a.kind === "updateRollout");
     for (const action of plan.actions) {
@@ -205,8 +214,15 @@ export class RolloutReconciler {
     const namespace = ro.metadata?.namespace ?? "";
     switch (action.kind) {
       case "createReplicaSet": {
+        // With config snapshots the ReplicaSet starts at 0, its copies are made (owned by it), then
+        // it scales: no pod ever starts before the configuration it names exists.
+        const copies = this.d.config && action.snapshots?.length ? action.snapshots : undefined;
+        const body = copies
+          ? { ...action.replicaSet, spec: { ...action.replicaSet.spec!, replicas: 0 } }
+          : action.replicaSet;
+        let created: k8s.V1ReplicaSet;
         try {
-          await this.d.apps.createNamespacedReplicaSet({ namespace, body: action.replicaSet });
+          created = await this.d.apps.createNamespacedReplicaSet({ namespace, body });
           log.info("created ReplicaSet", {
             replicaSet: action.replicaSet.metadata?.name,
             replicas: action.replicaSet.spec?.replicas,
@@ -223,6 +239,17 @@ export class RolloutReconciler {
               cause: err,
             });
           }
+          created = existing;
+        }
+        if (copies) {
+          await this.d.config?.ensure(ro, created, copies, log);
+          const replicas = action.replicaSet.spec?.replicas ?? 0;
+          if ((created.spec?.replicas ?? 0) !== replicas)
+            await this.apply(
+              ro,
+              { kind: "scaleReplicaSet", name: created.metadata?.name ?? "", replicas, from: 0 },
+              log,
+            );
         }
         return undefined;
       }

@@ -59,7 +59,9 @@ export function planRollout(input: PlanInput): Plan {
   const status = buildStatus(s);
   if (s.snapshots)
     status.conditions = setCondition(status.conditions, snapshotCondition(s.snapshots), input.now);
-  return { actions: s.actions, status, requeueAfterMs: s.requeueAfterMs };
+  const configSnapshots =
+    s.snapshots && s.newRS ? { replicaSet: s.newRSName, snapshots: s.snapshots.snapshots } : undefined;
+  return { actions: s.actions, status, requeueAfterMs: s.requeueAfterMs, configSnapshots };
 }
 
 /**

@@ -17,7 +17,8 @@ export function replicaSetActions(s: PlanState): void {
   }
   if (!s.newRS) {
     const replicas = s.desired.get(s.hash) ?? 0;
-    s.actions.push({ kind: "createReplicaSet", replicaSet: newReplicaSet(s, replicas) });
+    const snapshots = s.snapshots?.snapshots;
+    s.actions.push({ kind: "createReplicaSet", replicaSet: newReplicaSet(s, replicas), snapshots });
     event(
       s,
       "Normal",
