@@ -335,6 +335,12 @@ export const RolloutSpec = Type.Object(
     restartAt: Type.Optional(
       Type.String({ format: "date-time", description: "Restart the pods once this time has passed." }),
     ),
+    configSnapshots: Type.Optional(
+      Type.Boolean({
+        description:
+          "Kestrel: copy every ConfigMap and Secret the pod template references into an immutable snapshot per revision, so a revision is its code and its configuration together (a config change is a new revision; an undo restores both). Default false.",
+      }),
+    ),
     analysis: Type.Optional(
       Type.Object(
         {
@@ -398,6 +404,11 @@ export const RolloutSpec = Type.Object(
         rule: "has(self.workloadRef) != (has(self.selector) || has(self.template))",
         message:
           "set either spec.workloadRef (the pod template comes from that Deployment) or spec.selector and spec.template, not both",
+      },
+      {
+        rule: "!has(self.workloadRef) || !has(self.configSnapshots) || !self.configSnapshots",
+        message:
+          "spec.configSnapshots with spec.workloadRef is not supported yet: snapshots need the template in spec.template",
       },
       {
         rule: "has(self.workloadRef) || (has(self.selector) && has(self.template))",

@@ -10,6 +10,9 @@ import { AnalysisReconciler, analysisKinds } from "./analysis-reconciler.js";
 import { allProviders } from "../analysis/providers/registry.js";
 import { RolloutReconciler, rolloutKinds, type RolloutCaches } from "./rollout-reconciler.js";
 import { Runner } from "./runner.js";
+import { SourceIndex } from "../config/source-index.js";
+import { snapshotLabel } from "../config/snapshot.js";
+import { ConfigSnapshotter, configKinds, type ConfigCaches } from "./config-snapshots.js";
 
 export interface ControllerDeps {
   kc: k8s.KubeConfig;
@@ -24,6 +27,8 @@ export interface ControllerDeps {
  */
 export class Controllers {
   private readonly caches: RolloutCaches;
+  private readonly configCaches: ConfigCaches;
+  private readonly sourceIndex = new SourceIndex();
   private readonly rollouts: Runner;
   private readonly runs: Runner;
   private readonly events: EventRecorder;
@@ -42,9 +47,10 @@ export class Controllers {
       watchTimeoutSeconds: config.watchTimeoutSeconds,
     };
     this.caches = {
-      rollouts: new KindCache(rolloutKinds.rollouts, scope, (_e, obj) =>
-        this.rollouts.enqueue(objectKey(obj)),
-      ),
+      rollouts: new KindCache(rolloutKinds.rollouts, scope, (e, obj) => {
+        this.sourceIndex.update(objectKey(obj), e === "delete" ? undefined : obj);
+        this.rollouts.enqueue(objectKey(obj));
+      }),
       // A Deployment that a Rollout's spec.workloadRef names: its template is that Rollout's.
       deployments: new KindCache(rolloutKinds.deployments, scope, (_e, obj) =>
         this.caches.rollouts
@@ -68,6 +74,24 @@ export class Controllers {
         this.caches.rollouts.list().forEach((r) => this.rollouts.enqueue(objectKey(r))),
       ),
     };
+    // Config snapshots: a change to a referenced ConfigMap or Secret is a new revision of the
+    // Rollouts that reference it. Secrets are cached only in watched namespaces, never cluster-wide.
+    const enqueueReferrers = (kind: "ConfigMap" | "Secret") => (_e: unknown, obj: k8s.KubernetesObject) => {
+      if (obj.metadata?.labels?.[snapshotLabel]) return; // our own copies
+      for (const key of this.sourceIndex.rolloutsFor(
+        obj.metadata?.namespace ?? "",
+        kind,
+        obj.metadata?.name ?? "",
+      ))
+        this.rollouts.enqueue(key);
+    };
+    this.configCaches = {
+      configMaps: new KindCache(configKinds.configMaps, scope, enqueueReferrers("ConfigMap")),
+      secrets:
+        config.namespaces.length > 0
+          ? new KindCache(configKinds.secrets, scope, enqueueReferrers("Secret"))
+          : undefined,
+    };
     this.events = new EventRecorder(kc.makeApiClient(k8s.CoreV1Api), log, config.identity, () =>
       this.canAct(),
     );
@@ -80,6 +104,7 @@ export class Controllers {
       log,
       metrics: deps.metrics,
       canAct: () => this.canAct(),
+      config: new ConfigSnapshotter(kc.makeApiClient(k8s.CoreV1Api), this.configCaches),
     });
     this.rollouts = new Runner({
       kind: "Rollout",
@@ -117,7 +142,8 @@ export class Controllers {
   private canAct: () => boolean = () => false;
 
   private allCaches(): { start(): Promise<void>; stop(): Promise<void>; health(): Record<string, string> }[] {
-    return Object.values(this.caches);
+    const config = [this.configCaches.configMaps, this.configCaches.secrets].filter((c) => c !== undefined);
+    return [...Object.values(this.caches), ...config];
   }
 
   async startInformers(): Promise<void> {

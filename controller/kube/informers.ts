@@ -38,14 +38,18 @@ export class KindCache<T extends k8s.KubernetesObject> {
   ) {
     // CustomObjectsApi lists any named group (apps, kestrel.dev) through one code path.
     const custom = kc.makeApiClient(k8s.CustomObjectsApi);
+    const core = kc.makeApiClient(k8s.CoreV1Api);
     const scopes = kind.namespaced && namespaces.length > 0 ? namespaces : [undefined];
     this.informers = scopes.map((namespace) => {
-      const prefix = `/apis/${kind.group}/${kind.version}`;
+      // The core group ("": ConfigMaps, Secrets) lives under /api, not /apis.
+      const prefix = kind.group ? `/apis/${kind.group}/${kind.version}` : `/api/${kind.version}`;
       const path = namespace
         ? `${prefix}/namespaces/${namespace}/${kind.plural}`
         : `${prefix}/${kind.plural}`;
       const list = async (): Promise<k8s.KubernetesListObject<T>> => {
         const { group, version, plural, labelSelector } = kind;
+        if (!group)
+          return (await listCore(core, plural, namespace, labelSelector)) as k8s.KubernetesListObject<T>;
         const res = namespace
           ? await custom.listNamespacedCustomObject({ group, version, plural, namespace, labelSelector })
           : await custom.listClusterCustomObject({ group, version, plural, labelSelector });
@@ -104,6 +108,22 @@ export class KindCache<T extends k8s.KubernetesObject> {
     });
     return checks;
   }
+}
+
+/** Lists ConfigMaps or Secrets (CustomObjectsApi only builds /apis/... paths). */
+function listCore(
+  core: k8s.CoreV1Api,
+  plural: string,
+  namespace: string | undefined,
+  labelSelector: string | undefined,
+): Promise<k8s.KubernetesListObject<k8s.KubernetesObject>> {
+  if (plural === "configmaps")
+    return namespace
+      ? core.listNamespacedConfigMap({ namespace, labelSelector })
+      : core.listConfigMapForAllNamespaces({ labelSelector });
+  if (plural === "secrets" && namespace) return core.listNamespacedSecret({ namespace, labelSelector });
+  // Never a cluster-wide list of Secrets: the caller reads them one by one instead.
+  throw new Error(`no core list for ${plural}${namespace ? ` in ${namespace}` : " cluster-wide"}`);
 }
 
 export const objectKey = (obj: k8s.KubernetesObject): string =>

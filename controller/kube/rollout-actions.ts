@@ -4,6 +4,7 @@ import type { StoredRollout } from "../api/rollout.js";
 import type { Logger } from "../log.js";
 import type { Action } from "../rollout/actions.js";
 import { revisionAnnotation } from "../rollout/labels.js";
+import type { ConfigSnapshotter } from "./config-snapshots.js";
 import type { EventRecorder } from "./events.js";
 import { patchServiceSelector, syncPodMetadata } from "./role-actions.js";
 import { patchRoute } from "./route-writer.js";
@@ -22,6 +23,8 @@ export interface ActionContext {
   log: Logger;
   /** The Deployment spec.workloadRef names, as the plan saw it (its resourceVersion guards writes). */
   workload?: k8s.V1Deployment;
+  /** spec.configSnapshots: reads sources and makes the copies. */
+  config?: ConfigSnapshotter;
 }
 
 type Handler<K extends Action["kind"]> = (
@@ -68,9 +71,17 @@ export function rolloutPatch(
   return ops;
 }
 
-const createReplicaSet: Handler<"createReplicaSet"> = async ({ apps, ro, namespace, log }, action) => {
+const createReplicaSet: Handler<"createReplicaSet"> = async (c, action) => {
+  const { apps, ro, namespace, log, config } = c;
+  // With config snapshots the ReplicaSet starts at 0, its copies are made (owned by it), then it
+  // scales: no pod ever starts before the configuration it names exists.
+  const copies = config && action.snapshots?.length ? action.snapshots : undefined;
+  const body = copies
+    ? { ...action.replicaSet, spec: { ...action.replicaSet.spec!, replicas: 0 } }
+    : action.replicaSet;
+  let created: k8s.V1ReplicaSet;
   try {
-    await apps.createNamespacedReplicaSet({ namespace, body: action.replicaSet });
+    created = await apps.createNamespacedReplicaSet({ namespace, body });
     log.info("created ReplicaSet", {
       replicaSet: action.replicaSet.metadata?.name,
       replicas: action.replicaSet.spec?.replicas,
@@ -79,11 +90,17 @@ const createReplicaSet: Handler<"createReplicaSet"> = async ({ apps, ro, namespa
     // Same name means same template hash: a restarted controller finding its own work done.
     if (!(err instanceof k8s.ApiException && err.code === 409)) throw err;
     const name = action.replicaSet.metadata?.name ?? "";
-    const existing = await apps.readNamespacedReplicaSet({ name, namespace });
-    if (!existing.metadata?.ownerReferences?.some((o) => o.uid === ro.metadata?.uid)) {
+    created = await apps.readNamespacedReplicaSet({ name, namespace });
+    if (!created.metadata?.ownerReferences?.some((o) => o.uid === ro.metadata?.uid)) {
       throw new Error(`ReplicaSet ${name} exists and is not owned by this Rollout`, { cause: err });
     }
   }
+  if (!copies) return;
+  await config?.ensure(ro, created, copies, log);
+  const replicas = action.replicaSet.spec?.replicas ?? 0;
+  const name = created.metadata?.name ?? "";
+  if ((created.spec?.replicas ?? 0) !== replicas)
+    await handlers.scaleReplicaSet(c, { kind: "scaleReplicaSet", name, replicas, from: 0 });
 };
 
 const handlers: { [K in Action["kind"]]: Handler<K> } = {

@@ -13,6 +13,7 @@ import {
   restartDue,
   type PlanInput,
 } from "../rollout/plan.js";
+import type { ConfigSnapshotter } from "./config-snapshots.js";
 import type { EventRecorder } from "./events.js";
 import type { KindCache, WatchedKind } from "./informers.js";
 import { applyAction, ignoreNotFound, type RolloutObject } from "./rollout-actions.js";
@@ -66,6 +67,8 @@ export interface RolloutReconcilerDeps {
   metrics: Metrics;
   /** Asked before every write: false once this replica may no longer act (lost lease, shutdown). */
   canAct: () => boolean;
+  /** spec.configSnapshots: reads sources and makes the copies. */
+  config?: ConfigSnapshotter;
 }
 
 export { jsonPatch, rolloutPatch } from "./rollout-actions.js";
@@ -140,6 +143,7 @@ export class RolloutReconciler {
       pods: restartDue(ro, now) ? await this.podsOf(namespace, replicaSets) : [],
       services: await this.servicesOf(ro),
       routes: await readRoutes(this.d.custom, ro),
+      configSources: ro.spec.configSnapshots ? await this.d.config?.sources(ro) : undefined,
       templates: {
         namespaced: new Map(analysisTemplates.list(namespace).map((t) => [t.metadata?.name ?? "", t.spec])),
         cluster: new Map(clusterAnalysisTemplates.list().map((t) => [t.metadata?.name ?? "", t.spec])),
@@ -158,7 +162,8 @@ export class RolloutReconciler {
     const { apps, core, custom, events } = this.d;
     const namespace = ro.metadata?.namespace ?? "";
     const workload = this.workloadOf(ro);
-    return applyAction({ apps, core, custom, events, ro, namespace, log, workload }, action);
+    const config = this.d.config;
+    return applyAction({ apps, core, custom, events, ro, namespace, log, workload, config }, action);
   }
 
   private mayAct(what = "no further actions"): void {
@@ -179,6 +184,11 @@ export class RolloutReconciler {
     // Events describe decisions, so they go out only once the write that records the decision
     // (the status, or the spec rewrite) has been accepted: a pass that meets a 409 is planned
     // again from the newer object and would otherwise announce the same decision twice.
+    // Config snapshots: the current revision's copies exist (level-based: a crash after creating its
+    // ReplicaSet, or a copy deleted by hand, is repaired here; from the caches, no write when in place).
+    const snap = plan.configSnapshots;
+    const snapRS = snap && this.d.caches.replicaSets.get(snap.replicaSet, namespace);
+    if (snap && snapRS && this.d.canAct()) await this.d.config?.ensure(ro, snapRS, snap.snapshots, log);
     const events = plan.actions.filter((a) => a.kind === "event");
     const rolloutUpdates = plan.actions.filter((a) => a.kind === "updateRollout");
     if (!(await this.applyObjects(ro, plan, now, log))) return {};

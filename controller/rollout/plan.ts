@@ -1,4 +1,5 @@
 import type { FieldError } from "../api/validate.js";
+import { configTemplate, snapshotCondition } from "../config/hook.js";
 import { validateRollout } from "../api/validate.js";
 import type { RolloutStatus, StoredRollout } from "../api/rollout.js";
 import type { Action, Plan } from "./actions.js";
@@ -46,11 +47,14 @@ export function planRollout(input: PlanInput): Plan {
   ];
   if (errors.length > 0) return planInvalidSpec(ro, errors, input.now);
 
-  const hash = templateHash(ro.spec.template, input.replicaSets);
+  // Config snapshots: the hash is the rewritten template's, so config content is part of a revision.
+  const sources = input.configSources ?? new Map();
+  const config = configTemplate(ro, sources);
+  const hash = templateHash(config.template, input.replicaSets);
   if (ro.spec.rollbackTo)
-    return planUndo(ro, input.replicaSets, hash, [], ro.spec.rollbackTo.revision ?? 0, true);
+    return planUndo(ro, input.replicaSets, hash, [], ro.spec.rollbackTo.revision ?? 0, true, sources);
 
-  const s = observe(input, ro, hash, templates);
+  const s = observe(input, ro, hash, templates, config);
   userTriggers(s);
   const undo = analysisVerdict(s);
   if (undo) return undo;
@@ -67,7 +71,12 @@ export function planRollout(input: PlanInput): Plan {
   s.actions.push(...workloadScale(s, input.workload));
   if (Object.keys(s.clearAnnotations).length > 0)
     s.actions.push({ kind: "updateRollout", annotations: s.clearAnnotations });
-  return { actions: s.actions, status: buildStatus(s), requeueAfterMs: s.requeueAfterMs };
+  const status = buildStatus(s);
+  if (s.snapshots)
+    status.conditions = setCondition(status.conditions, snapshotCondition(s.snapshots), input.now);
+  const configSnapshots =
+    s.snapshots && s.newRS ? { replicaSet: s.newRSName, snapshots: s.snapshots.snapshots } : undefined;
+  return { actions: s.actions, status, requeueAfterMs: s.requeueAfterMs, configSnapshots };
 }
 
 /**

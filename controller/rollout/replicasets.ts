@@ -1,4 +1,5 @@
 import type { V1ReplicaSet } from "@kubernetes/client-node";
+import { recordsOf, snapshotsAnnotation } from "../config/snapshot.js";
 import {
   changeCauseAnnotation,
   ephemeralMetadataAnnotation,
@@ -22,7 +23,8 @@ export function replicaSetActions(s: PlanState): void {
   }
   if (!s.newRS) {
     const replicas = s.desired.get(s.hash) ?? 0;
-    s.actions.push({ kind: "createReplicaSet", replicaSet: newReplicaSet(s, replicas) });
+    const snapshots = s.snapshots?.snapshots;
+    s.actions.push({ kind: "createReplicaSet", replicaSet: newReplicaSet(s, replicas), snapshots });
     event(
       s,
       "Normal",
@@ -59,7 +61,7 @@ export function replicaSetActions(s: PlanState): void {
 /** spec.template's ReplicaSet: the template and selector gain the hash label, owned by the Rollout. */
 function newReplicaSet(s: PlanState, replicas: number): V1ReplicaSet {
   const { ro, hash } = s;
-  const plain = structuredClone(ro.spec.template);
+  const plain = structuredClone(s.template);
   plain.metadata = {
     ...plain.metadata,
     labels: { ...(plain.metadata?.labels ?? {}), [podTemplateHashLabel]: hash },
@@ -74,6 +76,8 @@ function newReplicaSet(s: PlanState, replicas: number): V1ReplicaSet {
   if (record !== undefined) annotations[ephemeralMetadataAnnotation] = record;
   const changeCause = s.annotations[changeCauseAnnotation];
   if (changeCause !== undefined) annotations[changeCauseAnnotation] = changeCause;
+  if (s.snapshots?.snapshots.length)
+    annotations[snapshotsAnnotation] = JSON.stringify(recordsOf(s.snapshots.snapshots));
   return {
     apiVersion: "apps/v1",
     kind: "ReplicaSet",

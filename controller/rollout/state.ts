@@ -1,4 +1,12 @@
-import type { V1Deployment, V1Pod, V1ReplicaSet, V1Service } from "@kubernetes/client-node";
+import type {
+  V1Deployment,
+  V1Pod,
+  V1PodTemplateSpec,
+  V1ReplicaSet,
+  V1Service,
+} from "@kubernetes/client-node";
+import type { ConfigSources } from "../config/hook.js";
+import type { SnapshotPlan } from "../config/snapshot.js";
 import type { AnalysisRun } from "../api/analysis.js";
 import type { CanaryStep, Rollout, RolloutSpec, RolloutStatus, StoredRollout } from "../api/rollout.js";
 import type { HTTPRoute } from "../traffic/httproute.js";
@@ -27,6 +35,8 @@ export interface PlanInput {
   services?: ReadonlyMap<string, V1Service>;
   /** With trafficRouting: each HTTPRoute it names, as read now (undefined when it does not exist). */
   routes?: ReadonlyMap<string, HTTPRoute | undefined>;
+  /** With spec.configSnapshots: the ConfigMaps and Secrets spec.template references, as they are now. */
+  configSources?: ConfigSources;
   now: Date;
 }
 
@@ -51,6 +61,11 @@ export interface PlanState {
   readonly steps: readonly CanaryStep[];
   /** The pod template hash of spec.template: the revision being delivered. */
   readonly hash: string;
+  /** The template the new ReplicaSet gets: spec.template, its config references on snapshots if any. */
+  readonly template: V1PodTemplateSpec;
+  /** spec.configSnapshots: the copies this revision uses (and what is missing). */
+  readonly snapshots: SnapshotPlan | undefined;
+  readonly configSources: ConfigSources;
   readonly stepsHash: string;
   readonly byHash: ReadonlyMap<string, V1ReplicaSet>;
   readonly annotations: Readonly<Record<string, string>>;
@@ -105,7 +120,13 @@ export interface PlanState {
 }
 
 /** The state a pass starts from: observations, and the decisions status carried over. */
-export function observe(input: PlanInput, ro: Rollout, hash: string, templates: TemplateLookup): PlanState {
+export function observe(
+  input: PlanInput,
+  ro: Rollout,
+  hash: string,
+  templates: TemplateLookup,
+  config: { template: V1PodTemplateSpec; snapshots?: SnapshotPlan } = { template: ro.spec.template },
+): PlanState {
   const prev: RolloutStatus = ro.status ?? {};
   const spec = ro.spec;
   const replicas = spec.replicas ?? 1;
@@ -128,6 +149,9 @@ export function observe(input: PlanInput, ro: Rollout, hash: string, templates: 
     replicas,
     steps,
     hash,
+    template: config.template,
+    snapshots: config.snapshots,
+    configSources: input.configSources ?? new Map(),
     stepsHash,
     byHash,
     annotations: ro.metadata.annotations ?? {},

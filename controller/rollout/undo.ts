@@ -1,5 +1,7 @@
 import type { V1PodTemplateSpec, V1ReplicaSet } from "@kubernetes/client-node";
 import type { Rollout } from "../api/rollout.js";
+import { undoTemplate, type ConfigSources } from "../config/hook.js";
+import { pinAnnotation } from "../config/snapshot.js";
 import type { Action, Plan } from "./actions.js";
 import { canonicalJson, podTemplateHash } from "./hash.js";
 import { podTemplateHashLabel, undoToAnnotation } from "./labels.js";
@@ -26,6 +28,7 @@ export function planUndo(
   actions: Action[],
   revision: number,
   requested: boolean,
+  sources: ConfigSources = new Map(),
 ): Plan {
   const found = undoTarget(replicaSets, revision, currentHash);
   if ("error" in found) {
@@ -43,19 +46,20 @@ export function planUndo(
   }
   const message = `undoing to revision ${revisionOf(found.rs)} (ReplicaSet ${found.rs.metadata?.name})`;
   actions.push(eventAction("Normal", "Undo", message));
+  // Config snapshots: the user's form of the template, and a pin that keeps the revision's copies.
+  const { template, pin } = undoTemplate(templateOf(found.rs), found.rs, sources);
+  const pinChange: Record<string, string | null> = {};
+  if (pin !== null || ro.metadata.annotations?.[pinAnnotation] !== undefined) pinChange[pinAnnotation] = pin;
   const workload = ro.spec.workloadRef?.name;
   if (workload) {
     // The Deployment holds the template; its return to a completed revision is itself the mark.
-    actions.push({ kind: "updateWorkloadTemplate", name: workload, template: templateOf(found.rs) });
-    if (requested) actions.push({ kind: "updateRollout", clearRollbackTo: true });
+    actions.push({ kind: "updateWorkloadTemplate", name: workload, template });
+    if (requested || Object.keys(pinChange).length > 0)
+      actions.push({ kind: "updateRollout", clearRollbackTo: requested, annotations: pinChange });
     return { actions };
   }
-  actions.push({
-    kind: "updateRollout",
-    template: templateOf(found.rs),
-    clearRollbackTo: requested,
-    annotations: { [undoToAnnotation]: targetHash },
-  });
+  const annotations = { [undoToAnnotation]: targetHash, ...pinChange };
+  actions.push({ kind: "updateRollout", template, clearRollbackTo: requested, annotations });
   return { actions };
 }
 

@@ -21,7 +21,7 @@ export function analysisVerdict(s: PlanState): Plan | undefined {
   const stable = s.byHash.get(s.stableHash ?? "");
   const undoTo = onFailure?.toRevision ?? (stable ? revisionOf(stable) : 0);
   if (onFailure?.action === "undo" && !("error" in undoTarget(s.replicaSets, undoTo, s.hash))) {
-    return planUndo(s.ro, s.replicaSets, s.hash, s.actions, undoTo, false);
+    return planUndo(s.ro, s.replicaSets, s.hash, s.actions, undoTo, false, s.configSources);
   }
   s.abort = true;
   s.abortedAt = s.now.toISOString();

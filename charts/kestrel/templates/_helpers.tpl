@@ -66,6 +66,16 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 - apiGroups: [""]
   resources: ["secrets"]
   verbs: ["get"]
+# Config snapshots (spec.configSnapshots): read the referenced ConfigMaps and Secrets, create the
+# immutable copies and add owners to them (patch); the garbage collector deletes them with their
+# ReplicaSets, so no delete. Secrets are listed and watched only in watched namespaces: with the
+# cluster scope the controller reads each referenced Secret by name (get) and never lists them.
+- apiGroups: [""]
+  resources: ["configmaps"]
+  verbs: ["get", "list", "watch", "create", "patch"]
+- apiGroups: [""]
+  resources: ["secrets"]
+  verbs: {{ if eq .Values.watch.scope "cluster" }}["create", "patch"]{{ else }}["list", "watch", "create", "patch"]{{ end }}
 - apiGroups: [""]
   resources: ["events"]
   verbs: ["create", "patch"]

@@ -100,14 +100,17 @@ describe("Chart RBAC: the controller as the chart's ServiceAccount", () => {
     assert.deepEqual(forbidden, [], "no request of the controller was forbidden");
   });
 
-  it("is forbidden what it does not need: Secrets of an unwatched namespace, editing Nodes", async () => {
+  it("is forbidden what it does not need: Secrets of an unwatched namespace or cluster-wide, editing Nodes", async () => {
     const core = saConfig.makeApiClient(k8s.CoreV1Api);
     const is403 = (err: unknown): boolean => err instanceof k8s.ApiException && err.code === 403;
     await assert.rejects(core.readNamespacedSecret({ name: "anything", namespace: other() }), is403);
+    // Config snapshots watch the Secrets of watched namespaces only: never another's, never cluster-wide.
+    await core.listNamespacedSecret({ namespace: ns() });
+    await assert.rejects(core.listNamespacedSecret({ namespace: other() }), is403);
+    await assert.rejects(core.listSecretForAllNamespaces(), is403, "never a cluster-wide list of Secrets");
     await assert.rejects(
-      core.listNamespacedSecret({ namespace: ns() }),
+      core.createNamespacedSecret({ namespace: other(), body: { metadata: { name: "x" } } }),
       is403,
-      "it may get a named Secret, not list them",
     );
     await assert.rejects(
       core.patchNode(

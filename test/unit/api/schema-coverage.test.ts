@@ -17,12 +17,14 @@ const implementedBy: Record<string, { file: string; reads: string }> = {
   "spec.replicas": { file: "controller/rollout/state.ts", reads: "spec.replicas" },
   "spec.selector.matchLabels": { file: "controller/rollout/replicasets.ts", reads: "selector.matchLabels" },
   "spec.selector.matchExpressions[]": { file: "controller/rollout/status.ts", reads: "matchExpressions" },
-  "spec.template.metadata.labels": { file: "controller/rollout/replicasets.ts", reads: "ro.spec.template" },
+  // The template goes to the ReplicaSet through the config hook (as written, or pointing at snapshots).
+  "spec.template.metadata.labels": { file: "controller/config/hook.ts", reads: "ro.spec.template" },
   "spec.template.metadata.annotations": {
-    file: "controller/rollout/replicasets.ts",
+    file: "controller/config/hook.ts",
     reads: "ro.spec.template",
   },
-  "spec.template.spec": { file: "controller/rollout/replicasets.ts", reads: "ro.spec.template" },
+  "spec.template.spec": { file: "controller/config/hook.ts", reads: "ro.spec.template" },
+  "spec.configSnapshots": { file: "controller/config/hook.ts", reads: "ro.spec.configSnapshots" },
   "spec.minReadySeconds": { file: "controller/rollout/replicasets.ts", reads: "spec.minReadySeconds" },
   "spec.revisionHistoryLimit": {
     file: "controller/rollout/replicasets.ts",

@@ -1,6 +1,7 @@
 import type { V1Deployment, V1ReplicaSet, V1Service } from "@kubernetes/client-node";
 import type { AnalysisRun } from "../../../controller/api/analysis.js";
 import type { Rollout, StoredRollout } from "../../../controller/api/rollout.js";
+import type { SourceContent } from "../../../controller/config/naming.js";
 import type { Action, Plan } from "../../../controller/rollout/actions.js";
 import type { TemplateLookup } from "../../../controller/rollout/analysis.js";
 import { planRollout } from "../../../controller/rollout/plan.js";
@@ -36,6 +37,8 @@ export class World {
   routes = new Map<string, HTTPRoute>();
   /** Route patches and ReplicaSet scalings in the order the shell applied them: "route web 10", "scale r2 3". */
   trace: string[] = [];
+  /** ConfigMaps and Secrets as the shell would read them, by "Kind/name" (spec.configSnapshots). */
+  configSources = new Map<string, SourceContent>();
 
   constructor(rollout: StoredRollout) {
     this.rollout = structuredClone(rollout);
@@ -58,6 +61,7 @@ export class World {
       templates: this.templates,
       routes: this.routedRoutes(),
       services: new Map([...this.services].map(([n, svc]) => [n, structuredClone(svc)])),
+      configSources: this.configSources,
       now: new Date(this.now),
     });
   }
