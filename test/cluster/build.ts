@@ -73,12 +73,15 @@ async function copyModuleFiles(
     jsonFile,
   );
   const { Dir, Version } = JSON.parse(fs.readFileSync(jsonFile, "utf8")) as { Dir: string; Version: string };
-  fs.cpSync(path.join(Dir, f.dir), path.join(staging, f.to), { recursive: true });
-  // The module cache's files are read-only; the cache folder must stay removable.
-  fs.chmodSync(path.join(staging, f.to), 0o755);
-  for (const name of fs.readdirSync(path.join(staging, f.to)))
-    fs.chmodSync(path.join(staging, f.to, name), 0o644);
-  fs.writeFileSync(path.join(staging, f.to, "VERSION"), `${f.module} ${Version}\n`);
+  const to = path.join(staging, f.to);
+  fs.cpSync(path.join(Dir, f.dir), to, { recursive: true });
+  // The module cache's files are read-only; the cache folder must stay writable and removable.
+  for (const p of [
+    to,
+    ...fs.readdirSync(to, { recursive: true, encoding: "utf8" }).map((n) => path.join(to, n)),
+  ])
+    fs.chmodSync(p, fs.statSync(p).isDirectory() ? 0o755 : 0o644);
+  fs.writeFileSync(path.join(to, "VERSION"), `${f.module} ${Version}\n`);
   fs.rmSync(jsonFile);
 }
 

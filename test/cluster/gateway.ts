@@ -59,6 +59,7 @@ export function traefik(l: Layout, apiserver: string, caFile: string): Component
       "--global.checkNewVersion=false",
       "--global.sendAnonymousUsage=false",
       "--log.level=INFO",
+      "--log.noColor=true",
     ],
     // KUBECONFIG and KUBERNETES_SERVICE_* would take precedence over the flags above.
     env,
