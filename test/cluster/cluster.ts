@@ -170,25 +170,32 @@ export async function clusterUp(state = stateDir()): Promise<ClusterInfo> {
       );
       saveClusterInfo(info);
     });
-    if (gatewayEnabled())
-      await phase("starting the gateway (Gateway API CRDs, Traefik, a Gateway)", async () => {
-        info.gateway = await startGateway({
-          layout,
-          kubeconfig: info.kubeconfig,
-          apiserver: info.apiserver,
-          caFile: servingCaBundle(layout),
-          start: (spec) => startAndWait(layout, info, spec),
-          timeoutMs: readyTimeoutMs,
-        });
-        saveClusterInfo(info);
-      });
-    else log("no gateway (KESTREL_GATEWAY=0): tests that route traffic through one will fail");
+    await startGatewayOf(layout, info);
   } catch (err) {
     // Leave nothing running; keep the logs for the reader (the next `up` cleans them).
     await stopAll(info);
     throw err;
   }
   return info;
+}
+
+/** The Gateway API data plane, last: it needs only the API server, and nothing waits for it. */
+async function startGatewayOf(layout: Layout, info: ClusterInfo): Promise<void> {
+  if (!gatewayEnabled()) {
+    log("no gateway (KESTREL_GATEWAY=0): tests that route traffic through one will fail");
+    return;
+  }
+  await phase("starting the gateway (Gateway API CRDs, Traefik, a Gateway)", async () => {
+    info.gateway = await startGateway({
+      layout,
+      kubeconfig: info.kubeconfig,
+      apiserver: info.apiserver,
+      caFile: servingCaBundle(layout),
+      start: (spec) => startAndWait(layout, info, spec),
+      timeoutMs: readyTimeoutMs,
+    });
+    saveClusterInfo(info);
+  });
 }
 
 async function startAndWait(layout: Layout, info: ClusterInfo, spec: ComponentSpec): Promise<Started> {

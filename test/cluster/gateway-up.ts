@@ -5,12 +5,6 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { promisify } from "node:util";
 import { failureMessage } from "./build.js";
 import type { ComponentRecord } from "./cluster.js";
-
-/** A started component's record, and whether it has exited since (known to its parent only). */
-export interface Started {
-  record: ComponentRecord;
-  exited: () => boolean;
-}
 import type { ComponentSpec, Layout } from "./components.js";
 import {
   gatewayApiCrdsDir,
@@ -32,6 +26,12 @@ import { binary } from "./versions.js";
  * identity and token, Traefik itself, then the GatewayClass and Gateway; returns once the Gateway
  * is Programmed (Traefik has loaded it and listens on its port).
  */
+
+/** A started component's record, and whether it has exited since (known to its parent only). */
+export interface Started {
+  record: ComponentRecord;
+  exited: () => boolean;
+}
 
 export interface GatewayContext {
   layout: Layout;
