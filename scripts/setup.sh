@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Sets up everything Kestrel's demo and tests need on a fresh Debian machine: the real node's
 # runtime from Debian (containerd, runc, CNI plugins, nftables), the Node.js dependencies (npm ci)
-# and the local cluster's binaries (Prometheus included) and test images, built from their Go
+# and the local cluster's binaries (Prometheus and the Traefik gateway included) and test images, built from their Go
 # modules and local files and cached outside the repository (~/.cache/kestrel/cluster, keyed by component, version and Go
 # version), so a second run finds them and takes seconds. Used by the README's first command and
 # by .ci/run; safe to run again.

@@ -31,6 +31,9 @@ import { targetsDir } from "./prometheus.js";
 import { hasLiveKubelet, releaseRealNode, startRealNode, type RealNodeInfo } from "./node/node.js";
 import { nodeName } from "./node/network.js";
 import { bindPrometheusReader } from "./rbac.js";
+import type { GatewayInfo } from "./gateway.js";
+import { gatewayEnabled } from "./gateway-mode.js";
+import { startGateway, type Started } from "./gateway-up.js";
 
 /** A component's process as recorded, with where it says it is ready (so a restart can wait for it). */
 export interface ComponentRecord extends RecordedProcess {
@@ -52,6 +55,8 @@ export interface ClusterInfo {
   startedAt: string;
   /** The real node, when this cluster has it (one per machine; see node/node.ts). */
   realNode?: RealNodeInfo;
+  /** The Gateway API data plane (Traefik on loopback), unless KESTREL_GATEWAY=0. */
+  gateway?: GatewayInfo;
 }
 
 const stateFile = (state: string): string => path.join(state, "cluster.json");
@@ -157,7 +162,7 @@ export async function clusterUp(state = stateDir()): Promise<ClusterInfo> {
           apiserver: info.apiserver,
           caFile: servingCaBundle(layout),
           tokens: { kubelet: creds.tokens.kubelet, "kube-proxy": creds.tokens["kube-proxy"] },
-          start: (spec) => startAndWait(layout, info, spec),
+          start: async (spec) => void (await startAndWait(layout, info, spec)),
           ownerAlive: (other) => hasLiveKubelet(readClusterInfo(other)?.processes ?? []),
           kubeconfig: info.kubeconfig,
         },
@@ -165,6 +170,7 @@ export async function clusterUp(state = stateDir()): Promise<ClusterInfo> {
       );
       saveClusterInfo(info);
     });
+    await startGatewayOf(layout, info);
   } catch (err) {
     // Leave nothing running; keep the logs for the reader (the next `up` cleans them).
     await stopAll(info);
@@ -173,7 +179,26 @@ export async function clusterUp(state = stateDir()): Promise<ClusterInfo> {
   return info;
 }
 
-async function startAndWait(layout: Layout, info: ClusterInfo, spec: ComponentSpec): Promise<void> {
+/** The Gateway API data plane, last: it needs only the API server, and nothing waits for it. */
+async function startGatewayOf(layout: Layout, info: ClusterInfo): Promise<void> {
+  if (!gatewayEnabled()) {
+    log("no gateway (KESTREL_GATEWAY=0): tests that route traffic through one will fail");
+    return;
+  }
+  await phase("starting the gateway (Gateway API CRDs, Traefik, a Gateway)", async () => {
+    info.gateway = await startGateway({
+      layout,
+      kubeconfig: info.kubeconfig,
+      apiserver: info.apiserver,
+      caFile: servingCaBundle(layout),
+      start: (spec) => startAndWait(layout, info, spec),
+      timeoutMs: readyTimeoutMs,
+    });
+    saveClusterInfo(info);
+  });
+}
+
+async function startAndWait(layout: Layout, info: ClusterInfo, spec: ComponentSpec): Promise<Started> {
   const logFile = path.join(layout.logs, `${spec.name}.log`);
   if (!fs.existsSync(spec.command)) {
     throw new Error(
@@ -186,7 +211,7 @@ async function startAndWait(layout: Layout, info: ClusterInfo, spec: ComponentSp
     );
   }
   spec = { ...spec, args: [...spec.args, ...extraArgs(spec.name)] };
-  const proc = startDetached(spec.name, spec.command, spec.args, logFile);
+  const proc = startDetached(spec.name, spec.command, spec.args, logFile, spec.env);
   const { exited, ...started } = proc;
   const record: ComponentRecord = {
     ...started,
@@ -196,6 +221,7 @@ async function startAndWait(layout: Layout, info: ClusterInfo, spec: ComponentSp
   info.processes.push(record);
   saveClusterInfo(info);
   await waitUntilReady(record, exited);
+  return { record, exited };
 }
 
 /**
@@ -284,6 +310,11 @@ export async function clusterStatus(state = stateDir()): Promise<boolean> {
       : "real node: none (kwok nodes only)",
   );
   log(`prometheus ${info.prometheus}`);
+  log(
+    info.gateway
+      ? `gateway ${info.gateway.url} (Gateway ${info.gateway.namespace}/${info.gateway.name}, class ${info.gateway.className})`
+      : "gateway: none",
+  );
   log(`kubeconfig ${info.kubeconfig}`);
   return healthy;
 }

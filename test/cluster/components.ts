@@ -15,6 +15,8 @@ export interface Ports {
   scheduler: number;
   kwok: number;
   prometheus: number;
+  /** The Gateway API data plane's one listener (absent on clusters started before it, or with KESTREL_GATEWAY=0). */
+  gateway: number;
 }
 export const portNames: readonly (keyof Ports)[] = [
   "etcdClient",
@@ -24,6 +26,7 @@ export const portNames: readonly (keyof Ports)[] = [
   "scheduler",
   "kwok",
   "prometheus",
+  "gateway",
 ];
 
 export interface Layout {
@@ -41,6 +44,8 @@ export interface ComponentSpec {
   /** An HTTP(S) URL that answers 200 once the component is ready; absent = readiness checked elsewhere. */
   healthUrl?: string;
   healthHeaders?: Record<string, string>;
+  /** The process's environment (default: this process's). */
+  env?: NodeJS.ProcessEnv;
 }
 
 export const serviceAccountIssuer = "https://kubernetes.default.svc.cluster.local";

@@ -1,6 +1,7 @@
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
+import { gatewayEnabled } from "./gateway-mode.js";
 import { cacheRoot, modulesDir } from "./paths.js";
 
 /** One upstream Go module and the binaries we build from it. */
@@ -13,6 +14,17 @@ export interface Component {
   binaries: Record<string, string>;
   /** Extra -X flags, built from the resolved version. */
   ldflags: (version: string) => string[];
+  /** Folders copied into the cache from modules in the build's graph (e.g. manifests a module ships). */
+  moduleFiles?: readonly ModuleFiles[];
+  /** False when this machine runs without the component (an opt-out env var); absent = always. */
+  enabled?: () => boolean;
+}
+
+/** A folder of a module that go.mod pins (its version is the one the build resolves), copied as `to`. */
+export interface ModuleFiles {
+  module: string;
+  dir: string;
+  to: string;
 }
 
 const k8sVersionFlags = (v: string): string[] => {
@@ -69,6 +81,16 @@ export const components: readonly Component[] = [
     binaries: { prometheus: "github.com/prometheus/prometheus/cmd/prometheus" },
     // The module is tagged v0.X.Y for Prometheus 2.X.Y.
     ldflags: (v) => [`-X github.com/prometheus/common/version.Version=${v.replace(/^v0\./, "2.")}`],
+  },
+  {
+    // The Gateway API data plane (see modules/traefik/README.md), with the Gateway API CRDs of the
+    // version its go.mod resolves, so the CRDs always match the implementation that serves them.
+    module: "traefik",
+    upstream: "github.com/traefik/traefik/v3",
+    binaries: { traefik: "github.com/traefik/traefik/v3/cmd/traefik" },
+    ldflags: (v) => [`-X github.com/traefik/traefik/v3/pkg/version.Version=${v}`],
+    moduleFiles: [{ module: "sigs.k8s.io/gateway-api", dir: "config/crd/standard", to: "gateway-api-crds" }],
+    enabled: gatewayEnabled,
   },
   {
     module: "helm",

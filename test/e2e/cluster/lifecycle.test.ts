@@ -6,6 +6,7 @@ import { readClusterInfo, type ClusterInfo } from "../../cluster/cluster.js";
 import { repoRoot } from "../../cluster/paths.js";
 import { isOurs, listeningPorts } from "../../cluster/proc.js";
 import { hostLeftovers } from "../../cluster/node/host.js";
+import { gatewayEnabled } from "../../cluster/gateway-mode.js";
 import { run } from "../support/kubectl.js";
 
 const tsx = path.join(repoRoot, "node_modules", ".bin", "tsx");
@@ -27,7 +28,10 @@ function assertNothingLeft(info: ClusterInfo, state: string): void {
   if (info.realNode) assert.deepEqual(hostLeftovers(), [], "the real node left nothing on the host");
 }
 
-/** The processes a cluster runs: the control plane, kwok and Prometheus, and the real node's when it has it. */
+/**
+ * The processes a cluster runs: the control plane, kwok and Prometheus, the real node's when it
+ * has it, and the gateway's unless KESTREL_GATEWAY=0.
+ */
 const expectedProcesses = (info: ClusterInfo): string[] =>
   [
     "etcd",
@@ -37,6 +41,7 @@ const expectedProcesses = (info: ClusterInfo): string[] =>
     "kwok",
     "prometheus",
     ...(info.realNode ? ["containerd", "kubelet", "kube-proxy"] : []),
+    ...(gatewayEnabled() ? ["traefik"] : []),
   ].sort();
 
 describe("cluster lifecycle: cluster:up / cluster:down", () => {
@@ -61,6 +66,10 @@ describe("cluster lifecycle: cluster:up / cluster:down", () => {
       for (const p of info.processes) assert.ok(isOurs(p), `${p.name} runs`);
       const status = await clusterCli("status", state);
       assert.equal(status.code, 0, status.stderr);
+      if (gatewayEnabled()) {
+        assert.match(status.stderr, /gateway http:\/\/127\.0\.0\.1:\d+ \(Gateway kestrel-gateway\/local/);
+        assert.ok(listeningPorts().has(info.ports.gateway), "the gateway listens on its recorded port");
+      }
 
       const again = await clusterCli("up", state);
       assert.equal(again.code, 0, again.stderr);

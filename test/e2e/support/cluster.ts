@@ -7,6 +7,7 @@ import { prometheusBinary, prometheusArgs, targetsDir } from "../../cluster/prom
 import { freePorts, httpGet } from "../../cluster/net.js";
 import { startDetached, stopProcess, type RecordedProcess } from "../../cluster/proc.js";
 import { stateDir } from "../../cluster/paths.js";
+import type { GatewayInfo } from "../../cluster/gateway.js";
 
 /** What every e2e test needs to reach the cluster and the Prometheus that analysis talks to. */
 export interface TestCluster {
@@ -14,6 +15,8 @@ export interface TestCluster {
   kc: k8s.KubeConfig;
   prometheusUrl: string;
   prometheusTargets: string;
+  /** The local cluster's Gateway API data plane (absent on another cluster, or with KESTREL_GATEWAY=0). */
+  gateway?: GatewayInfo;
 }
 
 let current: TestCluster | undefined;
@@ -44,6 +47,7 @@ export async function setUpTestCluster(): Promise<void> {
     kc,
     prometheusUrl: info.prometheus,
     prometheusTargets: info.prometheusTargets,
+    gateway: info.gateway,
   };
 }
 
