@@ -10,6 +10,7 @@ import { AnalysisReconciler, analysisKinds } from "./analysis-reconciler.js";
 import { allProviders } from "../analysis/providers/registry.js";
 import { RolloutReconciler, rolloutKinds, type RolloutCaches } from "./rollout-reconciler.js";
 import { Runner } from "./runner.js";
+import { verdictHandoff } from "./verdict-handoff.js";
 
 export interface ControllerDeps {
   kc: k8s.KubeConfig;
@@ -102,6 +103,10 @@ export class Controllers {
         core: kc.makeApiClient(k8s.CoreV1Api),
       }),
       addresses: addressGuard(addressPolicy(config.providerAllowedHosts, kc.getCurrentCluster()?.server)),
+      written: verdictHandoff({
+        assume: (over, written) => this.caches.analysisRuns.assume(over, written),
+        enqueueOwner,
+      }),
     });
     this.runs = new Runner({
       kind: "AnalysisRun",
