@@ -2,7 +2,16 @@ import client from "prom-client";
 
 /** The controller's own metrics, served on /metrics. One registry per process (tests make their own). */
 export function createMetrics(registry = new client.Registry()) {
-  client.collectDefaultMetrics({ register: registry, prefix: "kestrel_" });
+  // The event-loop delay monitor is a libuv timer: at prom-client's default 10 ms it woke an idle
+  // controller 100 times a second. Once a second still records every stall (a stall delays the
+  // next tick by its length) and wakes it 1 time in 100.
+  client.collectDefaultMetrics({
+    register: registry,
+    prefix: "kestrel_",
+    eventLoopMonitoringPrecision: 1000,
+  });
+  /** Counted from the cache when scraped, so an idle controller runs no timer for it. */
+  let phases: () => ReadonlyMap<string, number> = () => new Map();
   return {
     registry,
     reconciles: new client.Counter({
@@ -29,7 +38,15 @@ export function createMetrics(registry = new client.Registry()) {
       help: "Rollouts known to the controller, by phase",
       labelNames: ["phase"],
       registers: [registry],
+      collect() {
+        this.reset();
+        for (const [phase, n] of phases()) this.set({ phase }, n);
+      },
     }),
+    /** Where kestrel_rollouts comes from: asked at each scrape. */
+    countPhasesWith(source: () => ReadonlyMap<string, number>): void {
+      phases = source;
+    },
     isLeader: new client.Gauge({
       name: "kestrel_leader",
       help: "1 while this process holds the leader lease",
