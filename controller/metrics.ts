@@ -2,14 +2,9 @@ import client from "prom-client";
 
 /** The controller's own metrics, served on /metrics. One registry per process (tests make their own). */
 export function createMetrics(registry = new client.Registry()) {
-  // The event-loop delay monitor is a libuv timer: at prom-client's default 10 ms it woke an idle
-  // controller 100 times a second. Once a second still records every stall (a stall delays the
-  // next tick by its length) and wakes it 1 time in 100.
-  client.collectDefaultMetrics({
-    register: registry,
-    prefix: "kestrel_",
-    eventLoopMonitoringPrecision: 1000,
-  });
+  // The event-loop delay monitor stays at prom-client's 10 ms: its histogram records whole
+  // intervals, so a coarser one (1 s was tried) adds its length to every lag figure.
+  client.collectDefaultMetrics({ register: registry, prefix: "kestrel_" });
   /** Counted from the cache when scraped, so an idle controller runs no timer for it. */
   let phases: () => ReadonlyMap<string, number> = () => new Map();
   return {
