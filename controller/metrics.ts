@@ -2,7 +2,11 @@ import client from "prom-client";
 
 /** The controller's own metrics, served on /metrics. One registry per process (tests make their own). */
 export function createMetrics(registry = new client.Registry()) {
+  // The event-loop delay monitor stays at prom-client's 10 ms: its histogram records whole
+  // intervals, so a coarser one (1 s was tried) adds its length to every lag figure.
   client.collectDefaultMetrics({ register: registry, prefix: "kestrel_" });
+  /** Counted from the cache when scraped, so an idle controller runs no timer for it. */
+  let phases: () => ReadonlyMap<string, number> = () => new Map();
   return {
     registry,
     reconciles: new client.Counter({
@@ -29,7 +33,15 @@ export function createMetrics(registry = new client.Registry()) {
       help: "Rollouts known to the controller, by phase",
       labelNames: ["phase"],
       registers: [registry],
+      collect() {
+        this.reset();
+        for (const [phase, n] of phases()) this.set({ phase }, n);
+      },
     }),
+    /** Where kestrel_rollouts comes from: asked at each scrape. */
+    countPhasesWith(source: () => ReadonlyMap<string, number>): void {
+      phases = source;
+    },
     isLeader: new client.Gauge({
       name: "kestrel_leader",
       help: "1 while this process holds the leader lease",

@@ -55,6 +55,8 @@ export interface AnalysisReconcilerDeps {
   providers?: ProviderRegistry;
   /** Which provider addresses may be called (default: only the fixed refusals). */
   addresses?: AddressGuard;
+  /** Told of every status this reconciler wrote, with the run it was written over. */
+  written?: (before: AnalysisRun & k8s.KubernetesObject, written: AnalysisRun & k8s.KubernetesObject) => void;
 }
 
 /** Takes the measurements that are due, counts them with the pure run planner, writes status last. */
@@ -105,7 +107,8 @@ export class AnalysisReconciler {
     }
     if (!this.d.canAct()) throw new Error("not the leader: no status write");
     if (isTerminalPhase(status.phase) && !isTerminalPhase(run.status?.phase)) await this.release(run, log);
-    await writeStatus(this.d.custom, analysisKinds.analysisRuns, run, status);
+    const written = await writeStatus(this.d.custom, analysisKinds.analysisRuns, run, status);
+    if (written) this.d.written?.(run, written as AnalysisRun & k8s.KubernetesObject);
     if (status.phase !== run.status?.phase)
       log.info("analysis run phase changed", {
         from: run.status?.phase ?? "none",

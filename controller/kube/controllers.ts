@@ -13,6 +13,7 @@ import { Runner } from "./runner.js";
 import { SourceIndex } from "../config/source-index.js";
 import { snapshotLabel } from "../config/snapshot.js";
 import { ConfigSnapshotter, configKinds, type ConfigCaches } from "./config-snapshots.js";
+import { verdictHandoff } from "./verdict-handoff.js";
 
 export interface ControllerDeps {
   kc: k8s.KubeConfig;
@@ -127,6 +128,10 @@ export class Controllers {
         core: kc.makeApiClient(k8s.CoreV1Api),
       }),
       addresses: addressGuard(addressPolicy(config.providerAllowedHosts, kc.getCurrentCluster()?.server)),
+      written: verdictHandoff({
+        assume: (over, written) => this.caches.analysisRuns.assume(over, written),
+        enqueueOwner,
+      }),
     });
     this.runs = new Runner({
       kind: "AnalysisRun",
@@ -148,20 +153,15 @@ export class Controllers {
 
   async startInformers(): Promise<void> {
     await Promise.all(this.allCaches().map((c) => c.start()));
-    // kestrel_rollouts{phase}: counted from the cache, so it costs no API call.
-    const countPhases = (): void => {
+    // kestrel_rollouts{phase}: counted from the cache when scraped, so it costs no API call and
+    // an idle controller no timer.
+    this.deps.metrics.countPhasesWith(() => {
       const counts = new Map<string, number>();
       for (const r of this.caches.rollouts.list())
         counts.set(r.status?.phase ?? "Pending", (counts.get(r.status?.phase ?? "Pending") ?? 0) + 1);
-      this.deps.metrics.rolloutsByPhase.reset();
-      for (const [phase, n] of counts) this.deps.metrics.rolloutsByPhase.set({ phase }, n);
-    };
-    countPhases();
-    this.phaseTimer = setInterval(countPhases, 5_000);
-    this.phaseTimer.unref();
+      return counts;
+    });
   }
-
-  private phaseTimer: NodeJS.Timeout | undefined;
 
   /** Starts acting; `canAct` is asked before every write, so a replica that lost the lease writes nothing. */
   startWorkers(canAct: () => boolean): void {
@@ -184,7 +184,6 @@ export class Controllers {
   }
 
   async stop(): Promise<void> {
-    if (this.phaseTimer) clearInterval(this.phaseTimer);
     await Promise.all([this.rollouts.stop(), this.runs.stop()]);
     await this.events.flush();
     await Promise.all(this.allCaches().map((c) => c.stop()));

@@ -91,6 +91,11 @@ export class KindCache<T extends k8s.KubernetesObject> {
     return undefined;
   }
 
+  /** See OwnerIndex.assume: what ownedBy returns may run ahead of the watch by our own writes. */
+  assume(over: T, written: T): boolean {
+    return this.owners.assume(over, written);
+  }
+
   /** The cached objects whose controlling owner has this uid. */
   ownedBy(uid: string | undefined): T[] {
     return this.owners.ownedBy(uid);

@@ -34,6 +34,21 @@ export class OwnerIndex<T extends k8s.KubernetesObject> {
     this.ownerOfKey.set(key, after);
   }
 
+  /**
+   * Puts the object a write of ours returned in place of the one it was written over, so a
+   * reconcile that runs before the watch brings the change back already sees it. Only while the
+   * entry still holds that older object (same resourceVersion): if the watch has moved it on,
+   * the cache is at least as new as the write and is left alone. Returns whether it replaced.
+   */
+  assume(over: T, written: T): boolean {
+    const key = keyOf(written);
+    const owner = this.ownerOfKey.get(key);
+    const current = owner === undefined ? undefined : this.byOwner.get(owner)?.get(key);
+    if (!current || current.metadata?.resourceVersion !== over.metadata?.resourceVersion) return false;
+    this.update("update", written);
+    return true;
+  }
+
   /** The objects whose controlling owner has this uid. */
   ownedBy(uid: string | undefined): T[] {
     return uid === undefined ? [] : [...(this.byOwner.get(uid)?.values() ?? [])];
