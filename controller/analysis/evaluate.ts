@@ -178,6 +178,7 @@ export function evaluateCondition(source: string, result: Value): Evaluation {
 class MissingValue extends Error {}
 
 function evaluate(node: Expression, result: Value, it: Value, ctx: { noData: boolean }): Value {
+  const sub = (n: Expression): Value => evaluate(n, result, it, ctx);
   switch (node.type) {
     case "Literal":
       return node.value as Value;
@@ -187,76 +188,71 @@ function evaluate(node: Expression, result: Value, it: Value, ctx: { noData: boo
       if (node.name === "true") return true;
       if (node.name === "false") return false;
       return null; // nil: JSON's null, e.g. result.error == nil
-    case "MemberExpression": {
-      const obj = evaluate(node.object as Expression, result, it, ctx);
-      const index = node.computed
-        ? evaluate(node.property as Expression, result, it, ctx)
-        : ((node.property as Expression).name as string);
-      if (isObject(obj)) {
-        if (typeof index !== "string") throw new ConditionError("a key of an object must be text");
-        // Own keys only: a condition must not reach the prototype (constructor, __proto__).
-        if (!Object.hasOwn(obj, index)) throw new MissingValue(`the key "${index}" does not exist`);
-        return obj[index];
-      }
-      // A scalar reads as a one-element vector, so result[0] works whichever the query returns.
-      if (typeof obj === "number" && index === 0) return obj;
-      if (!Array.isArray(obj)) throw new ConditionError(`cannot index ${JSON.stringify(obj)}`);
-      if (typeof index !== "number") throw new ConditionError("an index must be a number");
-      if (index < 0 || index >= obj.length)
-        throw new MissingValue(`result[${index}] does not exist (${obj.length} values)`);
-      return obj[index];
-    }
+    case "MemberExpression":
+      return member(node, sub);
     case "UnaryExpression": {
-      const v = evaluate(node.argument as Expression, result, it, ctx);
+      const v = sub(node.argument as Expression);
       if (node.operator === "!" || node.operator === "not") return !truthy(v);
       return node.operator === "-" ? -num(v) : num(v);
     }
-    case "BinaryExpression": {
-      const op = node.operator as string;
-      if (op === "&&" || op === "and")
-        return (
-          truthy(evaluate(node.left as Expression, result, it, ctx)) &&
-          truthy(evaluate(node.right as Expression, result, it, ctx))
-        );
-      if (op === "||" || op === "or")
-        return (
-          truthy(evaluate(node.left as Expression, result, it, ctx)) ||
-          truthy(evaluate(node.right as Expression, result, it, ctx))
-        );
-      const l = evaluate(node.left as Expression, result, it, ctx);
-      const r = evaluate(node.right as Expression, result, it, ctx);
-      if (["<", "<=", ">", ">=", "==", "!="].includes(op) && (Number.isNaN(l) || Number.isNaN(r)))
-        ctx.noData = true;
-      switch (op) {
-        case "==":
-          return l === r;
-        case "!=":
-          return l !== r;
-        case "<":
-          return num(l) < num(r);
-        case "<=":
-          return num(l) <= num(r);
-        case ">":
-          return num(l) > num(r);
-        case ">=":
-          return num(l) >= num(r);
-        case "+":
-          return num(l) + num(r);
-        case "-":
-          return num(l) - num(r);
-        case "*":
-          return num(l) * num(r);
-        case "/":
-          return num(l) / num(r);
-        case "%":
-          return num(l) % num(r);
-      }
-      throw new ConditionError(`unsupported operator ${op}`);
-    }
+    case "BinaryExpression":
+      return binary(node, sub, ctx);
     case "CallExpression":
       return call(node, result, it, ctx);
   }
   throw new ConditionError(`unsupported syntax (${node.type})`);
+}
+
+/** `result[0]`, `result.ok`, `result["a b"]`: an element of a vector or a key of a JSON object. */
+function member(node: Expression, sub: (n: Expression) => Value): Value {
+  const obj = sub(node.object as Expression);
+  const index = node.computed
+    ? sub(node.property as Expression)
+    : ((node.property as Expression).name as string);
+  if (isObject(obj)) {
+    if (typeof index !== "string") throw new ConditionError("a key of an object must be text");
+    // Own keys only: a condition must not reach the prototype (constructor, __proto__).
+    if (!Object.hasOwn(obj, index)) throw new MissingValue(`the key "${index}" does not exist`);
+    return obj[index];
+  }
+  // A scalar reads as a one-element vector, so result[0] works whichever the query returns.
+  if (typeof obj === "number" && index === 0) return obj;
+  if (!Array.isArray(obj)) throw new ConditionError(`cannot index ${JSON.stringify(obj)}`);
+  if (typeof index !== "number") throw new ConditionError("an index must be a number");
+  if (index < 0 || index >= obj.length)
+    throw new MissingValue(`result[${index}] does not exist (${obj.length} values)`);
+  return obj[index];
+}
+
+/** Operators on two evaluated sides; == and != compare the values as they are, the rest as numbers. */
+const operators = new Map<string, (l: Value, r: Value) => Value>([
+  ["==", (l, r) => l === r],
+  ["!=", (l, r) => l !== r],
+  ["<", (l, r) => num(l) < num(r)],
+  ["<=", (l, r) => num(l) <= num(r)],
+  [">", (l, r) => num(l) > num(r)],
+  [">=", (l, r) => num(l) >= num(r)],
+  ["+", (l, r) => num(l) + num(r)],
+  ["-", (l, r) => num(l) - num(r)],
+  ["*", (l, r) => num(l) * num(r)],
+  ["/", (l, r) => num(l) / num(r)],
+  ["%", (l, r) => num(l) % num(r)],
+]);
+const comparisons = new Set(["<", "<=", ">", ">=", "==", "!="]);
+
+function binary(node: Expression, sub: (n: Expression) => Value, ctx: { noData: boolean }): Value {
+  const op = node.operator as string;
+  // and/or short-circuit: the right side is not evaluated (and cannot fail) once the left decides.
+  if (op === "&&" || op === "and")
+    return truthy(sub(node.left as Expression)) && truthy(sub(node.right as Expression));
+  if (op === "||" || op === "or")
+    return truthy(sub(node.left as Expression)) || truthy(sub(node.right as Expression));
+  const l = sub(node.left as Expression);
+  const r = sub(node.right as Expression);
+  if (comparisons.has(op) && (Number.isNaN(l) || Number.isNaN(r))) ctx.noData = true;
+  const apply = operators.get(op);
+  if (!apply) throw new ConditionError(`unsupported operator ${op}`);
+  return apply(l, r);
 }
 
 function call(node: Expression, result: Value, it: Value, ctx: { noData: boolean }): Value {

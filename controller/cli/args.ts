@@ -151,9 +151,59 @@ function parseBool(flag: string, text: string): boolean {
   throw new UsageError(`--${flag} must be true or false, not "${text}"`);
 }
 
+type Values = ReturnType<typeof parseFlags>["values"];
+/** A boolean flag's value, `--watch=false` form first; undefined when not given. */
+type Flag = (name: keyof typeof options & string) => boolean | undefined;
+
 export function parseCommand(argv: readonly string[]): Parsed {
-  // node's parseArgs takes no value on a boolean flag; `--watch=false` is the kubectl form, so
-  // such values are taken out here and applied after.
+  const { explicit, args } = takeBooleanValues(argv);
+  const { values, positionals, tokens } = parseFlags(args);
+  const given = new Set([
+    ...tokens.filter((t) => t.kind === "option").map((t) => t.name),
+    ...explicit.keys(),
+  ]);
+  const flag: Flag = (name) => explicit.get(name) ?? (values[name] as boolean | undefined);
+
+  const [verbWord, ...rest] = positionals;
+  if (flag("help") || !verbWord) return { help: usage, asked: flag("help") ?? false };
+  const verb = verbOf(verbWord);
+  const line = `kubectl kestrel ${spec[verb].usage}`;
+  for (const name of given)
+    if (!globalFlags.has(name) && !spec[verb].flags.includes(name))
+      throw new UsageError(`${verb} does not take --${name}`, line);
+
+  const { name, images, run } = (targets[verb] ?? oneRollout)(rest, { verb, line, given, values });
+  const output = outputOf(values, line);
+  const { watch, timeout, timeoutMs } = waitOf(verb, values, flag, line);
+  const { toRevision, toLastGood, dryRun } = undoOf(values, flag, line);
+  return {
+    command: {
+      verb,
+      name,
+      images,
+      namespace: values.namespace,
+      allNamespaces: flag("all-namespaces") ?? false,
+      context: values.context,
+      kubeconfig: values.kubeconfig,
+      output,
+      watch,
+      timeout,
+      timeoutMs,
+      toRevision,
+      toLastGood,
+      dryRun,
+      revision: revisionOf(values, line),
+      full: flag("full") ?? false,
+      run,
+    },
+  };
+}
+
+/**
+ * node's parseArgs takes no value on a boolean flag; `--watch=false` is the kubectl form, so such
+ * values are taken out here (and applied after), the rest of argv left for parseArgs.
+ */
+function takeBooleanValues(argv: readonly string[]): { explicit: Map<string, boolean>; args: string[] } {
   const explicit = new Map<string, boolean>();
   const args: string[] = [];
   for (const [i, a] of argv.entries()) {
@@ -165,10 +215,12 @@ export function parseCommand(argv: readonly string[]): Parsed {
     if (m && booleanFlags.includes(m[1]!)) explicit.set(m[1]!, parseBool(m[1]!, m[2]!));
     else args.push(a);
   }
+  return { explicit, args };
+}
 
-  let parsed;
+function parseFlags(args: string[]) {
   try {
-    parsed = parseArgs({ args, allowPositionals: true, strict: true, tokens: true, options });
+    return parseArgs({ args, allowPositionals: true, strict: true, tokens: true, options });
   } catch (err) {
     // node's message for an unknown flag is about '--' terminators; say it the kubectl way.
     const m = /Unknown option '([^']+)'/.exec((err as Error).message);
@@ -177,61 +229,67 @@ export function parseCommand(argv: readonly string[]): Parsed {
       "kubectl kestrel VERB ... (see --help)",
     );
   }
-  const { values, positionals, tokens } = parsed;
-  const given = new Set([
-    ...tokens.filter((t) => t.kind === "option").map((t) => t.name),
-    ...explicit.keys(),
-  ]);
-  const flag = (name: keyof typeof options & string): boolean | undefined =>
-    explicit.get(name) ?? (values[name] as boolean | undefined);
+}
 
-  const [verbWord, ...rest] = positionals;
-  if (flag("help") || !verbWord) return { help: usage, asked: flag("help") ?? false };
-  if (!(verbs as readonly string[]).includes(verbWord))
-    throw new UsageError(
-      `unknown command "${verbWord}"`,
-      `kubectl kestrel ${verbs.join("|")} ... (see --help)`,
-    );
-  const verb = verbWord as Verb;
-  const line = `kubectl kestrel ${spec[verb].usage}`;
+function verbOf(word: string): Verb {
+  if (!(verbs as readonly string[]).includes(word))
+    throw new UsageError(`unknown command "${word}"`, `kubectl kestrel ${verbs.join("|")} ... (see --help)`);
+  return word as Verb;
+}
 
-  for (const name of given)
-    if (!globalFlags.has(name) && !spec[verb].flags.includes(name))
-      throw new UsageError(`${verb} does not take --${name}`, line);
+/** What a verb's words (after the verb) name: the rollout, and for set image its pairs. */
+type Target = { name: string; images: string[]; run?: RunRequest };
+type TargetParser = (
+  words: string[],
+  at: { verb: Verb; line: string; given: Set<string>; values: Values },
+) => Target;
 
-  let name = "";
-  let images: string[] = [];
-  let run: RunRequest | undefined;
-  if (verb === "create") run = parseCreateRun(rest, values, line);
-  else if (verb === "terminate") name = parseRunName(rest, line);
-  else if (verb === "list") {
-    if (rest.length > 1 || (rest[0] !== undefined && !kindWords.has(rest[0])))
-      throw new UsageError(`list takes no rollout name; unexpected "${rest.join(" ")}"`, line);
-  } else if (verb === "set") {
-    if (rest[0] !== "image") throw new UsageError(`set knows only "image"`, line);
-    const target = takeRollout(rest.slice(1), line, (w) => w.includes("="));
-    name = target.name;
-    images = target.rest;
-    if (images.length === 0) throw new UsageError("set image needs at least one CONTAINER=IMAGE", line);
-    for (const pair of images) {
+/** The verbs whose words are not just one rollout. */
+const targets: Partial<Record<Verb, TargetParser>> = {
+  create: (words, { line, values }) => ({ name: "", images: [], run: parseCreateRun(words, values, line) }),
+  terminate: (words, { line }) => ({ name: parseRunName(words, line), images: [] }),
+  list: (words, { line }) => {
+    if (words.length > 1 || (words[0] !== undefined && !kindWords.has(words[0])))
+      throw new UsageError(`list takes no rollout name; unexpected "${words.join(" ")}"`, line);
+    return { name: "", images: [] };
+  },
+  set: (words, { line }) => {
+    if (words[0] !== "image") throw new UsageError(`set knows only "image"`, line);
+    const target = takeRollout(words.slice(1), line, (w) => w.includes("="));
+    if (target.rest.length === 0) throw new UsageError("set image needs at least one CONTAINER=IMAGE", line);
+    for (const pair of target.rest) {
       const [container, image] = splitPair(pair);
       if (!container || !image) throw new UsageError(`"${pair}" is not CONTAINER=IMAGE`, line);
     }
-  } else {
-    const target = takeRollout(rest, line, () => false);
-    name = target.name;
-    if (target.rest.length > 0) {
-      // `status web --watch false` (as Argo's docs write it) gives "false" as a word.
-      const hint =
-        ["true", "false"].includes(target.rest[0]!) && given.has("watch") ? "; write --watch=false" : "";
-      throw new UsageError(`${verb} takes one rollout; unexpected "${target.rest.join(" ")}"${hint}`, line);
-    }
-  }
+    return { name: target.name, images: target.rest };
+  },
+};
 
+const oneRollout: TargetParser = (words, { verb, line, given }) => {
+  const target = takeRollout(words, line, () => false);
+  if (target.rest.length > 0) {
+    // `status web --watch false` (as Argo's docs write it) gives "false" as a word.
+    const hint =
+      ["true", "false"].includes(target.rest[0]!) && given.has("watch") ? "; write --watch=false" : "";
+    throw new UsageError(`${verb} takes one rollout; unexpected "${target.rest.join(" ")}"${hint}`, line);
+  }
+  return { name: target.name, images: [] };
+};
+
+function outputOf(values: Values, line: string): Command["output"] {
   const output = values.output;
   if (output !== undefined && output !== "json" && output !== "yaml")
     throw new UsageError(`-o/--output must be json or yaml, not "${output}"`, line);
+  return output;
+}
 
+/** --watch and --timeout: status watches unless told not to, get only when told to. */
+function waitOf(
+  verb: Verb,
+  values: Values,
+  flag: Flag,
+  line: string,
+): Pick<Command, "watch" | "timeout" | "timeoutMs"> {
   const timeout = values.timeout;
   let timeoutMs = 0;
   if (timeout !== undefined) {
@@ -248,7 +306,15 @@ export function parseCommand(argv: readonly string[]): Parsed {
     throw new UsageError("--timeout limits the wait; with --watch=false there is none", line);
   if (verb === "get" && !watch && timeout !== undefined)
     throw new UsageError("--timeout limits --watch; get without --watch looks once", line);
+  return { watch, timeout, timeoutMs };
+}
 
+/** undo's target (--to-revision, --to-last-good) and --dry-run. */
+function undoOf(
+  values: Values,
+  flag: Flag,
+  line: string,
+): Pick<Command, "toRevision" | "toLastGood" | "dryRun"> {
   let toRevision = 0;
   if (values["to-revision"] !== undefined) {
     toRevision = Number(values["to-revision"]);
@@ -265,35 +331,15 @@ export function parseCommand(argv: readonly string[]): Parsed {
   const dryRun = values["dry-run"];
   if (dryRun !== undefined && dryRun !== "client" && dryRun !== "none")
     throw new UsageError(`--dry-run must be "client" or "none", not "${dryRun}"`, line);
+  return { toRevision, toLastGood, dryRun: dryRun === "client" };
+}
 
-  let revision: number | undefined;
-  if (values.revision !== undefined) {
-    if (!/^[1-9]\d*$/.test(values.revision))
-      throw new UsageError(`--revision must be a positive integer, not "${values.revision}"`, line);
-    revision = Number(values.revision);
-  }
-
-  return {
-    command: {
-      verb,
-      name,
-      images,
-      namespace: values.namespace,
-      allNamespaces: flag("all-namespaces") ?? false,
-      context: values.context,
-      kubeconfig: values.kubeconfig,
-      output,
-      watch,
-      timeout,
-      timeoutMs,
-      toRevision,
-      toLastGood,
-      dryRun: dryRun === "client",
-      revision,
-      full: flag("full") ?? false,
-      run,
-    },
-  };
+/** history --revision=N. */
+function revisionOf(values: Values, line: string): number | undefined {
+  if (values.revision === undefined) return undefined;
+  if (!/^[1-9]\d*$/.test(values.revision))
+    throw new UsageError(`--revision must be a positive integer, not "${values.revision}"`, line);
+  return Number(values.revision);
 }
 
 /**

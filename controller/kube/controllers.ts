@@ -47,52 +47,8 @@ export class Controllers {
       log,
       watchTimeoutSeconds: config.watchTimeoutSeconds,
     };
-    this.caches = {
-      rollouts: new KindCache(rolloutKinds.rollouts, scope, (e, obj) => {
-        this.sourceIndex.update(objectKey(obj), e === "delete" ? undefined : obj);
-        this.rollouts.enqueue(objectKey(obj));
-      }),
-      // A Deployment that a Rollout's spec.workloadRef names: its template is that Rollout's.
-      deployments: new KindCache(rolloutKinds.deployments, scope, (_e, obj) =>
-        this.caches.rollouts
-          .list(obj.metadata?.namespace)
-          .filter((r) => r.spec.workloadRef?.name === obj.metadata?.name)
-          .forEach((r) => this.rollouts.enqueue(objectKey(r))),
-      ),
-      replicaSets: new KindCache(rolloutKinds.replicaSets, scope, (_e, obj) => enqueueOwner(obj)),
-      analysisRuns: new KindCache(analysisKinds.analysisRuns, scope, (_e, obj) => {
-        this.runs.enqueue(objectKey(obj));
-        enqueueOwner(obj);
-      }),
-      // A template that appears or changes may make a waiting (InvalidSpec) Rollout valid.
-      analysisTemplates: new KindCache(analysisKinds.analysisTemplates, scope, (_e, obj) =>
-        this.caches.rollouts
-          .list(obj.metadata?.namespace)
-          .forEach((r) => this.rollouts.enqueue(objectKey(r))),
-      ),
-      // Cluster-scoped: watched across the cluster whatever namespaces the controller serves.
-      clusterAnalysisTemplates: new KindCache(analysisKinds.clusterAnalysisTemplates, scope, () =>
-        this.caches.rollouts.list().forEach((r) => this.rollouts.enqueue(objectKey(r))),
-      ),
-    };
-    // Config snapshots: a change to a referenced ConfigMap or Secret is a new revision of the
-    // Rollouts that reference it. Secrets are cached only in watched namespaces, never cluster-wide.
-    const enqueueReferrers = (kind: "ConfigMap" | "Secret") => (_e: unknown, obj: k8s.KubernetesObject) => {
-      if (obj.metadata?.labels?.[snapshotLabel]) return; // our own copies
-      for (const key of this.sourceIndex.rolloutsFor(
-        obj.metadata?.namespace ?? "",
-        kind,
-        obj.metadata?.name ?? "",
-      ))
-        this.rollouts.enqueue(key);
-    };
-    this.configCaches = {
-      configMaps: new KindCache(configKinds.configMaps, scope, enqueueReferrers("ConfigMap")),
-      secrets:
-        config.namespaces.length > 0
-          ? new KindCache(configKinds.secrets, scope, enqueueReferrers("Secret"))
-          : undefined,
-    };
+    this.caches = this.rolloutCaches(scope, enqueueOwner);
+    this.configCaches = this.configCachesOf(scope, config.namespaces.length > 0);
     this.events = new EventRecorder(kc.makeApiClient(k8s.CoreV1Api), log, config.identity, () =>
       this.canAct(),
     );
@@ -145,6 +101,57 @@ export class Controllers {
   }
 
   private canAct: () => boolean = () => false;
+
+  /** The Rollout side's caches; each change enqueues the Rollouts it concerns. */
+  private rolloutCaches(scope: CacheScope, enqueueOwner: (obj: k8s.KubernetesObject) => void): RolloutCaches {
+    return {
+      rollouts: new KindCache(rolloutKinds.rollouts, scope, (e, obj) => {
+        this.sourceIndex.update(objectKey(obj), e === "delete" ? undefined : obj);
+        this.rollouts.enqueue(objectKey(obj));
+      }),
+      // A Deployment that a Rollout's spec.workloadRef names: its template is that Rollout's.
+      deployments: new KindCache(rolloutKinds.deployments, scope, (_e, obj) =>
+        this.caches.rollouts
+          .list(obj.metadata?.namespace)
+          .filter((r) => r.spec.workloadRef?.name === obj.metadata?.name)
+          .forEach((r) => this.rollouts.enqueue(objectKey(r))),
+      ),
+      replicaSets: new KindCache(rolloutKinds.replicaSets, scope, (_e, obj) => enqueueOwner(obj)),
+      analysisRuns: new KindCache(analysisKinds.analysisRuns, scope, (_e, obj) => {
+        this.runs.enqueue(objectKey(obj));
+        enqueueOwner(obj);
+      }),
+      // A template that appears or changes may make a waiting (InvalidSpec) Rollout valid.
+      analysisTemplates: new KindCache(analysisKinds.analysisTemplates, scope, (_e, obj) =>
+        this.caches.rollouts
+          .list(obj.metadata?.namespace)
+          .forEach((r) => this.rollouts.enqueue(objectKey(r))),
+      ),
+      // Cluster-scoped: watched across the cluster whatever namespaces the controller serves.
+      clusterAnalysisTemplates: new KindCache(analysisKinds.clusterAnalysisTemplates, scope, () =>
+        this.caches.rollouts.list().forEach((r) => this.rollouts.enqueue(objectKey(r))),
+      ),
+    };
+  }
+
+  /** Config snapshots' sources; Secrets only when the controller serves named namespaces. */
+  private configCachesOf(scope: CacheScope, secretsToo: boolean): ConfigCaches {
+    // Config snapshots: a change to a referenced ConfigMap or Secret is a new revision of the
+    // Rollouts that reference it. Secrets are cached only in watched namespaces, never cluster-wide.
+    const enqueueReferrers = (kind: "ConfigMap" | "Secret") => (_e: unknown, obj: k8s.KubernetesObject) => {
+      if (obj.metadata?.labels?.[snapshotLabel]) return; // our own copies
+      for (const key of this.sourceIndex.rolloutsFor(
+        obj.metadata?.namespace ?? "",
+        kind,
+        obj.metadata?.name ?? "",
+      ))
+        this.rollouts.enqueue(key);
+    };
+    return {
+      configMaps: new KindCache(configKinds.configMaps, scope, enqueueReferrers("ConfigMap")),
+      secrets: secretsToo ? new KindCache(configKinds.secrets, scope, enqueueReferrers("Secret")) : undefined,
+    };
+  }
 
   private allCaches(): { start(): Promise<void>; stop(): Promise<void>; health(): Record<string, string> }[] {
     const config = [this.configCaches.configMaps, this.configCaches.secrets].filter((c) => c !== undefined);
