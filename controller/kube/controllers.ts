@@ -10,6 +10,7 @@ import { AnalysisReconciler, analysisKinds } from "./analysis-reconciler.js";
 import { allProviders } from "../analysis/providers/registry.js";
 import { RolloutReconciler, rolloutKinds, type RolloutCaches } from "./rollout-reconciler.js";
 import { Runner } from "./runner.js";
+import { instanceSelector } from "../rollout/labels.js";
 
 export interface ControllerDeps {
   kc: k8s.KubeConfig;
@@ -41,8 +42,10 @@ export class Controllers {
       log,
       watchTimeoutSeconds: config.watchTimeoutSeconds,
     };
+    // Another instance's Rollouts and runs are not even cached: nothing here can act on them.
+    const labelSelector = instanceSelector(config.instanceId);
     this.caches = {
-      rollouts: new KindCache(rolloutKinds.rollouts, scope, (_e, obj) =>
+      rollouts: new KindCache({ ...rolloutKinds.rollouts, labelSelector }, scope, (_e, obj) =>
         this.rollouts.enqueue(objectKey(obj)),
       ),
       // A Deployment that a Rollout's spec.workloadRef names: its template is that Rollout's.
@@ -53,7 +56,7 @@ export class Controllers {
           .forEach((r) => this.rollouts.enqueue(objectKey(r))),
       ),
       replicaSets: new KindCache(rolloutKinds.replicaSets, scope, (_e, obj) => enqueueOwner(obj)),
-      analysisRuns: new KindCache(analysisKinds.analysisRuns, scope, (_e, obj) => {
+      analysisRuns: new KindCache({ ...analysisKinds.analysisRuns, labelSelector }, scope, (_e, obj) => {
         this.runs.enqueue(objectKey(obj));
         enqueueOwner(obj);
       }),
