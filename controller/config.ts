@@ -24,6 +24,11 @@ export interface ControllerConfig {
    * empty means any. The link-local range and the API server are refused whatever this says.
    */
   providerAllowedHosts: string[];
+  /**
+   * Handle only Rollouts (and AnalysisRuns) labelled kestrel.dev/controller-instance-id with this
+   * value; undefined handles only those without the label.
+   */
+  instanceId?: string;
 }
 
 const levels: readonly LogLevel[] = ["debug", "info", "warn", "error"];
@@ -44,6 +49,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
       "resync-seconds": { type: "string" },
       "watch-timeout-seconds": { type: "string" },
       "provider-allowed-hosts": { type: "string" },
+      "instance-id": { type: "string" },
     },
     strict: true,
   });
@@ -55,6 +61,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
     .map((s) => s.trim())
     .filter(Boolean);
   parseAllowed(providerAllowedHosts); // a bad entry stops start-up, naming it
+  const instanceId = parseInstanceId(values["instance-id"] ?? env.KESTREL_INSTANCE_ID);
   return {
     kubeconfig: values.kubeconfig ?? env.KUBECONFIG,
     namespaces: (values.namespaces ?? env.KESTREL_NAMESPACES ?? "")
@@ -71,7 +78,11 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
     leaderElect: values["leader-elect"] ?? env.KESTREL_LEADER_ELECT === "true",
     leaseNamespace:
       values["lease-namespace"] ?? env.KESTREL_LEASE_NAMESPACE ?? env.POD_NAMESPACE ?? "default",
-    leaseName: values["lease-name"] ?? env.KESTREL_LEASE_NAME ?? "kestrel-controller",
+    // Instances elect their leaders apart: one lease for all would leave all but one instance idle.
+    leaseName:
+      values["lease-name"] ??
+      env.KESTREL_LEASE_NAME ??
+      (instanceId ? `kestrel-controller-${instanceId}` : "kestrel-controller"),
     identity: env.POD_NAME ?? `${os.hostname()}-${process.pid}`,
     workers: positiveInt("--workers", values.workers ?? env.KESTREL_WORKERS ?? "16"),
     resyncSeconds: positiveInt(
@@ -83,7 +94,23 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
       values["watch-timeout-seconds"] ?? env.KESTREL_WATCH_TIMEOUT_SECONDS ?? "300",
     ),
     providerAllowedHosts,
+    instanceId,
   };
+}
+
+/**
+ * The id is a label value and part of the default lease name, so it must be both: lower-case
+ * letters, digits, "-" and ".", starting and ending with a letter or digit, at most 63 characters
+ * (a label value's limit; upper case and "_", which a label value allows, a Lease name refuses).
+ */
+function parseInstanceId(raw: string | undefined): string | undefined {
+  if (raw === undefined || raw === "") return undefined;
+  if (raw.length > 63 || !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(raw)) {
+    throw new Error(
+      `--instance-id: "${raw}" must be 1-63 lower-case letters, digits, "-" or ".", starting and ending with a letter or digit (e.g. "canary-v2")`,
+    );
+  }
+  return raw;
 }
 
 function positiveInt(flag: string, raw: string, allowZero = false): number {

@@ -27,6 +27,7 @@ async function main(): Promise<void> {
     identity: config.identity,
     namespaces: config.namespaces.length ? config.namespaces : "all",
     leaderElect: config.leaderElect,
+    instanceId: config.instanceId ?? "none (only Rollouts without the instance-id label)",
     metricsPort: config.metricsPort,
   });
 

@@ -14,6 +14,7 @@ import { SourceIndex } from "../config/source-index.js";
 import { snapshotLabel } from "../config/snapshot.js";
 import { ConfigSnapshotter, configKinds, type ConfigCaches } from "./config-snapshots.js";
 import { verdictHandoff } from "./verdict-handoff.js";
+import { instanceSelector } from "../rollout/labels.js";
 
 export interface ControllerDeps {
   kc: k8s.KubeConfig;
@@ -47,7 +48,8 @@ export class Controllers {
       log,
       watchTimeoutSeconds: config.watchTimeoutSeconds,
     };
-    this.caches = this.rolloutCaches(scope, enqueueOwner);
+    // Another instance's Rollouts and runs are not even cached: nothing here can act on them.
+    this.caches = this.rolloutCaches(scope, enqueueOwner, instanceSelector(config.instanceId));
     this.configCaches = this.configCachesOf(scope, config.namespaces.length > 0);
     this.events = new EventRecorder(kc.makeApiClient(k8s.CoreV1Api), log, config.identity, () =>
       this.canAct(),
@@ -103,9 +105,13 @@ export class Controllers {
   private canAct: () => boolean = () => false;
 
   /** The Rollout side's caches; each change enqueues the Rollouts it concerns. */
-  private rolloutCaches(scope: CacheScope, enqueueOwner: (obj: k8s.KubernetesObject) => void): RolloutCaches {
+  private rolloutCaches(
+    scope: CacheScope,
+    enqueueOwner: (obj: k8s.KubernetesObject) => void,
+    labelSelector: string,
+  ): RolloutCaches {
     return {
-      rollouts: new KindCache(rolloutKinds.rollouts, scope, (e, obj) => {
+      rollouts: new KindCache({ ...rolloutKinds.rollouts, labelSelector }, scope, (e, obj) => {
         this.sourceIndex.update(objectKey(obj), e === "delete" ? undefined : obj);
         this.rollouts.enqueue(objectKey(obj));
       }),
@@ -117,7 +123,7 @@ export class Controllers {
           .forEach((r) => this.rollouts.enqueue(objectKey(r))),
       ),
       replicaSets: new KindCache(rolloutKinds.replicaSets, scope, (_e, obj) => enqueueOwner(obj)),
-      analysisRuns: new KindCache(analysisKinds.analysisRuns, scope, (_e, obj) => {
+      analysisRuns: new KindCache({ ...analysisKinds.analysisRuns, labelSelector }, scope, (_e, obj) => {
         this.runs.enqueue(objectKey(obj));
         enqueueOwner(obj);
       }),

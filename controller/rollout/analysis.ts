@@ -3,7 +3,7 @@ import { apiVersion } from "../api/common.js";
 import type { Rollout } from "../api/rollout.js";
 import type { FieldError } from "../api/validate.js";
 import { validateCondition } from "../analysis/evaluate.js";
-import { podTemplateHashLabel } from "./labels.js";
+import { instanceIdLabel, podTemplateHashLabel } from "./labels.js";
 import { controllerRef } from "./owner.js";
 
 /** Templates the planner can see, by name. */
@@ -77,6 +77,7 @@ export function buildRun(
   templates: TemplateLookup,
   hashes: { stable?: string; latest: string },
 ): AnalysisRun {
+  const instanceId = ro.metadata.labels?.[instanceIdLabel];
   const specs = ref.templates.map((t) =>
     (t.clusterScope ? templates.cluster : templates.namespaced).get(t.templateName)!,
   );
@@ -107,6 +108,8 @@ export function buildRun(
         [runLabel]: ro.metadata.name ?? "",
         [runKindLabel]: kind,
         [podTemplateHashLabel]: hashes.latest,
+        // The run belongs to the controller instance its Rollout does (only that one caches it).
+        ...(instanceId === undefined ? {} : { [instanceIdLabel]: instanceId }),
       },
       ownerReferences: [controllerRef(ro)],
     },

@@ -26,3 +26,17 @@ export const undoToAnnotation = "kestrel.dev/undo-to";
  * what to strip from the template when an undo copies it back into the Rollout.
  */
 export const ephemeralMetadataAnnotation = "kestrel.dev/ephemeral-metadata";
+
+/**
+ * On Rollouts (and the AnalysisRuns made for them): which controller instance handles them, as
+ * Argo's argo-rollouts.argoproj.io/controller-instance-id. A controller started with
+ * --instance-id=X handles only objects carrying X; one started without handles only objects
+ * without the label, so a second controller (a new version under trial, a benchmark) can run
+ * beside the first without either touching the other's Rollouts.
+ */
+export const instanceIdLabel = "kestrel.dev/controller-instance-id";
+
+/** The label selector a controller's Rollout and AnalysisRun informers list and watch with. */
+export function instanceSelector(instanceId: string | undefined): string {
+  return instanceId ? `${instanceIdLabel}=${instanceId}` : `!${instanceIdLabel}`;
+}

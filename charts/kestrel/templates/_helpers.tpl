@@ -80,3 +80,29 @@ app.kubernetes.io/instance: {{ .Release.Name }}
   resources: ["events"]
   verbs: ["create", "patch"]
 {{- end -}}
+
+{{/*
+The Lease leader election uses: each --instance-id elects apart (the controller's own default).
+*/}}
+{{- define "kestrel.leaseName" -}}
+{{- if .Values.leaderElection.leaseName -}}
+{{- .Values.leaderElection.leaseName -}}
+{{- else if .Values.instanceId -}}
+{{- printf "kestrel-controller-%s" .Values.instanceId -}}
+{{- else -}}
+kestrel-controller
+{{- end -}}
+{{- end -}}
+
+{{/*
+Kestrel needs Kubernetes 1.30 or newer (its CRDs' CEL validation rules). Chart.yaml's kubeVersion
+would also be checked by a client-only `helm template`, against Helm's built-in default version
+rather than any cluster's, which fails GitOps rendering for no reason; so the check is made here,
+and only when Helm talks to a cluster (install, upgrade, template --validate): lookup answers
+nothing when rendering offline.
+*/}}
+{{- define "kestrel.checkKubeVersion" -}}
+{{- if and (lookup "v1" "Namespace" "" "kube-system") (semverCompare "<1.30.0-0" .Capabilities.KubeVersion.Version) -}}
+{{- fail (printf "Kestrel needs Kubernetes 1.30 or newer (its CRDs use CEL validation rules); this cluster runs %s" .Capabilities.KubeVersion.Version) -}}
+{{- end -}}
+{{- end -}}

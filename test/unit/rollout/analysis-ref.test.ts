@@ -154,4 +154,18 @@ describe("checkAnalysis: references the planner cannot satisfy", () => {
     assert.equal(errors[0]?.field, "spec.strategy.canary.analysis.templates[0]");
     assert.match(errors[0]?.message ?? "", /^AnalysisTemplate "t" metric "m" successCondition: cannot parse/);
   });
+
+  it("carries the Rollout's controller instance id to its runs, so the same instance caches them", () => {
+    const labelled = rollout();
+    labelled.metadata.labels = { "kestrel.dev/controller-instance-id": "blue" };
+    const run = buildRun(
+      labelled,
+      "r",
+      "step",
+      { templates: [{ templateName: "t" }] },
+      lookup({ t: { metrics: [metric] } }),
+      { latest: "c" },
+    );
+    assert.equal(run.metadata.labels?.["kestrel.dev/controller-instance-id"], "blue");
+  });
 });
