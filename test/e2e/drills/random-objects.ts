@@ -534,11 +534,19 @@ function breakRollout(
       return refused("no strategy", ["spec", "strategy"], "Required value");
     },
     () => {
-      set(r, ["spec", "strategy"], { blueGreen: { activeService: "web" } });
+      set(r, ["spec", "strategy", "blueGreen"], { activeService: "web" });
       return refusedSaying(
-        "blueGreen instead of canary",
+        "blueGreen beside canary",
         ["spec", "strategy"],
-        'spec\\.strategy: Invalid value: "object": strategy\\.canary is required \\(blueGreen is not supported yet\\)',
+        'spec\\.strategy: Invalid value: "object": set exactly one of spec\\.strategy\\.canary or spec\\.strategy\\.blueGreen',
+      );
+    },
+    () => {
+      set(r, ["spec", "strategy"], { blueGreen: { previewService: "web-preview" } });
+      return refusedSaying(
+        "blueGreen without activeService",
+        ["spec", "strategy", "blueGreen"],
+        "spec\\.strategy\\.blueGreen\\.activeService: .*spec\\.strategy\\.blueGreen\\.activeService is required",
       );
     },
     () => {
