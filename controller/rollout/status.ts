@@ -15,7 +15,9 @@ import { triggerKeys } from "./triggers.js";
 /** The status to write last: counts as observed, decisions as planned. */
 export function buildStatus(s: PlanState): RolloutStatus {
   const sum = (f: (rs: V1ReplicaSet) => number): number => s.replicaSets.reduce((n, rs) => n + f(rs), 0);
-  const pendingTriggers = triggerKeys.filter((k) => k in s.annotations);
+  // Triggers acted upon (or dropped) in this pass; one left waiting (a blue-green promote given
+  // before the preview is ready) is not handled yet.
+  const pendingTriggers = triggerKeys.filter((k) => k in s.annotations && k in s.clearAnnotations);
   const status: RolloutStatus = {
     phase: s.phase,
     message: s.message,

@@ -120,6 +120,22 @@ describe("blue-green strategy", () => {
     assert.equal(w.rollout.metadata.annotations?.["kestrel.dev/promote"], undefined, "trigger removed");
   });
 
+  it("a promote given while the preview comes up is kept, and consumed once the preview is ready", () => {
+    const w = world({ autoPromotionEnabled: false });
+    const v1 = hashOf(w, 1);
+    w.slow = true;
+    w.setImage("web:2");
+    w.reconcile();
+    const v2 = hashOf(w, 2);
+    w.annotate("kestrel.dev/promote", "full");
+    holdsActive(w, v1, 2, 1000);
+    assert.equal(w.rollout.metadata.annotations?.["kestrel.dev/promote"], "full", "not dropped");
+    assert.ok(!reasons(w).includes("PromoteIgnored"));
+    w.makeAvailable();
+    w.reconcile();
+    assert.equal(selects(w, "web-active"), v2);
+  });
+
   it("autoPromotionSeconds 20: paused 20s after the preview is ready, then promotes by itself", () => {
     const w = world({ autoPromotionSeconds: 20 });
     const v1 = hashOf(w, 1);
