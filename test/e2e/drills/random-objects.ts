@@ -723,6 +723,26 @@ function breakRollout(
     // What only the controller can judge: accepted, then InvalidSpec.
     ...podTemplateCases(rnd, r),
     () => {
+      // A blue-green spec (Argo's fields, random choices) whose activeService does not exist.
+      const missing = `missing-${index}`;
+      set(r, ["spec", "strategy"], {
+        blueGreen: {
+          activeService: missing,
+          ...(rnd.chance(0.5) ? { autoPromotionEnabled: rnd.chance(0.5) } : {}),
+          ...(rnd.chance(0.3) ? { autoPromotionSeconds: rnd.int(1, 60) } : {}),
+          ...(rnd.chance(0.3) ? { previewReplicaCount: rnd.int(1, 3) } : {}),
+          ...(rnd.chance(0.3) ? { scaleDownDelaySeconds: rnd.int(0, 60) } : {}),
+          ...(rnd.chance(0.3) ? { abortScaleDownDelaySeconds: rnd.int(0, 60) } : {}),
+          ...(rnd.chance(0.2) ? { maxUnavailable: rnd.pick([0, 1, "25%"]) } : {}),
+        },
+      });
+      return invalid(
+        "a blueGreen activeService that does not exist",
+        ["spec", "strategy", "blueGreen", "activeService"],
+        `Service "${missing}" not found`,
+      );
+    },
+    () => {
       set(r, ["spec", "template", "spec", "containers"], []);
       return invalid(
         "a template with no containers",
