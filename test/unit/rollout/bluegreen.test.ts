@@ -176,6 +176,52 @@ describe("blue-green strategy", () => {
     assert.deepEqual(w.split(), { r1: 3, r2: 0 });
   });
 
+  it("retry after a failed prePromotionAnalysis: a new run (attempt 1) and, once it passes, promotion", () => {
+    const w = world({ prePromotionAnalysis: checkRef, abortScaleDownDelaySeconds: 0 });
+    w.setImage("web:2");
+    w.reconcile();
+    const v2 = hashOf(w, 2);
+    w.reconcile();
+    w.setRunPhase(`web-${v2}-0-pre`, "Failed");
+    w.reconcile();
+    w.reconcile();
+    assert.deepEqual(w.split(), { r1: 3, r2: 0 });
+    w.annotate("kestrel.dev/retry", "true");
+    w.reconcile();
+    w.reconcile();
+    assert.deepEqual(w.split(), { r1: 3, r2: 3 });
+    assert.ok(w.analysisRuns.has(`web-${v2}-1-pre`), "the retry's own run");
+    w.setRunPhase(`web-${v2}-1-pre`, "Successful");
+    w.reconcile();
+    assert.equal(selects(w, "web-active"), v2);
+  });
+
+  it("activeMetadata and previewMetadata follow the roles: the preview pods relabelled active at the switch", () => {
+    const w = world({
+      autoPromotionEnabled: false,
+      activeMetadata: { labels: { role: "active" } },
+      previewMetadata: { labels: { role: "preview" } },
+    });
+    w.setImage("web:2");
+    w.reconcile();
+    const v2 = hashOf(w, 2);
+    const roleOf = (hash: string): string | undefined =>
+      w.replicaSets.get(`web-${hash}`)?.spec?.template?.metadata?.labels?.role;
+    assert.equal(roleOf(v2), "preview", "created with the preview role");
+    w.reconcile();
+    assert.equal(roleOf(hashOf(w, 1)), "active");
+    w.annotate("kestrel.dev/promote", "full");
+    w.reconcile();
+    const sync = (w.lastPlan?.actions ?? []).filter((a) => a.kind === "syncPodMetadata");
+    assert.deepEqual(
+      sync.map((a) => (a.kind === "syncPodMetadata" ? [a.hash, a.labels.role] : [])),
+      [
+        [hashOf(w, 1), null],
+        [v2, "active"],
+      ],
+    );
+  });
+
   it("a passing prePromotionAnalysis promotes", () => {
     const w = world({ prePromotionAnalysis: checkRef });
     w.setImage("web:2");
