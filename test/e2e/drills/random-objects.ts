@@ -527,7 +527,12 @@ function breakRollout(
     },
     () => {
       del(r, ["spec", "template"]);
-      return refused("no pod template", ["spec", "template"], "Required value");
+      // Optional in the schema since spec.workloadRef can supply it: a CEL rule requires it otherwise.
+      return refusedSaying(
+        "no pod template",
+        ["spec", "template"],
+        "spec\\.selector and spec\\.template are required unless spec\\.workloadRef names a Deployment",
+      );
     },
     () => {
       del(r, ["spec", "strategy"]);
