@@ -256,7 +256,7 @@ function breakTemplate(rnd: Random, t: Record<string, unknown>, info: TemplateIn
       return refused(
         "a metric without a condition",
         metric,
-        'Invalid value: "object": a metric needs successCondition or failureCondition (a job metric needs neither)',
+        'Invalid value: "object": a metric needs successCondition or failureCondition \\(a job metric needs neither\\)',
       );
     },
     () => {
