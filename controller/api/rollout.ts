@@ -304,7 +304,99 @@ export const CanaryStrategy = Type.Object(
   },
 );
 
-const refusedStrategy = refuse("spec.strategy", notYet.strategy);
+/** An analysis reference with its refused fields named at `path` (so the error names the field). */
+const analysisAt = (path: string, description: string) => {
+  const refused = refuse(path, notYet.rolloutAnalysis);
+  return Type.Object(
+    { ...rolloutAnalysisProperties, ...refused.properties },
+    { description, "x-kubernetes-validations": refused.rules },
+  );
+};
+
+const refusedBlueGreen = refuse("spec.strategy.blueGreen", notYet.blueGreen);
+
+/** Argo's blue-green: the new revision comes up beside the active one, behind the preview Service. */
+export const BlueGreenStrategy = Type.Object(
+  {
+    activeService: Type.Optional(ServiceName("active (the stable ones until promotion, the new ones after)")),
+    previewService: Type.Optional(ServiceName("preview (the new revision before promotion)")),
+    autoPromotionEnabled: Type.Optional(
+      Type.Boolean({
+        default: true,
+        description:
+          "Promote (switch activeService) as soon as the new ReplicaSet is fully available and prePromotionAnalysis passed (default true). false: wait for `kubectl kestrel promote` (or autoPromotionSeconds).",
+      }),
+    ),
+    autoPromotionSeconds: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        description:
+          "Seconds to wait, paused, once the preview is ready (and prePromotionAnalysis passed) before promoting by itself.",
+      }),
+    ),
+    previewReplicaCount: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        description:
+          "Replicas of the new revision before promotion (default spec.replicas); it is scaled to spec.replicas, and fully available, before activeService switches.",
+      }),
+    ),
+    prePromotionAnalysis: Type.Optional(
+      analysisAt(
+        "spec.strategy.blueGreen.prePromotionAnalysis",
+        "Analysis of the preview before promotion: promotion waits for it to pass; a failure aborts with activeService untouched.",
+      ),
+    ),
+    postPromotionAnalysis: Type.Optional(
+      analysisAt(
+        "spec.strategy.blueGreen.postPromotionAnalysis",
+        "Analysis after activeService switched, while the previous ReplicaSet is kept: a failure switches activeService back at once.",
+      ),
+    ),
+    scaleDownDelaySeconds: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        default: 30,
+        description:
+          "Seconds the previous ReplicaSet stays at full scale after activeService switched away from it (default 30), and never before postPromotionAnalysis passed: the instant way back.",
+      }),
+    ),
+    abortScaleDownDelaySeconds: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        description:
+          "After an abort, seconds the new ReplicaSet stays once no Service selects it (default 30), so requests in flight finish.",
+      }),
+    ),
+    activeMetadata: Type.Optional(PodMetadata("active")),
+    previewMetadata: Type.Optional(PodMetadata("preview")),
+    maxUnavailable: Type.Optional(
+      IntOrPercent("Pods allowed below spec.replicas for the Available condition (default 0)."),
+    ),
+    onFailure: Type.Optional(OnFailure),
+    ...refusedBlueGreen.properties,
+  },
+  {
+    description:
+      "Blue-green: the new revision runs beside the active one behind previewService; promotion switches activeService to it.",
+    "x-kubernetes-validations": [
+      {
+        rule: "has(self.activeService)",
+        message:
+          "spec.strategy.blueGreen.activeService is required: name the Service that serves production traffic",
+        fieldPath: ".activeService",
+        reason: "FieldValueRequired",
+      },
+      {
+        rule: "!has(self.activeService) || !has(self.previewService) || self.activeService != self.previewService",
+        message: "activeService and previewService must name different Services",
+        fieldPath: ".previewService",
+      },
+      ...refusedBlueGreen.rules,
+    ],
+  },
+);
+
 const refusedSpec = refuse("spec", notYet.rolloutSpec);
 
 export const RolloutSpec = Type.Object(
@@ -382,16 +474,15 @@ export const RolloutSpec = Type.Object(
     strategy: Type.Object(
       {
         canary: Type.Optional(CanaryStrategy),
-        ...refusedStrategy.properties,
+        blueGreen: Type.Optional(BlueGreenStrategy),
       },
       {
-        description: "How a new revision is delivered.",
+        description: "How a new revision is delivered: exactly one of canary or blueGreen.",
         "x-kubernetes-validations": [
           {
-            rule: "has(self.canary)",
-            message: "strategy.canary is required (blueGreen is not supported yet)",
+            rule: "has(self.canary) != has(self.blueGreen)",
+            message: "set exactly one of spec.strategy.canary or spec.strategy.blueGreen",
           },
-          ...refusedStrategy.rules,
         ],
       },
     ),
@@ -486,6 +577,31 @@ export const RolloutStatus = Type.Object({
       ),
     }),
   ),
+  blueGreen: Type.Optional(
+    Type.Object({
+      activeSelector: Type.Optional(
+        Type.String({ description: "Pod template hash activeService is to select (Argo's field)." }),
+      ),
+      previewSelector: Type.Optional(
+        Type.String({ description: "Pod template hash previewService is to select (Argo's field)." }),
+      ),
+      scaleUpPreviewCheckPoint: Type.Optional(
+        Type.Boolean({
+          description:
+            "Promotion decided: the new ReplicaSet goes to spec.replicas, and activeService switches once it is fully available.",
+        }),
+      ),
+      switchedAt: Type.Optional(
+        Type.String({
+          format: "date-time",
+          description:
+            "When activeService was switched to the new revision; the previous one goes scaleDownDelaySeconds later.",
+        }),
+      ),
+      prePromotionAnalysisRunStatus: Type.Optional(RunRef),
+      postPromotionAnalysisRunStatus: Type.Optional(RunRef),
+    }),
+  ),
   handledTriggers: Type.Optional(
     Type.Array(Type.String(), {
       maxItems: 8,
@@ -510,6 +626,7 @@ export type WorkloadRef = Static<typeof WorkloadRef>;
 export type RolloutStatus = Static<typeof RolloutStatus>;
 export type CanaryStep = Static<typeof CanaryStep>;
 export type CanaryStrategy = Static<typeof CanaryStrategy>;
+export type BlueGreenStrategy = Static<typeof BlueGreenStrategy>;
 
 /** A Rollout ready to plan: spec.template and spec.selector are there (see controller/rollout/workload.ts). */
 export interface Rollout {

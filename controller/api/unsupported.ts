@@ -30,8 +30,9 @@ export const notYet = {
       "an undo to a revision that once completed already skips the steps (see spec.undoReplaysSteps)",
     ),
   },
-  strategy: {
-    blueGreen: field("object", "use strategy.canary"),
+  blueGreen: {
+    scaleDownDelayRevisionLimit: field("integer"),
+    antiAffinity: field("object"),
   },
   canary: {
     scaleDownDelaySeconds: field("integer"),

@@ -20,7 +20,8 @@ export function validateRollout(ro: Rollout): FieldError[] {
   }
   const canary = spec.strategy?.canary;
   if (!canary) {
-    errors.push({ field: "spec.strategy.canary", message: "is required (blueGreen is not supported yet)" });
+    if (spec.strategy?.blueGreen) return [...errors, ...ephemeralOverlaps(spec)];
+    errors.push({ field: "spec.strategy", message: "needs canary or blueGreen" });
     return errors;
   }
   (canary.steps ?? []).forEach((step, i) => {
@@ -59,14 +60,18 @@ export function validateRollout(ro: Rollout): FieldError[] {
 function ephemeralOverlaps(spec: Rollout["spec"]): FieldError[] {
   const errors: FieldError[] = [];
   const own = spec.template?.metadata ?? {};
-  for (const role of ["canaryMetadata", "stableMetadata"] as const) {
+  const roles = [
+    ["canary", "canaryMetadata", spec.strategy?.canary?.canaryMetadata],
+    ["canary", "stableMetadata", spec.strategy?.canary?.stableMetadata],
+    ["blueGreen", "activeMetadata", spec.strategy?.blueGreen?.activeMetadata],
+    ["blueGreen", "previewMetadata", spec.strategy?.blueGreen?.previewMetadata],
+  ] as const;
+  for (const [strategy, role, meta] of roles) {
     for (const which of ["labels", "annotations"] as const) {
-      const taken = Object.keys(spec.strategy?.canary?.[role]?.[which] ?? {}).filter(
-        (k) => own[which]?.[k] !== undefined,
-      );
+      const taken = Object.keys(meta?.[which] ?? {}).filter((k) => own[which]?.[k] !== undefined);
       if (taken.length === 0) continue;
       errors.push({
-        field: `spec.strategy.canary.${role}.${which}`,
+        field: `spec.strategy.${strategy}.${role}.${which}`,
         message: `${taken.join(", ")} ${taken.length === 1 ? "is" : "are"} already set by spec.template.metadata.${which}; use a key of its own (e.g. role)`,
       });
     }

@@ -40,6 +40,10 @@ export function pointlessTrigger(trigger: Trigger, r: Rollout): string | undefin
       if (s.pauseConditions?.some((p) => p.reason === "InconclusiveAnalysis")) return undefined;
       if (r.spec.paused)
         return `nothing to promote: ${state} with spec.paused set; \`kubectl kestrel resume ${name}\` lets it step on`;
+      if (r.spec.strategy?.blueGreen)
+        return s.blueGreen?.scaleUpPreviewCheckPoint
+          ? `nothing to promote: ${state}; already promoted, activeService switches once the new ReplicaSet is fully available`
+          : undefined;
       const steps = r.spec.strategy?.canary?.steps?.length ?? 0;
       if ((s.currentStepIndex ?? 0) >= steps)
         return `nothing to promote: ${state}; every step is done and the canary is scaling to full`;

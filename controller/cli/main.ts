@@ -329,6 +329,23 @@ async function setImage(ctx: Ctx, name: string, pairs: string[]): Promise<number
   return 0;
 }
 
+/**
+ * A revision's role as `get` shows it: blue-green's active and preview (what status says the
+ * Services select), the canary's stable and canary; "stable" is added to active when it is both.
+ */
+function roleOf(r: StoredRollout, hash: string | undefined): string {
+  const bg = r.status?.blueGreen;
+  if (r.spec.strategy?.blueGreen && hash !== undefined) {
+    const roles = [
+      hash === bg?.activeSelector ? "active" : "",
+      hash === bg?.previewSelector && hash !== bg?.activeSelector ? "preview" : "",
+      hash === r.status?.stableRS ? "stable" : "",
+    ].filter(Boolean);
+    return roles.length > 0 ? roles.join(", ") : "old";
+  }
+  return hash === r.status?.stableRS ? "stable" : hash === r.status?.currentPodHash ? "canary" : "old";
+}
+
 /** Prints the tree unless it equals `previous`; returns what it would print. */
 async function get(ctx: Ctx, name: string, previous = ""): Promise<string> {
   const core = ctx.kc.makeApiClient(k8s.CoreV1Api);
@@ -340,13 +357,14 @@ async function get(ctx: Ctx, name: string, previous = ""): Promise<string> {
   const data = { rollout: r, replicaSets, analysisRuns: runs };
   const render = (): string => {
     const lines = [
-      `Rollout ${r.metadata.name}  ${r.status?.phase ?? ""}  step ${r.status?.currentStepIndex ?? "-"}  weight ${r.status?.canary?.weights?.canary.weight ?? 0}`,
+      r.spec.strategy?.blueGreen
+        ? `Rollout ${r.metadata.name}  ${r.status?.phase ?? ""}  blueGreen`
+        : `Rollout ${r.metadata.name}  ${r.status?.phase ?? ""}  step ${r.status?.currentStepIndex ?? "-"}  weight ${r.status?.canary?.weights?.canary.weight ?? 0}`,
       `  ${r.status?.message ?? ""}`,
     ];
     for (const rs of [...replicaSets].sort((a, b) => revisionOf(b) - revisionOf(a))) {
+      const role = roleOf(r, rs.metadata?.labels?.[podTemplateHashLabel]);
       const hash = rs.metadata?.labels?.[podTemplateHashLabel];
-      const role =
-        hash === r.status?.stableRS ? "stable" : hash === r.status?.currentPodHash ? "canary" : "old";
       lines.push(
         `├─ revision ${revisionOf(rs)} ReplicaSet ${rs.metadata?.name} (${role}) ${rs.status?.availableReplicas ?? 0}/${rs.spec?.replicas ?? 0} available`,
       );

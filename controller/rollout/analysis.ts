@@ -33,6 +33,11 @@ export function checkAnalysis(ro: Rollout, templates: TemplateLookup): FieldErro
   (canary?.steps ?? []).forEach(
     (s, i) => s.analysis && refs.push([`spec.strategy.canary.steps[${i}].analysis`, s.analysis]),
   );
+  const blueGreen = ro.spec.strategy.blueGreen;
+  for (const when of ["prePromotionAnalysis", "postPromotionAnalysis"] as const) {
+    const ref = blueGreen?.[when];
+    if (ref) refs.push([`spec.strategy.blueGreen.${when}`, ref]);
+  }
   for (const [field, ref] of refs) {
     const given = new Set((ref.args ?? []).map((a) => a.name));
     ref.templates.forEach((t, i) => {
@@ -72,7 +77,7 @@ export function checkAnalysis(ro: Rollout, templates: TemplateLookup): FieldErro
 export function buildRun(
   ro: Rollout,
   name: string,
-  kind: "background" | "step",
+  kind: "background" | "step" | "prePromotion" | "postPromotion",
   ref: AnalysisRef,
   templates: TemplateLookup,
   hashes: { stable?: string; latest: string },

@@ -16,6 +16,13 @@ export interface PodMetadata {
  * canaryMetadata, every other revision none.
  */
 export function roleMetadata(s: PlanState, hash: string): PodMetadata | undefined {
+  const blueGreen = s.spec.strategy.blueGreen;
+  // Blue-green: the revision activeService selects is active, the new one beside it preview.
+  if (blueGreen) {
+    if (hash === s.activeHash) return blueGreen.activeMetadata;
+    if (hash === s.hash) return blueGreen.previewMetadata;
+    return undefined;
+  }
   const canary = s.spec.strategy.canary;
   if (hash === s.stableHash || (s.stableHash === undefined && hash === s.hash)) return canary?.stableMetadata;
   if (hash === s.hash) return canary?.canaryMetadata;

@@ -5,6 +5,7 @@ import type { RolloutStatus, StoredRollout } from "../api/rollout.js";
 import type { Action, Plan } from "./actions.js";
 import { checkAnalysis, type TemplateLookup } from "./analysis.js";
 import { revisionBookkeeping } from "./bookkeeping.js";
+import { blueGreenStrategy } from "./bluegreen.js";
 import { canaryStrategy } from "./canary.js";
 import { getCondition, setCondition } from "./conditions.js";
 import { progressDeadline } from "./deadline.js";
@@ -42,7 +43,7 @@ export function planRollout(input: PlanInput): Plan {
   const templates = input.templates ?? noTemplates;
   const errors = [
     ...validateRollout(ro),
-    ...(ro.spec?.strategy?.canary ? checkAnalysis(ro, templates) : []),
+    ...checkAnalysis(ro, templates),
     ...missingServices(ro, input.services ?? new Map()),
   ];
   if (errors.length > 0) return planInvalidSpec(ro, errors, input.now);
@@ -60,7 +61,7 @@ export function planRollout(input: PlanInput): Plan {
   if (undo) return undo;
   progressDeadline(s);
   revisionBookkeeping(s);
-  canaryStrategy.decide(s);
+  (ro.spec.strategy.blueGreen ? blueGreenStrategy : canaryStrategy).decide(s);
   dropIdlePromote(s);
   retireRuns(s);
   restartPods(s);

@@ -1,13 +1,24 @@
 import type { AnalysisRun } from "../api/analysis.js";
 import { isTerminalPhase } from "../api/phases.js";
-import { backgroundRunName, stepRunName, type PlanState } from "./state.js";
+import {
+  backgroundRunName,
+  postPromotionRunName,
+  prePromotionRunName,
+  stepRunName,
+  type PlanState,
+} from "./state.js";
 
 const isTerminal = (r: AnalysisRun): boolean => isTerminalPhase(r.status?.phase);
 
 /** The runs that decide the canary now; none once it is promoted or aborted. */
 function decidingRuns(s: PlanState): Set<string> {
   if (s.stableHash === s.hash || s.abort) return new Set();
-  return new Set([backgroundRunName(s), stepRunName(s, s.stepIndex)]);
+  return new Set([
+    backgroundRunName(s),
+    stepRunName(s, s.stepIndex),
+    prePromotionRunName(s),
+    postPromotionRunName(s),
+  ]);
 }
 
 /**

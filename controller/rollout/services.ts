@@ -5,21 +5,29 @@ import { podTemplateHashLabel } from "./labels.js";
 import { availableReplicas, revisionOf, specReplicas } from "./revisions.js";
 import { event, type PlanState } from "./state.js";
 
-type ServiceField = "stableService" | "canaryService";
-const serviceFields: readonly ServiceField[] = ["stableService", "canaryService"];
+type ServiceField = "stableService" | "canaryService" | "activeService" | "previewService";
+type Named = { strategy: "canary" | "blueGreen"; field: ServiceField; name: string };
 
-/** The Services spec.strategy.canary names, by field. */
-export function namedServices(ro: StoredRollout): { field: ServiceField; name: string }[] {
-  const canary = ro.spec?.strategy?.canary;
-  return serviceFields.flatMap((field) => (canary?.[field] ? [{ field, name: canary[field] }] : []));
+/** The Services the strategy names (canary: stable/canary; blueGreen: active/preview), by field. */
+export function namedServices(ro: StoredRollout): Named[] {
+  const { canary, blueGreen } = ro.spec?.strategy ?? {};
+  const named: Named[] = [];
+  const add = (strategy: Named["strategy"], field: ServiceField, name: string | undefined): void => {
+    if (name) named.push({ strategy, field, name });
+  };
+  add("canary", "stableService", canary?.stableService);
+  add("canary", "canaryService", canary?.canaryService);
+  add("blueGreen", "activeService", blueGreen?.activeService);
+  add("blueGreen", "previewService", blueGreen?.previewService);
+  return named;
 }
 
 /** A named Service that does not exist is the user's to fix: InvalidSpec naming the field and the Service. */
 export function missingServices(ro: Rollout, services: ReadonlyMap<string, V1Service>): FieldError[] {
   return namedServices(ro)
     .filter(({ name }) => !services.has(name))
-    .map(({ field, name }) => ({
-      field: `spec.strategy.canary.${field}`,
+    .map(({ strategy, field, name }) => ({
+      field: `spec.strategy.${strategy}.${field}`,
       message: `Service "${name}" not found in namespace ${ro.metadata.namespace ?? "default"}; create it or name an existing Service`,
     }));
 }
@@ -28,9 +36,12 @@ export function missingServices(ro: Rollout, services: ReadonlyMap<string, V1Ser
  * The revision each Service should select, as Argo does it: the stable Service the stable
  * ReplicaSet; the canary Service the newest ReplicaSet (so with no canary running, or once it is
  * promoted, the stable one too), and the stable one again on abort, so it never points at nothing.
+ * Blue-green: the active Service what the strategy decided (activeHash); the preview one as the
+ * canary Service.
  */
 export function serviceTarget(s: PlanState, field: ServiceField): string | undefined {
   if (field === "stableService") return s.stableHash;
+  if (field === "activeService") return s.activeHash;
   return s.abort ? s.stableHash : s.hash;
 }
 
@@ -52,12 +63,10 @@ function readiness(
  * actions, so a switch away from a revision is applied before that revision is scaled down.
  */
 export function serviceActions(s: PlanState): void {
-  const canary = s.spec.strategy.canary;
-  for (const field of serviceFields) {
-    const name = canary?.[field];
-    const svc = name ? s.services.get(name) : undefined;
+  for (const { field, name } of namedServices(s.ro)) {
+    const svc = s.services.get(name);
     const hash = serviceTarget(s, field);
-    if (!name || !svc || hash === undefined) continue;
+    if (!svc || hash === undefined) continue;
     const current = svc.spec?.selector?.[podTemplateHashLabel];
     if (current === hash) continue;
     const rs = s.byHash.get(hash);

@@ -117,6 +117,12 @@ export interface PlanState {
   canaryScaleDownAt: string | undefined;
   /** route stage. */
   trafficCondition: Condition | undefined;
+  /** blue-green strategy: the revision activeService is to select (the services stage switches it). */
+  activeHash: string | undefined;
+  /** blue-green strategy: promotion decided (Argo's scaleUpPreviewCheckPoint). */
+  scaleUpPreviewCheckPoint: boolean;
+  /** blue-green strategy: when activeService was switched to activeHash. */
+  switchedAt: string | undefined;
 }
 
 /** The state a pass starts from: observations, and the decisions status carried over. */
@@ -157,7 +163,11 @@ export function observe(
     annotations: ro.metadata.annotations ?? {},
     runs: new Map((input.analysisRuns ?? []).map((r) => [r.metadata.name ?? "", r])),
     handled: new Set(prev.handledTriggers ?? []),
-    limits: surgeLimits(replicas, spec.strategy.canary?.maxSurge, spec.strategy.canary?.maxUnavailable),
+    limits: surgeLimits(
+      replicas,
+      spec.strategy.canary?.maxSurge,
+      spec.strategy.canary?.maxUnavailable ?? spec.strategy.blueGreen?.maxUnavailable,
+    ),
     newRS: byHash.get(hash),
     newRSName: `${ro.metadata.name}-${hash}`,
     sameRevision,
@@ -185,6 +195,11 @@ export function observe(
     serviceWaits: [],
     canaryScaleDownAt: abort ? prev.canary?.canaryScaleDownAt : undefined,
     trafficCondition: undefined,
+    activeHash: undefined,
+    scaleUpPreviewCheckPoint: abort
+      ? false
+      : sameRevision && Boolean(prev.blueGreen?.scaleUpPreviewCheckPoint),
+    switchedAt: prev.blueGreen?.switchedAt,
   };
 }
 
@@ -211,6 +226,11 @@ export function requeueIn(s: PlanState, ms: number): void {
 export const backgroundRunName = (s: PlanState): string => `${s.ro.metadata.name}-${s.hash}-${s.attempt}-bg`;
 export const stepRunName = (s: PlanState, index: number): string =>
   `${s.ro.metadata.name}-${s.hash}-${s.attempt}-s${index}`;
+
+export const prePromotionRunName = (s: PlanState): string =>
+  `${s.ro.metadata.name}-${s.hash}-${s.attempt}-pre`;
+export const postPromotionRunName = (s: PlanState): string =>
+  `${s.ro.metadata.name}-${s.hash}-${s.attempt}-post`;
 
 /** The canary differs from stable (there is something to compare, abort or promote). */
 export const isCanary = (s: PlanState): boolean => s.stableHash !== undefined && s.hash !== s.stableHash;

@@ -3,14 +3,21 @@ import type { AnalysisRun } from "../api/analysis.js";
 import type { RolloutStatus } from "../api/rollout.js";
 import { removeCondition, setCondition, type Condition } from "./conditions.js";
 import { availableReplicas } from "./revisions.js";
-import { backgroundRunName, stepRunName, type PlanState } from "./state.js";
+import {
+  backgroundRunName,
+  postPromotionRunName,
+  prePromotionRunName,
+  stepRunName,
+  type PlanState,
+} from "./state.js";
 import { triggerKeys } from "./triggers.js";
 
 /** The status to write last: counts as observed, decisions as planned. */
 export function buildStatus(s: PlanState): RolloutStatus {
   const sum = (f: (rs: V1ReplicaSet) => number): number => s.replicaSets.reduce((n, rs) => n + f(rs), 0);
-  const pendingTriggers = triggerKeys.filter((k) => k in s.annotations);
-  const promoted = s.stableHash === s.hash;
+  // Triggers acted upon (or dropped) in this pass; one left waiting (a blue-green promote given
+  // before the preview is ready) is not handled yet.
+  const pendingTriggers = triggerKeys.filter((k) => k in s.annotations && k in s.clearAnnotations);
   const status: RolloutStatus = {
     phase: s.phase,
     message: s.message,
@@ -28,24 +35,43 @@ export function buildStatus(s: PlanState): RolloutStatus {
     pauseConditions: s.pauseConditions.length > 0 ? s.pauseConditions : undefined,
     abort: s.abort || undefined,
     abortedAt: s.abortedAt,
-    canary: {
-      attempt: s.attempt || undefined,
-      inconclusiveAccepted: s.inconclusiveAccepted,
-      canaryScaleDownAt: s.canaryScaleDownAt,
-      currentBackgroundAnalysisRunStatus: runRef(s.runs.get(backgroundRunName(s))),
-      currentStepAnalysisRunStatus: runRef(
-        s.steps[s.stepIndex]?.analysis ? s.runs.get(stepRunName(s, s.stepIndex)) : undefined,
-      ),
-      weights: {
-        canary: { weight: promoted ? 0 : s.weight, podTemplateHash: s.hash },
-        stable: { weight: promoted ? 100 : 100 - s.weight, podTemplateHash: s.stableHash },
-      },
-    },
+    canary: s.spec.strategy.blueGreen ? { attempt: s.attempt || undefined } : canaryStatus(s),
+    blueGreen: blueGreenStatus(s),
     lastProgressAt: s.lastProgressAt,
     restartedAt: s.restartedAt,
     handledTriggers: pendingTriggers.length > 0 ? pendingTriggers : undefined,
   };
   return dropUndefined(status);
+}
+
+/** Argo's status.blueGreen: which revision each Service is to select, and the analyses. */
+function blueGreenStatus(s: PlanState): RolloutStatus["blueGreen"] {
+  if (!s.spec.strategy.blueGreen) return undefined;
+  return {
+    activeSelector: s.activeHash,
+    previewSelector: s.abort ? s.stableHash : s.hash,
+    scaleUpPreviewCheckPoint: s.scaleUpPreviewCheckPoint || undefined,
+    switchedAt: s.switchedAt,
+    prePromotionAnalysisRunStatus: runRef(s.runs.get(prePromotionRunName(s))),
+    postPromotionAnalysisRunStatus: runRef(s.runs.get(postPromotionRunName(s))),
+  };
+}
+
+function canaryStatus(s: PlanState): RolloutStatus["canary"] {
+  const promoted = s.stableHash === s.hash;
+  return {
+    attempt: s.attempt || undefined,
+    inconclusiveAccepted: s.inconclusiveAccepted,
+    canaryScaleDownAt: s.canaryScaleDownAt,
+    currentBackgroundAnalysisRunStatus: runRef(s.runs.get(backgroundRunName(s))),
+    currentStepAnalysisRunStatus: runRef(
+      s.steps[s.stepIndex]?.analysis ? s.runs.get(stepRunName(s, s.stepIndex)) : undefined,
+    ),
+    weights: {
+      canary: { weight: promoted ? 0 : s.weight, podTemplateHash: s.hash },
+      stable: { weight: promoted ? 100 : 100 - s.weight, podTemplateHash: s.stableHash },
+    },
+  };
 }
 
 /** Progressing, Available, Paused and Healthy as kubectl and Argo's tools read them. */

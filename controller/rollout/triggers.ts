@@ -44,6 +44,9 @@ export function userTriggers(s: PlanState): void {
  */
 export function dropIdlePromote(s: PlanState): void {
   if (!(promoteAnnotation in s.annotations) || promoteAnnotation in s.clearAnnotations) return;
+  // Blue-green before promotion: a promote given while the preview comes up (or its analysis
+  // runs) is the approval the promotion gate consumes once it is reached.
+  if (s.spec.strategy.blueGreen && isCanary(s) && !s.abort && !s.scaleUpPreviewCheckPoint) return;
   s.clearAnnotations[promoteAnnotation] = null;
   if (!s.handled.has(promoteAnnotation))
     event(s, "Normal", "PromoteIgnored", `nothing to promote (${s.phase}): ${s.message}`);

@@ -1,6 +1,14 @@
 import type { Plan } from "./actions.js";
 import { revisionOf, undoTarget } from "./revisions.js";
-import { backgroundRunName, event, isCanary, stepRunName, type PlanState } from "./state.js";
+import {
+  backgroundRunName,
+  event,
+  isCanary,
+  postPromotionRunName,
+  prePromotionRunName,
+  stepRunName,
+  type PlanState,
+} from "./state.js";
 import { planUndo } from "./undo.js";
 
 /**
@@ -12,12 +20,15 @@ export function analysisVerdict(s: PlanState): Plan | undefined {
   const deciding = [
     s.runs.get(backgroundRunName(s)),
     s.steps[s.stepIndex]?.analysis ? s.runs.get(stepRunName(s, s.stepIndex)) : undefined,
+    // Blue-green: before promotion (activeService untouched) and after it (switched back).
+    s.runs.get(prePromotionRunName(s)),
+    s.runs.get(postPromotionRunName(s)),
   ];
   const failing = deciding.find((r) => r?.status?.phase === "Failed" || r?.status?.phase === "Error");
   if (!failing || s.abort || !isCanary(s)) return undefined;
   const verdict = `analysis run ${failing.metadata.name} ${failing.status?.phase}: ${failing.status?.message ?? ""}`;
   event(s, "Warning", "AnalysisFailed", verdict);
-  const onFailure = s.spec.strategy.canary?.onFailure;
+  const onFailure = s.spec.strategy.canary?.onFailure ?? s.spec.strategy.blueGreen?.onFailure;
   const stable = s.byHash.get(s.stableHash ?? "");
   const undoTo = onFailure?.toRevision ?? (stable ? revisionOf(stable) : 0);
   if (onFailure?.action === "undo" && !("error" in undoTarget(s.replicaSets, undoTo, s.hash))) {
@@ -30,7 +41,9 @@ export function analysisVerdict(s: PlanState): Plan | undefined {
     s,
     "Warning",
     "RolloutAborted",
-    `${s.abortReason}; scaling the stable ReplicaSet back to full and the canary to 0`,
+    s.spec.strategy.blueGreen
+      ? `${s.abortReason}; activeService back on the stable revision, the new ReplicaSet scaled down after abortScaleDownDelaySeconds`
+      : `${s.abortReason}; scaling the stable ReplicaSet back to full and the canary to 0`,
   );
   return undefined;
 }

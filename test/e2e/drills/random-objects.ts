@@ -256,7 +256,7 @@ function breakTemplate(rnd: Random, t: Record<string, unknown>, info: TemplateIn
       return refused(
         "a metric without a condition",
         metric,
-        'Invalid value: "object": a metric needs successCondition or failureCondition (a job metric needs neither)',
+        'Invalid value: "object": a metric needs successCondition or failureCondition \\(a job metric needs neither\\)',
       );
     },
     () => {
@@ -527,18 +527,31 @@ function breakRollout(
     },
     () => {
       del(r, ["spec", "template"]);
-      return refused("no pod template", ["spec", "template"], "Required value");
+      // Optional in the schema since spec.workloadRef can supply it: a CEL rule requires it otherwise.
+      return refusedSaying(
+        "no pod template",
+        ["spec", "template"],
+        "spec\\.selector and spec\\.template are required unless spec\\.workloadRef names a Deployment",
+      );
     },
     () => {
       del(r, ["spec", "strategy"]);
       return refused("no strategy", ["spec", "strategy"], "Required value");
     },
     () => {
-      set(r, ["spec", "strategy"], { blueGreen: { activeService: "web" } });
+      set(r, ["spec", "strategy", "blueGreen"], { activeService: "web" });
       return refusedSaying(
-        "blueGreen instead of canary",
+        "blueGreen beside canary",
         ["spec", "strategy"],
-        'spec\\.strategy: Invalid value: "object": strategy\\.canary is required \\(blueGreen is not supported yet\\)',
+        'spec\\.strategy: Invalid value: "object": set exactly one of spec\\.strategy\\.canary or spec\\.strategy\\.blueGreen',
+      );
+    },
+    () => {
+      set(r, ["spec", "strategy"], { blueGreen: { previewService: "web-preview" } });
+      return refusedSaying(
+        "blueGreen without activeService",
+        ["spec", "strategy", "blueGreen"],
+        "spec\\.strategy\\.blueGreen\\.activeService: .*spec\\.strategy\\.blueGreen\\.activeService is required",
       );
     },
     () => {
@@ -714,6 +727,26 @@ function breakRollout(
     },
     // What only the controller can judge: accepted, then InvalidSpec.
     ...podTemplateCases(rnd, r),
+    () => {
+      // A blue-green spec (Argo's fields, random choices) whose activeService does not exist.
+      const missing = `missing-${index}`;
+      set(r, ["spec", "strategy"], {
+        blueGreen: {
+          activeService: missing,
+          ...(rnd.chance(0.5) ? { autoPromotionEnabled: rnd.chance(0.5) } : {}),
+          ...(rnd.chance(0.3) ? { autoPromotionSeconds: rnd.int(1, 60) } : {}),
+          ...(rnd.chance(0.3) ? { previewReplicaCount: rnd.int(1, 3) } : {}),
+          ...(rnd.chance(0.3) ? { scaleDownDelaySeconds: rnd.int(0, 60) } : {}),
+          ...(rnd.chance(0.3) ? { abortScaleDownDelaySeconds: rnd.int(0, 60) } : {}),
+          ...(rnd.chance(0.2) ? { maxUnavailable: rnd.pick([0, 1, "25%"]) } : {}),
+        },
+      });
+      return invalid(
+        "a blueGreen activeService that does not exist",
+        ["spec", "strategy", "blueGreen", "activeService"],
+        `Service "${missing}" not found`,
+      );
+    },
     () => {
       set(r, ["spec", "template", "spec", "containers"], []);
       return invalid(

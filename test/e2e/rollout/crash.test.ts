@@ -173,4 +173,44 @@ describe("Rollout: a SIGKILLed controller resumes where it was", () => {
     assert.deepEqual(canaryHistory, sortedUp, `the canary only ever grew: ${canaryHistory.join(" -> ")}`);
     assert.deepEqual(stableHistory, sortedDown, `the stable only ever shrank: ${stableHistory.join(" -> ")}`);
   });
+
+  it("blue-green killed again and again around the switch: activeService goes v1 -> v2 once, ends Healthy with v1 scaled down", async function () {
+    this.timeout(240_000);
+    const core = testCluster().kc.makeApiClient(k8s.CoreV1Api);
+    for (const name of ["bg-active", "bg-preview"])
+      await core.createNamespacedService({
+        namespace: ns(),
+        body: { metadata: { name }, spec: { selector: { app: "bg" }, ports: [{ port: 80 }] } },
+      });
+    const manifest = rolloutManifest("bg");
+    manifest.spec.strategy = {
+      blueGreen: { activeService: "bg-active", previewService: "bg-preview", scaleDownDelaySeconds: 3 },
+    };
+    await apply(ns(), manifest);
+    await waitForPhase(ns(), "bg", "Healthy");
+    const h1 = (await revisions(ns(), "bg"))[0]!.hash;
+    const selectors: string[] = [];
+    let sampling = true;
+    const sampler = (async () => {
+      while (sampling) {
+        const svc = await core.readNamespacedService({ namespace: ns(), name: "bg-active" });
+        const hash = svc.spec?.selector?.["rollouts-pod-template-hash"] ?? "";
+        if (hash !== selectors.at(-1)) selectors.push(hash);
+        await sleep(20);
+      }
+    })();
+    await setImage(ns(), "bg", v2);
+    for (let i = 0; i < 6; i++) {
+      await sleep(100 + Math.floor(Math.random() * 500));
+      await restart();
+    }
+    const h2 = await waitFor("the v2 ReplicaSet", async () => (await revisions(ns(), "bg"))[1]?.hash);
+    await waitForSplit(ns(), "bg", { [v1]: 0, [v2]: 10 }, { timeoutMs: 90_000 });
+    const ro = await waitForPhase(ns(), "bg", "Healthy");
+    sampling = false;
+    await sampler;
+    assert.equal(ro.status?.stableRS, h2);
+    assert.deepEqual(selectors, [h1, h2], "activeService switched once, never back and forth");
+    assert.equal((await revisions(ns(), "bg")).length, 2, "no duplicate ReplicaSet");
+  });
 });

@@ -48,10 +48,26 @@ const routes = { managedRoutes: [{ name: "header-route" }] };
 /** Argo Rollouts' fields Kestrel refuses, each with a value an Argo manifest would hold. */
 const cases: Case[] = [
   ro("spec.rollbackWindow", "spec.rollbackWindow", { revisions: 3 }),
-  ro("spec.strategy.blueGreen", "spec.strategy.blueGreen", {
-    activeService: "web",
-    previewService: "web-preview",
+  ro("spec.strategy.blueGreen.scaleDownDelayRevisionLimit", "spec.strategy", {
+    blueGreen: { activeService: "web", scaleDownDelayRevisionLimit: 1 },
   }),
+  ro("spec.strategy.blueGreen.antiAffinity", "spec.strategy", {
+    blueGreen: {
+      activeService: "web",
+      antiAffinity: { preferredDuringSchedulingIgnoredDuringExecution: { weight: 1 } },
+    },
+  }),
+  ...(["prePromotionAnalysis", "postPromotionAnalysis"] as const).flatMap((when) =>
+    Object.entries({
+      dryRun: [{ metricName: "success-rate" }],
+      measurementRetention: [{ metricName: "success-rate", limit: 5 }],
+      analysisRunMetadata: { annotations: { owner: "web" } },
+    }).map(([field, value]) =>
+      ro(`spec.strategy.blueGreen.${when}.${field}`, "spec.strategy", {
+        blueGreen: { activeService: "web", [when]: { templates, [field]: value } },
+      }),
+    ),
+  ),
   ...Object.entries({
     istio: { virtualService: { name: "web", routes: ["primary"] } },
     nginx: { stableIngress: "web" },

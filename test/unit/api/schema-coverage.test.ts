@@ -129,9 +129,67 @@ const implementedBy: Record<string, { file: string; reads: string }> = {
     file: "controller/rollout/metadata.ts",
     reads: "canaryMetadata",
   },
+  "spec.strategy.blueGreen.activeService": { file: "controller/rollout/services.ts", reads: "activeService" },
+  "spec.strategy.blueGreen.previewService": {
+    file: "controller/rollout/services.ts",
+    reads: "previewService",
+  },
+  "spec.strategy.blueGreen.autoPromotionEnabled": {
+    file: "controller/rollout/bluegreen-gates.ts",
+    reads: "bg.autoPromotionEnabled === false",
+  },
+  "spec.strategy.blueGreen.autoPromotionSeconds": {
+    file: "controller/rollout/bluegreen-gates.ts",
+    reads: "bg.autoPromotionSeconds",
+  },
+  "spec.strategy.blueGreen.previewReplicaCount": {
+    file: "controller/rollout/bluegreen.ts",
+    reads: "bg.previewReplicaCount",
+  },
+  "spec.strategy.blueGreen.scaleDownDelaySeconds": {
+    file: "controller/rollout/bluegreen.ts",
+    reads: "scaleDownDelaySeconds ?? 30",
+  },
+  "spec.strategy.blueGreen.abortScaleDownDelaySeconds": {
+    file: "controller/rollout/bluegreen.ts",
+    reads: "abortScaleDownDelaySeconds ?? 30",
+  },
+  "spec.strategy.blueGreen.maxUnavailable": {
+    file: "controller/rollout/state.ts",
+    reads: "blueGreen?.maxUnavailable",
+  },
+  "spec.strategy.blueGreen.onFailure.action": {
+    file: "controller/rollout/verdict.ts",
+    reads: "onFailure?.action",
+  },
+  "spec.strategy.blueGreen.onFailure.toRevision": {
+    file: "controller/rollout/verdict.ts",
+    reads: "onFailure?.toRevision",
+  },
+  "spec.strategy.blueGreen.activeMetadata.labels": {
+    file: "controller/rollout/metadata.ts",
+    reads: "blueGreen.activeMetadata",
+  },
+  "spec.strategy.blueGreen.activeMetadata.annotations": {
+    file: "controller/rollout/metadata.ts",
+    reads: "blueGreen.activeMetadata",
+  },
+  "spec.strategy.blueGreen.previewMetadata.labels": {
+    file: "controller/rollout/metadata.ts",
+    reads: "blueGreen.previewMetadata",
+  },
+  "spec.strategy.blueGreen.previewMetadata.annotations": {
+    file: "controller/rollout/metadata.ts",
+    reads: "blueGreen.previewMetadata",
+  },
 };
-/** The analysis reference (a step's and the background one) is read by one file for both. */
-for (const at of ["spec.strategy.canary.steps[].analysis", "spec.strategy.canary.analysis"]) {
+/** The analysis reference (a step's, the background one, blue-green's) is read by one file for all. */
+for (const at of [
+  "spec.strategy.canary.steps[].analysis",
+  "spec.strategy.canary.analysis",
+  "spec.strategy.blueGreen.prePromotionAnalysis",
+  "spec.strategy.blueGreen.postPromotionAnalysis",
+]) {
   const analysis = "controller/rollout/analysis.ts";
   Object.assign(implementedBy, {
     [`${at}.templates[].templateName`]: { file: analysis, reads: "t.templateName" },

@@ -34,7 +34,10 @@ const analysisFields = [
 const refusedByCrd: Record<string, string[]> = {
   "rollouts.kestrel.dev": [
     "spec.rollbackWindow",
-    "spec.strategy.blueGreen",
+    "spec.strategy.blueGreen.scaleDownDelayRevisionLimit",
+    "spec.strategy.blueGreen.antiAffinity",
+    ...rolloutAnalysisFields.map((f) => `spec.strategy.blueGreen.prePromotionAnalysis.${f}`),
+    ...rolloutAnalysisFields.map((f) => `spec.strategy.blueGreen.postPromotionAnalysis.${f}`),
     ...[
       "scaleDownDelaySeconds",
       "scaleDownDelayRevisionLimit",
@@ -79,6 +82,11 @@ const implemented: Record<string, string[]> = {
     "spec.strategy.canary.steps[].analysis",
     "spec.strategy.canary.analysis.startingStep",
     "spec.strategy.canary.analysis.args",
+    "spec.strategy.blueGreen",
+    "spec.strategy.blueGreen.activeService",
+    "spec.strategy.blueGreen.previewService",
+    "spec.strategy.blueGreen.prePromotionAnalysis.templates",
+    "spec.strategy.blueGreen.scaleDownDelaySeconds",
   ],
   "analysistemplates.kestrel.dev": [
     "spec.dryRun",

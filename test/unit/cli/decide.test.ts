@@ -186,3 +186,28 @@ describe("kubectl kestrel status: when it is done and its exit code", () => {
     );
   });
 });
+
+describe("plugin: promote on a blue-green Rollout", () => {
+  const bg = (status: RolloutStatus): Rollout => {
+    const r = rollout(status);
+    r.spec.strategy = { blueGreen: { activeService: "web-active" } };
+    return r;
+  };
+  const preview: RolloutStatus = {
+    phase: "Paused",
+    message: "preview revision 2 ready (4/4): paused until promoted",
+    stableRS: "aaa",
+    currentPodHash: "bbb",
+    currentStepIndex: 0,
+    pauseConditions: [{ reason: "BlueGreenPause", startTime: "2026-01-01T00:00:00Z" }],
+  };
+
+  it("a preview waiting for promotion: promote acts (no steps to be past)", () => {
+    assert.equal(pointlessTrigger("promote", bg(preview)), undefined);
+  });
+
+  it("already promoted (scaling to full before the switch): nothing to promote, saying why", () => {
+    const promoted = { ...preview, phase: "Progressing", blueGreen: { scaleUpPreviewCheckPoint: true } };
+    assert.match(pointlessTrigger("promote", bg(promoted)) ?? "", /already promoted, activeService switches/);
+  });
+});
