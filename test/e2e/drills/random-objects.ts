@@ -507,7 +507,11 @@ function breakRollout(
     },
     () => {
       del(r, ["spec", "selector"]);
-      return refused("no selector", ["spec", "selector"], "Required value");
+      return refusedSaying(
+        "no selector",
+        ["spec", "selector"],
+        "spec\\.selector and spec\\.template are required unless spec\\.workloadRef names a Deployment",
+      );
     },
     () => {
       set(r, ["spec", "selector"], {});
@@ -559,13 +563,14 @@ function breakRollout(
       const [field, value] = rnd.pick<[string, unknown]>([
         ["scaleDownDelaySeconds", rnd.int(0, 30)],
         ["antiAffinity", { preferredDuringSchedulingIgnoredDuringExecution: { weight: 1 } }],
-        ["trafficRouting", { nginx: { stableIngress: "web" } }],
+        ["trafficRouting.nginx", { stableIngress: "web" }],
       ]);
-      set(r, [...canaryPath, field], value);
+      const at = [...canaryPath, ...field.split(".")];
+      set(r, at, value);
       return refusedSaying(
         `Argo's ${field}, not supported yet`,
-        [...canaryPath, field],
-        `spec\\.strategy\\.canary\\.${field} is not supported yet`,
+        at,
+        `spec\\.strategy\\.canary\\.${field.replace(".", "\\.")} is not supported yet`,
       );
     },
     () => {
