@@ -7,17 +7,14 @@ import { stringify } from "yaml";
 import type { AnalysisRun } from "../api/analysis.js";
 import type { StoredRollout } from "../api/rollout.js";
 import { group, version } from "../api/common.js";
-import {
-  abortAnnotation,
-  podTemplateHashLabel,
-  promoteAnnotation,
-  retryAnnotation,
-} from "../rollout/labels.js";
+import { abortAnnotation, promoteAnnotation, retryAnnotation } from "../rollout/labels.js";
 import { templateOf } from "../rollout/undo.js";
 import { revisionOf, undoTarget } from "../rollout/revisions.js";
 import { parseCommand, splitPair, UsageError, type Command } from "./args.js";
 import { pointlessTrigger, statusDone, timedOut, type Trigger } from "./decide.js";
 import { historyRows, lastGood } from "./history.js";
+import { drawTree, roundForPeople } from "./present.js";
+import { rolloutTree } from "./tree.js";
 import { createRun, RunCommandError, terminateRun } from "./run-commands.js";
 
 class CliError extends Error {
@@ -190,7 +187,8 @@ async function list(ctx: Ctx, all: boolean): Promise<number> {
 }
 
 function describeStatus(r: StoredRollout): string {
-  return `rollout "${r.metadata.name}" ${r.status?.phase ?? "Pending"}: ${r.status?.message ?? "not yet reconciled"}`;
+  // Rounded for reading; -o json|yaml prints the status itself, at full precision.
+  return `rollout "${r.metadata.name}" ${r.status?.phase ?? "Pending"}: ${roundForPeople(r.status?.message ?? "not yet reconciled")}`;
 }
 
 async function status(ctx: Ctx, cmd: Command): Promise<number> {
@@ -341,28 +339,9 @@ async function get(ctx: Ctx, name: string, previous = ""): Promise<string> {
   const render = (): string => {
     const lines = [
       `Rollout ${r.metadata.name}  ${r.status?.phase ?? ""}  step ${r.status?.currentStepIndex ?? "-"}  weight ${r.status?.canary?.weights?.canary.weight ?? 0}`,
-      `  ${r.status?.message ?? ""}`,
+      `  ${roundForPeople(r.status?.message ?? "")}`,
     ];
-    for (const rs of [...replicaSets].sort((a, b) => revisionOf(b) - revisionOf(a))) {
-      const hash = rs.metadata?.labels?.[podTemplateHashLabel];
-      const role =
-        hash === r.status?.stableRS ? "stable" : hash === r.status?.currentPodHash ? "canary" : "old";
-      lines.push(
-        `├─ revision ${revisionOf(rs)} ReplicaSet ${rs.metadata?.name} (${role}) ${rs.status?.availableReplicas ?? 0}/${rs.spec?.replicas ?? 0} available`,
-      );
-      for (const p of pods.filter((x) =>
-        x.metadata?.ownerReferences?.some((o) => o.uid === rs.metadata?.uid),
-      )) {
-        lines.push(`│  └─ pod ${p.metadata?.name} ${p.status?.phase ?? ""}`);
-      }
-      for (const run of runs.filter((x) => x.metadata.labels?.[podTemplateHashLabel] === hash)) {
-        const last = run.status?.metricResults
-          ?.map((m) => `${m.name}=${m.measurements?.at(-1)?.value ?? "-"}`)
-          .join(" ");
-        lines.push(`│  └─ AnalysisRun ${run.metadata.name} ${run.status?.phase ?? "Pending"} ${last ?? ""}`);
-      }
-    }
-    return lines.join("\n");
+    return [...lines, ...drawTree(rolloutTree(r, replicaSets, pods, runs))].join("\n");
   };
   const text = ctx.output ? JSON.stringify(data) : render();
   if (text !== previous) print(ctx, data, () => (previous ? `\n${text}` : text));
