@@ -15,6 +15,14 @@ import { pointlessTrigger, statusDone, timedOut, type Trigger } from "./decide.j
 import { historyRows, lastGood } from "./history.js";
 import { drawTree, roundForPeople } from "./present.js";
 import { rolloutTree } from "./tree.js";
+import {
+  controllersOf,
+  controllerSelector,
+  describeVersions,
+  pluginVersion,
+  versionData,
+  type ControllerLookup,
+} from "./version.js";
 import { createRun, RunCommandError, terminateRun } from "./run-commands.js";
 
 class CliError extends Error {
@@ -95,6 +103,8 @@ async function main(argv: string[]): Promise<number> {
       return createRun(ctx, cmd.run!);
     case "terminate":
       return terminateRun(ctx, name);
+    case "version":
+      return showVersion(ctx);
     case "get": {
       // --watch redraws the tree when it changes, until --timeout (or Ctrl-C).
       const deadline = cmd.timeoutMs > 0 ? Date.now() + cmd.timeoutMs : Infinity;
@@ -346,6 +356,43 @@ async function get(ctx: Ctx, name: string, previous = ""): Promise<string> {
   const text = ctx.output ? JSON.stringify(data) : render();
   if (text !== previous) print(ctx, data, () => (previous ? `\n${text}` : text));
   return text;
+}
+
+/**
+ * The plugin's version, and the controllers' from their Deployments: across namespaces, or in
+ * the current one when the user may not list across them. The plugin's version is printed even
+ * when the cluster cannot be asked, as `kubectl version` does.
+ */
+async function showVersion(ctx: Ctx): Promise<number> {
+  const plugin = pluginVersion();
+  let found: ControllerLookup;
+  try {
+    found = await findControllers(ctx);
+  } catch (err) {
+    if (!ctx.output) process.stdout.write(`plugin: ${plugin}\n`);
+    throw new CliError(`cannot look for the controller: ${explain(err)}`);
+  }
+  print(ctx, versionData(plugin, found), () => describeVersions(plugin, found));
+  return 0;
+}
+
+async function findControllers(ctx: Ctx): Promise<ControllerLookup> {
+  const labelSelector = controllerSelector;
+  const denied = (err: unknown): boolean => err instanceof k8s.ApiException && err.code === 403;
+  try {
+    const all = await ctx.apps.listDeploymentForAllNamespaces({ labelSelector });
+    return { scope: { allNamespaces: true }, forbidden: false, controllers: controllersOf(all.items) };
+  } catch (err) {
+    if (!denied(err)) throw err;
+  }
+  const scope = { allNamespaces: false as const, namespace: ctx.namespace };
+  try {
+    const here = await ctx.apps.listNamespacedDeployment({ namespace: ctx.namespace, labelSelector });
+    return { scope, forbidden: false, controllers: controllersOf(here.items) };
+  } catch (err) {
+    if (!denied(err)) throw err;
+    return { scope, forbidden: true, controllers: [] };
+  }
 }
 
 function explain(err: unknown): string {
