@@ -11,7 +11,7 @@ import { abortAnnotation, promoteAnnotation, retryAnnotation } from "../rollout/
 import { templateOf } from "../rollout/undo.js";
 import { revisionOf, undoTarget } from "../rollout/revisions.js";
 import { parseCommand, splitPair, UsageError, type Command } from "./args.js";
-import { pointlessTrigger, statusDone, timedOut, type Trigger } from "./decide.js";
+import { describeStatus, pointlessTrigger, statusDone, timedOut, type Trigger } from "./decide.js";
 import { historyRows, lastGood } from "./history.js";
 import { drawTree, roundForPeople } from "./present.js";
 import { rolloutTree } from "./tree.js";
@@ -194,11 +194,6 @@ async function list(ctx: Ctx, all: boolean): Promise<number> {
     ]),
   );
   return 0;
-}
-
-function describeStatus(r: StoredRollout): string {
-  // Rounded for reading; -o json|yaml prints the status itself, at full precision.
-  return `rollout "${r.metadata.name}" ${r.status?.phase ?? "Pending"}: ${roundForPeople(r.status?.message ?? "not yet reconciled")}`;
 }
 
 async function status(ctx: Ctx, cmd: Command): Promise<number> {
