@@ -38,7 +38,7 @@ function mtime(p) {
   }
 }
 
-const sources = ["controller", "package-lock.json", path.join("scripts", "build-plugin.mjs")];
+const sources = ["controller", "package-lock.json", "package.json", path.join("scripts", "build-plugin.mjs")];
 const built = mtime(file);
 if (built < 0 || sources.some((s) => newest(path.join(root, s)) > built)) {
   const res = spawnSync(process.execPath, [path.join(root, "scripts", "build-plugin.mjs"), "--quiet"], {

@@ -52,6 +52,10 @@ const absentOptionals = {
   },
 };
 
+function packageVersion() {
+  return JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8")).version;
+}
+
 async function bundle() {
   fs.mkdirSync(outDir, { recursive: true });
   // Written aside and renamed: two plugin calls that both find the bundle stale (status and promote
@@ -69,6 +73,8 @@ async function bundle() {
     legalComments: "none",
     logLevel: quiet ? "error" : "warning",
     plugins: [absentOptionals],
+    // `kubectl kestrel version` reads it (controller/cli/version.ts); the executable embeds this bundle.
+    define: { KESTREL_PLUGIN_VERSION: JSON.stringify(packageVersion()) },
   });
   fs.renameSync(tmp, bundleFile);
   // bin/launch.cjs's compiled code belongs to the old bundle.

@@ -22,12 +22,13 @@ export const verbs = [
   "get",
   "create",
   "terminate",
+  "version",
 ] as const;
 export type Verb = (typeof verbs)[number];
 
 export interface Command {
   verb: Verb;
-  /** The Rollout's name; "" for list. */
+  /** The Rollout's name; "" for list and version. */
   name: string;
   /** set image: CONTAINER=IMAGE pairs, in order. */
   images: string[];
@@ -106,6 +107,7 @@ const spec: Record<Verb, { usage: string; flags: readonly string[] }> = {
     flags: ["from", "from-cluster-template", "name", "generate-name", "argument"],
   },
   terminate: { usage: "terminate analysisrun NAME", flags: [] },
+  version: { usage: "version [-o json|yaml]", flags: ["output"] },
 };
 
 export const usage = `kubectl kestrel - progressive delivery with automatic rollback
@@ -115,6 +117,7 @@ ${verbs.map((v) => `  ${spec[v].usage}`).join("\n")}
 NAME may also be written rollout/NAME (or ro/NAME); the kind word is optional.
 create analysisrun starts a one-off run from a template (named TEMPLATE-xxxxx unless --name or
 --generate-name); terminate analysisrun stops one (it ends Successful unless a metric failed).
+version prints the plugin's version and the version of every Kestrel controller you may list.
 status watches until Healthy (exit 0), Degraded (exit 1) or --timeout (exit 1); --watch=false looks once.
 Bad arguments exit 2.
 flags: -n/--namespace, --context, --kubeconfig`;
@@ -251,6 +254,11 @@ const targets: Partial<Record<Verb, TargetParser>> = {
   list: (words, { line }) => {
     if (words.length > 1 || (words[0] !== undefined && !kindWords.has(words[0])))
       throw new UsageError(`list takes no rollout name; unexpected "${words.join(" ")}"`, line);
+    return { name: "", images: [] };
+  },
+  version: (words, { line }) => {
+    if (words.length > 0)
+      throw new UsageError(`version takes no arguments; unexpected "${words.join(" ")}"`, line);
     return { name: "", images: [] };
   },
   set: (words, { line }) => {

@@ -3,6 +3,12 @@
  * test/unit/cli/decide.test.ts): whether a trigger would mean anything, and when `status` is done.
  */
 import type { StoredRollout as Rollout } from "../api/rollout.js";
+import { roundForPeople } from "./present.js";
+
+/** The line status prints, rounded for reading; -o json|yaml prints the status itself, at full precision. */
+export function describeStatus(r: Rollout): string {
+  return `rollout "${r.metadata.name}" ${r.status?.phase ?? "Pending"}: ${roundForPeople(r.status?.message ?? "not yet reconciled")}`;
+}
 
 export type Trigger = "promote" | "abort" | "retry";
 

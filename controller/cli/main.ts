@@ -7,17 +7,22 @@ import { stringify } from "yaml";
 import type { AnalysisRun } from "../api/analysis.js";
 import type { StoredRollout } from "../api/rollout.js";
 import { group, version } from "../api/common.js";
-import {
-  abortAnnotation,
-  podTemplateHashLabel,
-  promoteAnnotation,
-  retryAnnotation,
-} from "../rollout/labels.js";
+import { abortAnnotation, promoteAnnotation, retryAnnotation } from "../rollout/labels.js";
 import { templateOf } from "../rollout/undo.js";
 import { revisionOf, undoTarget } from "../rollout/revisions.js";
 import { parseCommand, splitPair, UsageError, type Command } from "./args.js";
-import { pointlessTrigger, statusDone, timedOut, type Trigger } from "./decide.js";
+import { describeStatus, pointlessTrigger, statusDone, timedOut, type Trigger } from "./decide.js";
 import { historyRows, lastGood } from "./history.js";
+import { drawTree, roundForPeople } from "./present.js";
+import { rolloutTree } from "./tree.js";
+import {
+  controllersOf,
+  controllerSelector,
+  describeVersions,
+  pluginVersion,
+  versionData,
+  type ControllerLookup,
+} from "./version.js";
 import { createRun, RunCommandError, terminateRun } from "./run-commands.js";
 
 class CliError extends Error {
@@ -98,6 +103,8 @@ async function main(argv: string[]): Promise<number> {
       return createRun(ctx, cmd.run!);
     case "terminate":
       return terminateRun(ctx, name);
+    case "version":
+      return showVersion(ctx);
     case "get": {
       // --watch redraws the tree when it changes, until --timeout (or Ctrl-C).
       const deadline = cmd.timeoutMs > 0 ? Date.now() + cmd.timeoutMs : Infinity;
@@ -187,10 +194,6 @@ async function list(ctx: Ctx, all: boolean): Promise<number> {
     ]),
   );
   return 0;
-}
-
-function describeStatus(r: StoredRollout): string {
-  return `rollout "${r.metadata.name}" ${r.status?.phase ?? "Pending"}: ${r.status?.message ?? "not yet reconciled"}`;
 }
 
 async function status(ctx: Ctx, cmd: Command): Promise<number> {
@@ -329,23 +332,6 @@ async function setImage(ctx: Ctx, name: string, pairs: string[]): Promise<number
   return 0;
 }
 
-/**
- * A revision's role as `get` shows it: blue-green's active and preview (what status says the
- * Services select), the canary's stable and canary; "stable" is added to active when it is both.
- */
-function roleOf(r: StoredRollout, hash: string | undefined): string {
-  const bg = r.status?.blueGreen;
-  if (r.spec.strategy?.blueGreen && hash !== undefined) {
-    const roles = [
-      hash === bg?.activeSelector ? "active" : "",
-      hash === bg?.previewSelector && hash !== bg?.activeSelector ? "preview" : "",
-      hash === r.status?.stableRS ? "stable" : "",
-    ].filter(Boolean);
-    return roles.length > 0 ? roles.join(", ") : "old";
-  }
-  return hash === r.status?.stableRS ? "stable" : hash === r.status?.currentPodHash ? "canary" : "old";
-}
-
 /** Prints the tree unless it equals `previous`; returns what it would print. */
 async function get(ctx: Ctx, name: string, previous = ""): Promise<string> {
   const core = ctx.kc.makeApiClient(k8s.CoreV1Api);
@@ -360,31 +346,50 @@ async function get(ctx: Ctx, name: string, previous = ""): Promise<string> {
       r.spec.strategy?.blueGreen
         ? `Rollout ${r.metadata.name}  ${r.status?.phase ?? ""}  blueGreen`
         : `Rollout ${r.metadata.name}  ${r.status?.phase ?? ""}  step ${r.status?.currentStepIndex ?? "-"}  weight ${r.status?.canary?.weights?.canary.weight ?? 0}`,
-      `  ${r.status?.message ?? ""}`,
+      `  ${roundForPeople(r.status?.message ?? "")}`,
     ];
-    for (const rs of [...replicaSets].sort((a, b) => revisionOf(b) - revisionOf(a))) {
-      const role = roleOf(r, rs.metadata?.labels?.[podTemplateHashLabel]);
-      const hash = rs.metadata?.labels?.[podTemplateHashLabel];
-      lines.push(
-        `├─ revision ${revisionOf(rs)} ReplicaSet ${rs.metadata?.name} (${role}) ${rs.status?.availableReplicas ?? 0}/${rs.spec?.replicas ?? 0} available`,
-      );
-      for (const p of pods.filter((x) =>
-        x.metadata?.ownerReferences?.some((o) => o.uid === rs.metadata?.uid),
-      )) {
-        lines.push(`│  └─ pod ${p.metadata?.name} ${p.status?.phase ?? ""}`);
-      }
-      for (const run of runs.filter((x) => x.metadata.labels?.[podTemplateHashLabel] === hash)) {
-        const last = run.status?.metricResults
-          ?.map((m) => `${m.name}=${m.measurements?.at(-1)?.value ?? "-"}`)
-          .join(" ");
-        lines.push(`│  └─ AnalysisRun ${run.metadata.name} ${run.status?.phase ?? "Pending"} ${last ?? ""}`);
-      }
-    }
-    return lines.join("\n");
+    return [...lines, ...drawTree(rolloutTree(r, replicaSets, pods, runs))].join("\n");
   };
   const text = ctx.output ? JSON.stringify(data) : render();
   if (text !== previous) print(ctx, data, () => (previous ? `\n${text}` : text));
   return text;
+}
+
+/**
+ * The plugin's version, and the controllers' from their Deployments: across namespaces, or in
+ * the current one when the user may not list across them. The plugin's version is printed even
+ * when the cluster cannot be asked, as `kubectl version` does.
+ */
+async function showVersion(ctx: Ctx): Promise<number> {
+  const plugin = pluginVersion();
+  let found: ControllerLookup;
+  try {
+    found = await findControllers(ctx);
+  } catch (err) {
+    if (!ctx.output) process.stdout.write(`plugin: ${plugin}\n`);
+    throw new CliError(`cannot look for the controller: ${explain(err)}`);
+  }
+  print(ctx, versionData(plugin, found), () => describeVersions(plugin, found));
+  return 0;
+}
+
+async function findControllers(ctx: Ctx): Promise<ControllerLookup> {
+  const labelSelector = controllerSelector;
+  const denied = (err: unknown): boolean => err instanceof k8s.ApiException && err.code === 403;
+  try {
+    const all = await ctx.apps.listDeploymentForAllNamespaces({ labelSelector });
+    return { scope: { allNamespaces: true }, forbidden: false, controllers: controllersOf(all.items) };
+  } catch (err) {
+    if (!denied(err)) throw err;
+  }
+  const scope = { allNamespaces: false as const, namespace: ctx.namespace };
+  try {
+    const here = await ctx.apps.listNamespacedDeployment({ namespace: ctx.namespace, labelSelector });
+    return { scope, forbidden: false, controllers: controllersOf(here.items) };
+  } catch (err) {
+    if (!denied(err)) throw err;
+    return { scope, forbidden: true, controllers: [] };
+  }
 }
 
 function explain(err: unknown): string {

@@ -68,7 +68,22 @@ describe("kubectl kestrel: the plugin, driven through kubectl", () => {
     const tree = await kestrel(["get", "web", "-n", ns()]);
     assert.match(tree.stdout, /Rollout web\s+Healthy/);
     assert.match(tree.stdout, /revision 2 ReplicaSet web-\S+ \(stable\) 4\/4 available/);
-    assert.match(tree.stdout, /└─ pod web-/);
+    // Revision 2 (4 pods) above revision 1 (its pods may still be terminating): ├─ for all but the
+    // last child at each level, │ under revision 2 (not last), spaces under revision 1 (last).
+    const lines = tree.stdout.trimEnd().split("\n").slice(2);
+    const one = lines.findIndex((l) => l.includes("revision 1 "));
+    assert.match(lines[0]!, /^├─ revision 2 ReplicaSet web-\S+ \(stable\) 4\/4 available$/);
+    assert.deepEqual(
+      lines.slice(1, one).map((l) => l.replace(/pod web-\S+ \w+$/, "pod")),
+      ["│  ├─ pod", "│  ├─ pod", "│  ├─ pod", "│  └─ pod"],
+      tree.stdout,
+    );
+    assert.match(lines[one]!, /^└─ revision 1 ReplicaSet web-\S+ \(old\) 0\/0 available$/);
+    const after = lines.slice(one + 1);
+    if (after.length > 0) {
+      for (const l of after.slice(0, -1)) assert.match(l, /^ {3}├─ pod /, tree.stdout);
+      assert.match(after.at(-1)!, /^ {3}└─ pod /, tree.stdout);
+    }
     const watched = await kestrel(["get", "web", "-n", ns(), "--watch", "--timeout=2s"]);
     assert.equal(watched.code, 0, watched.stderr);
     assert.match(watched.stdout, /Rollout web\s+Healthy/);
@@ -153,6 +168,27 @@ describe("kubectl kestrel: the plugin, driven through kubectl", () => {
     await waitForSplit(ns(), "web", { [v(3)]: 4 });
     const revs = await revisions(ns(), "web");
     assert.equal(revs.at(-1)?.image, v(3), "the newest completed revision other than the current one");
+  });
+
+  it("version prints the plugin's version from package.json and says exactly that no controller is installed", async () => {
+    // The tests run their controllers as processes, not the chart's Deployment: none is found.
+    const want = (
+      JSON.parse(fs.readFileSync(path.join(repoRoot, "package.json"), "utf8")) as { version: string }
+    ).version;
+    const text = await kestrel(["version"]);
+    assert.equal(text.code, 0, text.stderr);
+    assert.equal(
+      text.stdout,
+      `plugin: ${want}\ncontroller: not found (no Deployment labelled app.kubernetes.io/name=kestrel in any namespace)\n`,
+    );
+    const json = await kestrel(["version", "-o", "json"]);
+    assert.equal(json.code, 0, json.stderr);
+    assert.deepEqual(JSON.parse(json.stdout), {
+      plugin: { version: want },
+      controllers: [],
+      searched: "all namespaces",
+      forbidden: false,
+    });
   });
 
   it("errors are one line and a non-zero exit", async () => {

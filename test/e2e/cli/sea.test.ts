@@ -52,6 +52,15 @@ describe("kubectl kestrel as a standalone executable (Node single executable app
     assert.equal(help.stderr, "");
   });
 
+  it("version prints the version in package.json, built in", async () => {
+    const want = (
+      JSON.parse(fs.readFileSync(path.join(repoRoot, "package.json"), "utf8")) as { version: string }
+    ).version;
+    const out = await kestrel(["version"]);
+    assert.equal(out.code, 0, out.stderr);
+    assert.match(out.stdout, new RegExp(`^plugin: ${want.replaceAll(".", "\\.")}\n`));
+  });
+
   it("get reads the rollout from the cluster and draws its tree", async () => {
     const tree = await kestrel(["get", "ro", "web", "-n", ns()]);
     assert.equal(tree.code, 0, tree.stderr);

@@ -1,6 +1,12 @@
 import assert from "node:assert/strict";
 import type { Rollout, RolloutStatus } from "../../../controller/api/rollout.js";
-import { pointlessTrigger, statusDone, timedOut, type Trigger } from "../../../controller/cli/decide.js";
+import {
+  describeStatus,
+  pointlessTrigger,
+  statusDone,
+  timedOut,
+  type Trigger,
+} from "../../../controller/cli/decide.js";
 
 /** A Rollout of three steps at generation 4 whose status has observed it, unless overridden. */
 function rollout(
@@ -209,5 +215,22 @@ describe("plugin: promote on a blue-green Rollout", () => {
   it("already promoted (scaling to full before the switch): nothing to promote, saying why", () => {
     const promoted = { ...preview, phase: "Progressing", blueGreen: { scaleUpPreviewCheckPoint: true } };
     assert.match(pointlessTrigger("promote", bg(promoted)) ?? "", /already promoted, activeService switches/);
+  });
+});
+
+describe("describeStatus: the line status prints", () => {
+  it("rounds measured values in the message to 4 decimals", () => {
+    const r = rollout({
+      phase: "Degraded",
+      message: "aborted: analysis failed: success-rate measured 0.7012987012987013, limit 0.95",
+    });
+    assert.equal(
+      describeStatus(r),
+      'rollout "web" Degraded: aborted: analysis failed: success-rate measured 0.7013, limit 0.95',
+    );
+  });
+
+  it("says a rollout without status is not yet reconciled", () => {
+    assert.equal(describeStatus(rollout(undefined)), 'rollout "web" Pending: not yet reconciled');
   });
 });
