@@ -12,7 +12,7 @@ import { templateOf } from "../rollout/undo.js";
 import { revisionOf, undoTarget } from "../rollout/revisions.js";
 import { parseCommand, splitPair, UsageError, type Command } from "./args.js";
 import { describeStatus, pointlessTrigger, statusDone, timedOut, type Trigger } from "./decide.js";
-import { historyRows, lastGood } from "./history.js";
+import { configChanges, configColumn, describeConfigChanges, historyRows, lastGood } from "./history.js";
 import { drawTree, roundForPeople } from "./present.js";
 import { rolloutTree } from "./tree.js";
 import {
@@ -218,23 +218,31 @@ async function status(ctx: Ctx, cmd: Command): Promise<number> {
 
 async function history(ctx: Ctx, name: string, revision?: number): Promise<number> {
   const { r, replicaSets, runs } = await readOwned(ctx, name);
-  let rows = historyRows(replicaSets, runs, r.status?.currentPodHash);
-  if (revision !== undefined) {
-    rows = rows.filter((x) => x.revision === revision);
-    if (rows.length === 0) throw new CliError(`unable to find the specified revision ${revision}`);
-  }
-  print(ctx, rows, () =>
-    table([
-      ["REVISION", "IMAGES", "CHANGE-CAUSE", "CREATED", "OUTCOME"],
+  const all = historyRows(replicaSets, runs, r.status?.currentPodHash);
+  const rows = revision === undefined ? all : all.filter((x) => x.revision === revision);
+  if (rows.length === 0 && revision !== undefined)
+    throw new CliError(`unable to find the specified revision ${revision}`);
+  // --revision: its config against the newest revision before it still kept (keys only).
+  const previous = revision === undefined ? undefined : all.filter((x) => x.revision < revision).at(-1);
+  const changes =
+    rows[0] && revision !== undefined ? configChanges(previous?.config ?? [], rows[0].config) : undefined;
+  const data = changes
+    ? rows.map((x) => ({ ...x, configChanges: changes, comparedTo: previous?.revision }))
+    : rows;
+  print(ctx, data, () => {
+    const text = table([
+      ["REVISION", "IMAGES", "CONFIG", "CHANGE-CAUSE", "CREATED", "OUTCOME"],
       ...rows.map((x) => [
         String(x.revision),
         x.images.join(","),
+        configColumn(x.config),
         x.changeCause || "<none>",
         x.created,
         x.outcome,
       ]),
-    ]),
-  );
+    ]);
+    return changes ? `${text}\n${describeConfigChanges(revision!, previous?.revision, changes)}` : text;
+  });
   return 0;
 }
 

@@ -22,12 +22,14 @@ export type ConfigSources = ReadonlyMap<string, SourceContent>;
 export function configTemplate(
   ro: Rollout,
   sources: ConfigSources,
+  goneCopies?: ReadonlySet<string>,
 ): { template: V1PodTemplateSpec; snapshots?: SnapshotPlan } {
   if (!ro.spec.configSnapshots) return { template: ro.spec.template };
   const snapshots = planSnapshots(
     ro.spec.template,
     sources,
     parsePin(ro.metadata.annotations?.[pinAnnotation]),
+    goneCopies,
   );
   return { template: snapshots.template, snapshots };
 }
@@ -66,6 +68,18 @@ export function snapshotCondition(plan: SnapshotPlan): SnapshotCondition {
     parts.push(
       `optional and absent, left as written (pods start without them): ${optional.map(where).join(", ")}`,
     );
+  if (plan.pinnedGone.length > 0) {
+    const gone = plan.pinnedGone.map((g) => `${g.kind} ${g.name} (the copy of ${g.source})`).join(", ");
+    parts.unshift(
+      `deleted by hand: ${gone}, pinned by an undo; running pods keep what they read, new pods of this revision cannot start; edit the source or the template to make a new revision`,
+    );
+    return {
+      type: "ConfigSnapshots",
+      status: "False",
+      reason: "PinnedSnapshotDeleted",
+      message: parts.join("; "),
+    };
+  }
   if (required.length === 0)
     return { type: "ConfigSnapshots", status: "True", reason: "SnapshotsReady", message: parts.join("; ") };
   parts.unshift(

@@ -64,6 +64,8 @@ export interface SnapshotPlan {
   template: V1PodTemplateSpec;
   snapshots: PlannedSnapshot[];
   missing: SourceRef[];
+  /** Pinned copies (an undo's) deleted by hand: the template still names them, a condition says so. */
+  pinnedGone: SnapshotRecord[];
 }
 
 /** The snapshots spec.template needs, given the sources as they are now and an undo's pin. */
@@ -71,9 +73,12 @@ export function planSnapshots(
   template: V1PodTemplateSpec,
   sources: ReadonlyMap<string, SourceContent>,
   pin: Pin,
+  /** sourceKey(kind, copy name) of pinned copies that no longer exist. */
+  goneCopies: ReadonlySet<string> = new Set(),
 ): SnapshotPlan {
   const snapshots: PlannedSnapshot[] = [];
   const missing: SourceRef[] = [];
+  const pinnedGone: SnapshotRecord[] = [];
   for (const ref of discoverRefs(template.spec)) {
     const key = sourceKey(ref.kind, ref.name);
     const content = sources.get(key);
@@ -86,12 +91,13 @@ export function planSnapshots(
     if (pinned && pinned.sourceDigest === digest) {
       const { sourceDigest: _ignored, ...record } = pinned;
       snapshots.push(record);
+      if (goneCopies.has(sourceKey(record.kind, record.name))) pinnedGone.push(record);
     } else {
       const record = { kind: ref.kind, source: ref.name, digest, keys: keyDigests(content) };
       snapshots.push({ ...record, name: snapshotName(ref.name, digest), content });
     }
   }
-  return { template: renameRefs(template, snapshots, "toCopy"), snapshots, missing };
+  return { template: renameRefs(template, snapshots, "toCopy"), snapshots, missing, pinnedGone };
 }
 
 /** A copy of the template with references renamed: source -> copy, or back (copy -> source). */

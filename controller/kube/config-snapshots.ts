@@ -1,10 +1,19 @@
 import * as k8s from "@kubernetes/client-node";
+import { apiVersion } from "../api/common.js";
 import type { StoredRollout } from "../api/rollout.js";
 import type { ConfigSources } from "../config/hook.js";
 import type { SourceContent } from "../config/naming.js";
 import { discoverRefs, sourceKey, type SourceKind } from "../config/refs.js";
-import { rolloutLabel, snapshotLabel, sourceLabel, type PlannedSnapshot } from "../config/snapshot.js";
+import {
+  parsePin,
+  pinAnnotation,
+  rolloutLabel,
+  snapshotLabel,
+  sourceLabel,
+  type PlannedSnapshot,
+} from "../config/snapshot.js";
 import type { Logger } from "../log.js";
+import type { EventRecorder } from "./events.js";
 import type { KindCache, WatchedKind } from "./informers.js";
 
 export const configKinds = {
@@ -33,7 +42,25 @@ export class ConfigSnapshotter {
   constructor(
     private readonly core: k8s.CoreV1Api,
     private readonly caches: ConfigCaches,
+    private readonly events?: EventRecorder,
   ) {}
+
+  /**
+   * The copies an undo pinned (annotation kestrel.dev/config-pin) that no longer exist, as
+   * sourceKey(kind, copy): the planner reports them in a condition. Read from the cache first; a
+   * GET confirms an absence (the cache may lag), so a pin costs no request while its copy exists.
+   */
+  async pinnedGone(ro: StoredRollout): Promise<Set<string>> {
+    const namespace = ro.metadata.namespace ?? "";
+    const gone = new Set<string>();
+    for (const p of Object.values(parsePin(ro.metadata.annotations?.[pinAnnotation]))) {
+      if (!p || typeof p.name !== "string") continue;
+      const found =
+        (await this.read(p.kind, p.name, namespace)) ?? (await this.get(p.kind, p.name, namespace));
+      if (!found) gone.add(sourceKey(p.kind, p.name));
+    }
+    return gone;
+  }
 
   private async read(kind: SourceKind, name: string, namespace: string): Promise<Source | undefined> {
     const cache = kind === "ConfigMap" ? this.caches.configMaps : this.caches.secrets;
@@ -84,18 +111,31 @@ export class ConfigSnapshotter {
         await this.adopt(s.kind, existing, owner);
         continue;
       }
-      if (!s.content)
-        throw new Error(
-          `${s.kind} ${s.name} (the snapshot of ${s.source} this revision was undone to) is gone; edit ${s.source} or the template to make a new revision`,
-        );
-      await this.create(ro, s, s.content, owner);
-      log.info("created config snapshot", {
-        kind: s.kind,
-        snapshot: s.name,
-        source: s.source,
-        replicaSet: owner.name,
-      });
+      if (!s.content) {
+        // A pinned copy deleted by hand: nothing to copy it from (the source has moved on). The
+        // ConfigSnapshots condition (PinnedSnapshotDeleted) tells the user; the other copies proceed.
+        log.warn("pinned config snapshot is gone", { kind: s.kind, snapshot: s.name, source: s.source });
+        continue;
+      }
+      if (await this.create(ro, s, s.content, owner)) this.created(ro, s, owner.name, log);
     }
+  }
+
+  /** The Event and log line for a copy this controller has just made. */
+  private created(ro: StoredRollout, s: PlannedSnapshot, replicaSet: string, log: Logger): void {
+    const message = `created ${s.kind} ${s.name}, an immutable copy of ${s.source} (digest ${s.digest}), for ReplicaSet ${replicaSet}`;
+    log.info(message, { kind: s.kind, snapshot: s.name, source: s.source, replicaSet });
+    this.events?.emit(
+      {
+        apiVersion: ro.apiVersion ?? apiVersion,
+        kind: "Rollout",
+        name: ro.metadata.name ?? "",
+        namespace: ro.metadata.namespace ?? "",
+        uid: ro.metadata.uid,
+        resourceVersion: ro.metadata.resourceVersion,
+      },
+      { type: "Normal", reason: "ConfigSnapshotCreated", message },
+    );
   }
 
   private async get(kind: SourceKind, name: string, namespace: string): Promise<Source | undefined> {
@@ -114,7 +154,7 @@ export class ConfigSnapshotter {
     s: PlannedSnapshot,
     content: SourceContent,
     owner: k8s.V1OwnerReference,
-  ) {
+  ): Promise<boolean> {
     const namespace = ro.metadata.namespace ?? "";
     const labels: Record<string, string> = { [snapshotLabel]: "true" };
     const roName = labelValue(ro.metadata.name ?? "");
@@ -136,11 +176,13 @@ export class ConfigSnapshotter {
           body: { ...body, binaryData: content.binaryData },
         });
       else await this.core.createNamespacedSecret({ namespace, body: { ...body, type: content.type } });
+      return true;
     } catch (err) {
       // Created a moment ago (by us before a crash, or the cache lags): same name, same content.
       if (!(err instanceof k8s.ApiException && err.code === 409)) throw err;
       const existing = await this.get(s.kind, s.name, namespace);
       if (existing) await this.adopt(s.kind, existing, owner);
+      return false;
     }
   }
 

@@ -63,7 +63,7 @@ export class Controllers {
       log,
       metrics: deps.metrics,
       canAct: () => this.canAct(),
-      config: new ConfigSnapshotter(kc.makeApiClient(k8s.CoreV1Api), this.configCaches),
+      config: new ConfigSnapshotter(kc.makeApiClient(k8s.CoreV1Api), this.configCaches, this.events),
     });
     this.rollouts = new Runner({
       kind: "Rollout",

@@ -144,6 +144,7 @@ export class RolloutReconciler {
       services: await this.servicesOf(ro),
       routes: await readRoutes(this.d.custom, ro),
       configSources: ro.spec.configSnapshots ? await this.d.config?.sources(ro) : undefined,
+      configPinnedGone: ro.spec.configSnapshots ? await this.d.config?.pinnedGone(ro) : undefined,
       templates: {
         namespaced: new Map(analysisTemplates.list(namespace).map((t) => [t.metadata?.name ?? "", t.spec])),
         cluster: new Map(clusterAnalysisTemplates.list().map((t) => [t.metadata?.name ?? "", t.spec])),

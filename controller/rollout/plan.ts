@@ -50,7 +50,7 @@ export function planRollout(input: PlanInput): Plan {
 
   // Config snapshots: the hash is the rewritten template's, so config content is part of a revision.
   const sources = input.configSources ?? new Map();
-  const config = configTemplate(ro, sources);
+  const config = configTemplate(ro, sources, input.configPinnedGone);
   const hash = templateHash(config.template, input.replicaSets);
   if (ro.spec.rollbackTo)
     return planUndo(ro, input.replicaSets, hash, [], ro.spec.rollbackTo.revision ?? 0, true, sources);

@@ -37,6 +37,8 @@ export interface PlanInput {
   routes?: ReadonlyMap<string, HTTPRoute | undefined>;
   /** With spec.configSnapshots: the ConfigMaps and Secrets spec.template references, as they are now. */
   configSources?: ConfigSources;
+  /** With spec.configSnapshots: sourceKey(kind, copy) of copies an undo pinned that no longer exist. */
+  configPinnedGone?: ReadonlySet<string>;
   now: Date;
 }
 

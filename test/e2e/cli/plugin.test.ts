@@ -139,8 +139,8 @@ describe("kubectl kestrel: the plugin, driven through kubectl", () => {
   it("history lists rollback targets with images, change-cause and outcome", async () => {
     const h = await kestrel(["history", "web", "-n", ns()]);
     assert.equal(h.code, 0, h.stderr);
-    assert.match(h.stdout, /REVISION\s+IMAGES\s+CHANGE-CAUSE\s+CREATED\s+OUTCOME/);
-    assert.match(h.stdout, /1\s+example\.com\/app:1\s+first release\s+\S+\s+completed/);
+    assert.match(h.stdout, /REVISION\s+IMAGES\s+CONFIG\s+CHANGE-CAUSE\s+CREATED\s+OUTCOME/);
+    assert.match(h.stdout, /1\s+example\.com\/app:1\s+<none>\s+first release\s+\S+\s+completed/);
     const one = await kestrel(["history", "web", "-n", ns(), "--revision=1", "-o", "yaml"]);
     assert.match(one.stdout, /revision: 1/);
   });

@@ -120,6 +120,26 @@ describe("planRollout with spec.configSnapshots", () => {
     assert.equal(w.replicaSets.size, 3);
   });
 
+  it("a pinned copy deleted by hand: a False PinnedSnapshotDeleted condition naming it, no new revision", () => {
+    const w = configWorld();
+    w.settle();
+    const r1Copy = envNames(byRevision(w, 1))[0]!;
+    setConfig(w, "bad");
+    w.settle();
+    w.rollout.spec.rollbackTo = { revision: 1 };
+    w.settle();
+    const pinnedHash = w.rollout.status?.currentPodHash;
+    assert.equal(getCondition(w.rollout.status?.conditions, "ConfigSnapshots")?.status, "True");
+    w.configPinnedGone.add(`ConfigMap/${r1Copy}`);
+    w.settle();
+    const c = getCondition(w.rollout.status?.conditions, "ConfigSnapshots");
+    assert.equal(c?.status, "False");
+    assert.equal(c?.reason, "PinnedSnapshotDeleted");
+    assert.match(c?.message ?? "", new RegExp(`deleted by hand: ConfigMap ${r1Copy} \\(the copy of app\\)`));
+    assert.equal(w.rollout.status?.currentPodHash, pinnedHash, "still the undone revision");
+    assert.equal(w.replicaSets.size, 2, "no new ReplicaSet");
+  });
+
   it("leaves a missing required source as written and explains it in a False condition", () => {
     const w = configWorld();
     w.configSources.delete("ConfigMap/app");

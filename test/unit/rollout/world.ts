@@ -39,6 +39,8 @@ export class World {
   trace: string[] = [];
   /** ConfigMaps and Secrets as the shell would read them, by "Kind/name" (spec.configSnapshots). */
   configSources = new Map<string, SourceContent>();
+  /** Copies pinned by an undo that the shell found deleted, by "Kind/copy-name". */
+  configPinnedGone = new Set<string>();
 
   constructor(rollout: StoredRollout) {
     this.rollout = structuredClone(rollout);
@@ -62,6 +64,7 @@ export class World {
       routes: this.routedRoutes(),
       services: new Map([...this.services].map(([n, svc]) => [n, structuredClone(svc)])),
       configSources: this.configSources,
+      configPinnedGone: this.configPinnedGone,
       now: new Date(this.now),
     });
   }
