@@ -153,7 +153,7 @@ describe("Rollout: a bad canary behind the Gateway is judged on its own pods and
       }
     })();
     let canaryHash = "";
-    let counterAtCut: Record<string, number> = {};
+    let counterAtCut: Record<string, number> | undefined;
     try {
       await apply(ns(), rollout("v2", 0.3));
       canaryHash = (await waitFor("the v2 ReplicaSet", async () => (await revisions(ns(), "bad"))[1])).hash;
