@@ -102,7 +102,9 @@ export async function runGatewayRollback(ctx: BenchContext, o: GatewayRollbackOp
       loop = startRequestLoop(gateway.url, routeHost(app, ns));
       await waitUntil(
         "200s from v1",
-        () => loop!.answers.slice(-50).every((a) => a.status === 200) || undefined,
+        () =>
+          (loop!.answers.length >= 50 && loop!.answers.slice(-50).every((a) => a.status === 200)) ||
+          undefined,
         {
           timeoutMs: 60_000,
           intervalMs: 200,
