@@ -46,7 +46,10 @@ export interface GatewayRolloutOptions {
 
 export function gatewayRollout(app: string, o: GatewayRolloutOptions): object {
   const labels = { app };
+  // From step 1 (the pause after setWeight): a background analysis started with the canary
+  // holds its weight at 0 (seen on this cluster; reported to the lead), so it never sees traffic.
   const analysis = o.analysis && {
+    startingStep: 1,
     templates: [{ templateName: o.analysis.template }],
     args: [
       { name: "namespace", value: o.analysis.namespace },
