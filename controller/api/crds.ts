@@ -125,9 +125,10 @@ export function rolloutCrd(): V1CustomResourceDefinition {
       { name: "Available", type: "integer", jsonPath: ".status.availableReplicas" },
       { name: "Step", type: "integer", jsonPath: ".status.currentStepIndex" },
       { name: "Weight", type: "integer", jsonPath: ".status.canary.weights.canary.weight" },
-      // Blue-green: the pod template hash each Service is to select (empty for a canary).
-      { name: "Active", type: "string", jsonPath: ".status.blueGreen.activeSelector" },
-      { name: "Preview", type: "string", jsonPath: ".status.blueGreen.previewSelector" },
+      // Blue-green: the pod template hash each Service is to select (empty for a canary, so shown
+      // only with -o wide: a canary's table keeps the columns it had).
+      { name: "Active", type: "string", jsonPath: ".status.blueGreen.activeSelector", priority: 1 },
+      { name: "Preview", type: "string", jsonPath: ".status.blueGreen.previewSelector", priority: 1 },
       { name: "Phase", type: "string", jsonPath: ".status.phase" },
       age,
     ],

@@ -128,10 +128,17 @@ const handlers: { [K in Action["kind"]]: Handler<K> } = {
   async updateRollout({ custom, ro, namespace, log }, a) {
     const name = ro.metadata?.name ?? "";
     const body = rolloutPatch(ro, a);
-    const updated = await custom.patchNamespacedCustomObject(
-      { ...rolloutKind, namespace, name, body },
-      jsonPatch,
-    );
+    const updated = await custom
+      .patchNamespacedCustomObject({ ...rolloutKind, namespace, name, body }, jsonPatch)
+      .catch((err: unknown) => {
+        // A `remove` of a key that is gone from the stored object (our own earlier removal the
+        // cache has not shown yet, or a user's) fails the patch as 422 before the resourceVersion
+        // precondition is checked: the object changed since the read, so it is a conflict, to be
+        // re-read and re-planned without backoff growth, not an invalid request.
+        if (err instanceof k8s.ApiException && err.code === 422 && !a.template)
+          throw new k8s.ApiException(409, `Rollout ${name} changed since it was read`, err.body, err.headers);
+        throw err;
+      });
     log.info("updated rollout", { template: Boolean(a.template), annotations: a.annotations });
     return updated as RolloutObject;
   },
