@@ -1,26 +1,11 @@
 import assert from "node:assert/strict";
-import path from "node:path";
-import { repoRoot } from "../../cluster/paths.js";
-import { testCluster } from "../support/cluster.js";
 import { useController } from "../support/controller.js";
 import { allRuns, jobProvider, jobsOfRun, measurementsOf } from "../support/jobs.js";
-import { kubectlBinary, run, type CommandResult } from "../support/kubectl.js";
+import { kestrelPlugin as kestrel } from "../support/kubectl.js";
 import { useNamespace } from "../support/namespace.js";
 import { apply } from "../support/rollouts.js";
 import { useRealNode } from "../support/sample-app.js";
 import { waitFor } from "../support/wait.js";
-
-/** `kubectl kestrel ...` through kubectl's plugin discovery, as plugin.test.ts runs it. */
-function kestrel(args: string[]): Promise<CommandResult> {
-  return run(kubectlBinary(), ["kestrel", ...args], {
-    timeoutMs: 120_000,
-    env: {
-      ...process.env,
-      PATH: `${path.join(repoRoot, "bin")}:${process.env.PATH}`,
-      KUBECONFIG: testCluster().kubeconfigPath,
-    },
-  });
-}
 
 const runNamed = async (namespace: string, name: string) =>
   (await allRuns(namespace)).find((r) => r.metadata.name === name);

@@ -6,7 +6,7 @@ import path from "node:path";
 import { repoRoot } from "../../cluster/paths.js";
 import { testCluster } from "../support/cluster.js";
 import { useController } from "../support/controller.js";
-import { kubectl, kubectlBinary, run, type CommandResult } from "../support/kubectl.js";
+import { kubectl, kestrelPlugin as kestrel } from "../support/kubectl.js";
 import { useNamespace } from "../support/namespace.js";
 import { waitFor } from "../support/wait.js";
 import {
@@ -17,19 +17,6 @@ import {
   waitForPhase,
   waitForSplit,
 } from "../support/rollouts.js";
-
-/** `kubectl kestrel ...` through kubectl's own plugin discovery: bin/ on PATH, as plugin:install arranges. */
-function kestrel(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CommandResult> {
-  return run(kubectlBinary(), ["kestrel", ...args], {
-    timeoutMs: 120_000,
-    env: {
-      ...process.env,
-      PATH: `${path.join(repoRoot, "bin")}:${process.env.PATH}`,
-      KUBECONFIG: testCluster().kubeconfigPath,
-      ...env,
-    },
-  });
-}
 
 describe("kubectl kestrel: the plugin, driven through kubectl", () => {
   const ns = useNamespace("plugin");

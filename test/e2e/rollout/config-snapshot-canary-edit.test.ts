@@ -3,33 +3,20 @@ import assert from "node:assert/strict";
 import type { Rollout } from "../../../controller/api/rollout.js";
 import { parseRecords } from "../../../controller/config/snapshot.js";
 import { testCluster } from "../support/cluster.js";
+import { appConfig, appSecret, configuredRollout } from "../support/config-app.js";
 import { useController } from "../support/controller.js";
 import { useNamespace } from "../support/namespace.js";
-import { sampleRollout } from "../support/real-traffic.js";
 import { annotate, apply, getRollout, revisions } from "../support/rollouts.js";
 import { podMetric, useRealNode } from "../support/sample-app.js";
 import { waitFor } from "../support/wait.js";
 
-/** Two real pods whose VERSION is `<ConfigMap app-config setting>-<Secret app-secret token>`; a 50% step, then a pause. */
+/** Two real pods of the configured app; a 50% step, then a pause. */
 function rollout(namespace: string): Rollout {
-  const ro = sampleRollout("web", "unused", 0, namespace, [{ setWeight: 50 }, { pause: {} }]) as Rollout;
+  const ro = configuredRollout(namespace, [{ setWeight: 50 }, { pause: {} }]);
   ro.spec.replicas = 2;
-  ro.spec.configSnapshots = true;
   delete ro.spec.strategy.canary!.analysis;
-  ro.spec.template.spec!.containers[0]!.env = [
-    { name: "SETTING", valueFrom: { configMapKeyRef: { name: "app-config", key: "setting" } } },
-    { name: "TOKEN", valueFrom: { secretKeyRef: { name: "app-secret", key: "token" } } },
-    { name: "VERSION", value: "$(SETTING)-$(TOKEN)" },
-  ];
   return ro;
 }
-
-const configMap = (setting: string) => ({
-  apiVersion: "v1",
-  kind: "ConfigMap",
-  metadata: { name: "app-config" },
-  data: { setting, errorRate: "0" },
-});
 
 interface Served {
   pod: string;
@@ -76,13 +63,8 @@ describe("Config snapshots: editing the source ConfigMap during a canary", () =>
   it("the canary's pods keep their copy, the edit is a further revision, and each serving pod reports its own revision's value", async function () {
     this.timeout(360_000);
     const core = testCluster().kc.makeApiClient(k8s.CoreV1Api);
-    await apply(ns(), configMap("one"));
-    await apply(ns(), {
-      apiVersion: "v1",
-      kind: "Secret",
-      metadata: { name: "app-secret" },
-      stringData: { token: "s1" },
-    });
+    await apply(ns(), appConfig("one"));
+    await apply(ns(), appSecret("s1"));
     await apply(ns(), rollout(ns()));
     const paused = (n: number) =>
       waitFor(
@@ -102,7 +84,7 @@ describe("Config snapshots: editing the source ConfigMap during a canary", () =>
       { timeoutMs: 120_000 },
     );
 
-    await apply(ns(), configMap("two"));
+    await apply(ns(), appConfig("two"));
     const [r1, r2] = await paused(2);
     const during = await waitFor(
       "both revisions' pods answering",
@@ -128,7 +110,7 @@ describe("Config snapshots: editing the source ConfigMap during a canary", () =>
     ).find((r) => r.kind === "ConfigMap")!;
 
     // The edit during the canary: a further revision, never a change under revision 2's pods.
-    await apply(ns(), configMap("three"));
+    await apply(ns(), appConfig("three"));
     const revs = await paused(3);
     assert.equal(revs.length, 3, "the edit is revision 3");
     const kept = await core.readNamespacedConfigMap({ name: r2Copy.name, namespace: ns() });

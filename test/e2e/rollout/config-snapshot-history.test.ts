@@ -1,49 +1,23 @@
 import * as k8s from "@kubernetes/client-node";
 import assert from "node:assert/strict";
-import path from "node:path";
 import type { Rollout } from "../../../controller/api/rollout.js";
-import { repoRoot } from "../../cluster/paths.js";
 import { testCluster } from "../support/cluster.js";
+import { appConfig, appSecret, configuredRollout } from "../support/config-app.js";
 import { useController } from "../support/controller.js";
-import { kubectlBinary, run, type CommandResult } from "../support/kubectl.js";
+import { kestrelPlugin as kestrel } from "../support/kubectl.js";
 import { useNamespace } from "../support/namespace.js";
-import { sampleRollout } from "../support/real-traffic.js";
 import { apply, getRollout, revisions, rolloutEvents } from "../support/rollouts.js";
 import { useRealNode } from "../support/sample-app.js";
 import { waitFor } from "../support/wait.js";
 
-function kestrel(args: string[]): Promise<CommandResult> {
-  return run(kubectlBinary(), ["kestrel", ...args], {
-    timeoutMs: 120_000,
-    env: {
-      ...process.env,
-      PATH: `${path.join(repoRoot, "bin")}:${process.env.PATH}`,
-      KUBECONFIG: testCluster().kubeconfigPath,
-    },
-  });
-}
-
-/** Two real pods reading SETTING from ConfigMap app-config and TOKEN from Secret app-secret; no steps, no analysis. */
+/** Two real pods of the configured app; no steps, one old revision kept. */
 function rollout(namespace: string): Rollout {
-  const ro = sampleRollout("web", "unused", 0, namespace, []) as Rollout;
+  const ro = configuredRollout(namespace, []);
   ro.spec.replicas = 2;
-  ro.spec.configSnapshots = true;
   ro.spec.revisionHistoryLimit = 1;
   delete ro.spec.strategy.canary!.analysis;
-  ro.spec.template.spec!.containers[0]!.env = [
-    { name: "SETTING", valueFrom: { configMapKeyRef: { name: "app-config", key: "setting" } } },
-    { name: "TOKEN", valueFrom: { secretKeyRef: { name: "app-secret", key: "token" } } },
-    { name: "VERSION", value: "$(SETTING)-$(TOKEN)" },
-  ];
   return ro;
 }
-
-const configMap = (setting: string) => ({
-  apiVersion: "v1",
-  kind: "ConfigMap",
-  metadata: { name: "app-config" },
-  data: { setting, errorRate: "0" },
-});
 
 /** The ConfigMaps and Secrets a pod's env names. */
 const referenced = (p: k8s.V1Pod): string[] =>
@@ -62,13 +36,8 @@ describe("Config snapshots: history and garbage collection with revisionHistoryL
   it("revisionHistoryLimit 1 over 3 revisions deletes the oldest copies and keeps the current ones, never a copy a pod uses; history shows digests and changed keys only", async function () {
     this.timeout(360_000);
     const core = testCluster().kc.makeApiClient(k8s.CoreV1Api);
-    await apply(ns(), configMap("one"));
-    await apply(ns(), {
-      apiVersion: "v1",
-      kind: "Secret",
-      metadata: { name: "app-secret" },
-      stringData: { token: "s1" },
-    });
+    await apply(ns(), appConfig("one"));
+    await apply(ns(), appSecret("s1"));
 
     // Watches the whole run: any pod (terminating ones too) naming a copy that does not exist.
     const violations: string[] = [];
@@ -115,10 +84,10 @@ describe("Config snapshots: history and garbage collection with revisionHistoryL
 
     await apply(ns(), rollout(ns()));
     const [c1] = await serving(1);
-    await apply(ns(), configMap("two"));
+    await apply(ns(), appConfig("two"));
     const afterTwo = await serving(2);
     const c2 = afterTwo.find((c) => c !== c1)!;
-    await apply(ns(), configMap("three"));
+    await apply(ns(), appConfig("three"));
     await serving(3);
     const c3 = (await copiesOf()).find((c) => c !== c1 && c !== c2)!;
     assert.ok(c1 && c2 && c3, "three distinct copies were made");

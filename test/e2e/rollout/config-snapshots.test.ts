@@ -1,40 +1,15 @@
 import * as k8s from "@kubernetes/client-node";
 import assert from "node:assert/strict";
-import type { Rollout } from "../../../controller/api/rollout.js";
 import { podSuccessRateTemplate } from "../../apps/success-rate.js";
 import { testCluster } from "../support/cluster.js";
+import { appConfig, appSecret, configuredRollout } from "../support/config-app.js";
 import { useController } from "../support/controller.js";
 import { kubectl } from "../support/kubectl.js";
 import { useNamespace } from "../support/namespace.js";
-import { answeredBy, sampleRollout } from "../support/real-traffic.js";
+import { answeredBy } from "../support/real-traffic.js";
 import { annotate, apply, getRollout, revisions, waitForPhase } from "../support/rollouts.js";
 import { createService, startLoadGenerator, useRealNode } from "../support/sample-app.js";
 import { waitFor } from "../support/wait.js";
-
-/**
- * The sample app with its settings from configuration: ERROR_RATE from ConfigMap app-config, and
- * VERSION (what every answer and metric reports) composed by Kubernetes from ConfigMap key
- * `setting` and Secret key `token`: a pod of a revision configured with blue and s1 answers "blue-s1".
- */
-function configuredRollout(namespace: string): Rollout {
-  const ro = sampleRollout("web", "unused", 0, namespace) as Rollout;
-  ro.spec.configSnapshots = true;
-  ro.spec.template.spec!.containers[0]!.env = [
-    { name: "SETTING", valueFrom: { configMapKeyRef: { name: "app-config", key: "setting" } } },
-    { name: "TOKEN", valueFrom: { secretKeyRef: { name: "app-secret", key: "token" } } },
-    { name: "VERSION", value: "$(SETTING)-$(TOKEN)" },
-    { name: "ERROR_RATE", valueFrom: { configMapKeyRef: { name: "app-config", key: "errorRate" } } },
-    { name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
-  ];
-  return ro;
-}
-
-const configMap = (setting: string, errorRate: string) => ({
-  apiVersion: "v1",
-  kind: "ConfigMap",
-  metadata: { name: "app-config" },
-  data: { setting, errorRate },
-});
 
 /** The next `n` answers through the Service, counted by the version (configuration) that served them. */
 async function nextAnswers(loadIp: string, n: number): Promise<Record<string, number>> {
@@ -69,13 +44,8 @@ describe("Config snapshots on real pods: a revision is its code and its configur
         metric: { interval: "3s", failureLimit: 2, inconclusiveLimit: 10 },
       }),
     );
-    await apply(ns(), configMap("blue", "0"));
-    await apply(ns(), {
-      apiVersion: "v1",
-      kind: "Secret",
-      metadata: { name: "app-secret" },
-      stringData: { token: "s1" },
-    });
+    await apply(ns(), appConfig("blue", "0"));
+    await apply(ns(), appSecret("s1"));
     await apply(ns(), configuredRollout(ns()));
     await waitForPhase(ns(), "web", "Healthy", 120_000);
     const [r1] = await revisions(ns(), "web");
@@ -107,7 +77,7 @@ describe("Config snapshots on real pods: a revision is its code and its configur
     assert.deepEqual(Object.keys(await nextAnswers(loadIp, 100)), ["blue-s1"]);
 
     // Only the ConfigMap changes: a new revision, a canary, whose pods serve 30% errors.
-    await apply(ns(), configMap("red", "0.3"));
+    await apply(ns(), appConfig("red", "0.3"));
     await waitFor("revision 2", async () => ((await revisions(ns(), "web")).length === 2 ? true : undefined));
     const degraded = await waitForPhase(ns(), "web", "Degraded", 180_000);
     assert.match(degraded.status?.message ?? "", /aborted by analysis/);
@@ -138,7 +108,7 @@ describe("Config snapshots on real pods: a revision is its code and its configur
     );
 
     // Fixed configuration: revision 3, promoted to full; then undo to revision 1.
-    await apply(ns(), configMap("green", "0"));
+    await apply(ns(), appConfig("green", "0"));
     await waitFor("revision 3", async () => ((await revisions(ns(), "web")).length === 3 ? true : undefined));
     await annotate(ns(), "web", "kestrel.dev/promote=full");
     await waitFor(

@@ -1,5 +1,7 @@
 import { spawn } from "node:child_process";
 import fs from "node:fs";
+import path from "node:path";
+import { repoRoot } from "../../cluster/paths.js";
 import { binary } from "../../cluster/versions.js";
 import { testCluster } from "./cluster.js";
 
@@ -25,6 +27,22 @@ export function kubectl(
   opts: { input?: string; timeoutMs?: number } = {},
 ): Promise<CommandResult> {
   return run(kubectlBinary(), ["--kubeconfig", testCluster().kubeconfigPath, ...args], opts);
+}
+
+/**
+ * `kubectl kestrel ...` as a user types it: found by kubectl's own plugin discovery with the
+ * repository's bin/ on PATH (as `npm run plugin:install` arranges), against the test cluster.
+ */
+export function kestrelPlugin(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CommandResult> {
+  return run(kubectlBinary(), ["kestrel", ...args], {
+    timeoutMs: 120_000,
+    env: {
+      ...process.env,
+      PATH: `${path.join(repoRoot, "bin")}:${process.env.PATH}`,
+      KUBECONFIG: testCluster().kubeconfigPath,
+      ...env,
+    },
+  });
 }
 
 export function run(
