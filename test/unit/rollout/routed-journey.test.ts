@@ -1,0 +1,148 @@
+import assert from "node:assert/strict";
+import type { HTTPRoute } from "../../../controller/traffic/httproute.js";
+import { revisionOf } from "../../../controller/rollout/revisions.js";
+import { World, rollout, service } from "./world.js";
+
+/**
+ * A canary behind a Gateway API route followed pass by pass: phase, message, replicas per
+ * revision, the canary backend's weight in the route, the Events and when the planner asks to look
+ * again, worked out by hand from Argo's traffic-routed rules (the canary sized ceil(weight% of
+ * replicas), the weight raised only onto available pods, lowered before any pod goes). Between
+ * passes a test may write the route as another writer would, to see the planner wait for it.
+ */
+
+const hashLabel = "rollouts-pod-template-hash";
+
+function route(): HTTPRoute {
+  return {
+    metadata: { name: "web", namespace: "ns", resourceVersion: "1" },
+    spec: {
+      rules: [
+        {
+          backendRefs: [
+            { name: "web-stable", port: 80, weight: 100 },
+            { name: "web-canary", port: 80, weight: 0 },
+          ],
+        },
+      ],
+    },
+    status: { parents: [{ parentRef: { name: "gw" }, conditions: [{ type: "Accepted", status: "True" }] }] },
+  };
+}
+
+function world(abortScaleDownDelaySeconds?: number): World {
+  const w = new World(
+    rollout(
+      { replicas: 4 },
+      {
+        stableService: "web-stable",
+        canaryService: "web-canary",
+        trafficRouting: { gatewayAPI: { httpRoutes: [{ name: "web" }] } },
+        steps: [{ setWeight: 30 }, { pause: {} }],
+        ...(abortScaleDownDelaySeconds !== undefined ? { abortScaleDownDelaySeconds } : {}),
+      },
+    ),
+  );
+  w.routes.set("web", route());
+  for (const name of ["web-stable", "web-canary"]) w.services.set(name, service(name));
+  w.settle();
+  w.events = [];
+  return w;
+}
+
+/** Another writer sets the canary backend's weight (the stable one gets the rest). */
+function setCanaryWeight(w: World, weight: number): void {
+  const r = w.routes.get("web")!;
+  r.spec!.rules![0]!.backendRefs = [
+    { name: "web-stable", port: 80, weight: 100 - weight },
+    { name: "web-canary", port: 80, weight },
+  ];
+}
+
+function line(w: World): string {
+  const st = w.rollout.status!;
+  const split = Object.entries(w.split())
+    .map(([k, v]) => `${k}=${v}`)
+    .join(" ");
+  const events = w.events.map((e) => `${e.type} ${e.reason}: ${e.message}`).join(" / ");
+  w.events = [];
+  const requeue = w.lastPlan?.requeueAfterMs;
+  let text = [
+    `${st.phase} | ${st.message} | ${split} | route ${w.routeWeights("web").join(",")}`,
+    requeue !== undefined ? `again in ${requeue}ms` : "",
+    events,
+  ]
+    .filter(Boolean)
+    .join(" | ");
+  for (const rs of w.replicaSets.values()) {
+    const hash = rs.metadata!.labels![hashLabel]!;
+    text = text
+      .split(rs.metadata!.name!)
+      .join(`R${revisionOf(rs)}`)
+      .split(hash)
+      .join(`h${revisionOf(rs)}`);
+  }
+  return text;
+}
+
+function passes(w: World): { seen: string[]; pass: (before?: () => void) => void } {
+  const seen: string[] = [];
+  return {
+    seen,
+    pass: (before) => {
+      before?.();
+      w.reconcile();
+      seen.push(line(w));
+    },
+  };
+}
+
+describe("a routed canary pass by pass", () => {
+  it("slow pods: the weight rises only onto available pods, promotion at 100, the old ReplicaSet kept while another writer puts weight on the canary", () => {
+    const w = world();
+    w.slow = true;
+    w.setImage("web:2");
+    const { seen, pass } = passes(w);
+    pass();
+    pass(() => w.makeAvailable());
+    pass();
+    pass(() => w.annotate("kestrel.dev/promote", "true"));
+    pass(() => w.makeAvailable());
+    pass();
+    pass();
+    pass(() => setCanaryWeight(w, 20));
+    pass();
+    assert.deepEqual(seen, [
+      "Progressing | step 1/2: weight 0, waiting for 2 canary pods (0 available); canaryService web-canary stays on h1 until ReplicaSet R2 is fully available (0/2) | r1=4 r2=2 | route 0 | again in 600000ms | Normal ServiceSwitchWaiting: canaryService web-canary stays on h1 until ReplicaSet R2 is fully available / Normal NewReplicaSetCreated: created ReplicaSet R2 (revision 2) with 2 replicas",
+      "Progressing | step 1/2: weight 30, waiting for the routes to carry canary weight 30 | r1=4 r2=2 | route 30 | again in 1000ms | Normal SwitchService: canaryService web-canary now selects revision 2 (rollouts-pod-template-hash=h2), was h1 / Normal TrafficWeightUpdated: HTTPRoute web: canary web-canary weight 30, stable web-stable weight 70",
+      "Paused | step 2/2: weight 30, paused until promoted (annotate kestrel.dev/promote=step) | r1=4 r2=2 | route 30 | again in 600000ms | Normal StepCompleted: step 1/2: weight 30 reached / Normal RolloutPaused: step 2/2: paused until promoted",
+      "Progressing | promoting revision 2 to full: 2/4 available | r1=4 r2=4 | route 30 | Normal RolloutPromoted: promoted past step 2/2 / Normal ScalingReplicaSet: scaled up ReplicaSet R2 (revision 2) from 2 to 4",
+      "Progressing | promoting revision 2 to full: 4/4 available | r1=4 r2=4 | route 100 | again in 1000ms | Normal TrafficWeightUpdated: HTTPRoute web: canary web-canary weight 100, stable web-stable weight 0",
+      "Healthy | healthy: revision 2 promoted to stable (4/4 available) | r1=4 r2=4 | route 100 | again in 1000ms | Normal RolloutCompleted: revision 2 is stable at 4 replicas / Normal SwitchService: stableService web-stable now selects revision 2 (rollouts-pod-template-hash=h2), was h1",
+      "Progressing | stable revision 2: 4/4 available, scaling down older revisions | r1=4 r2=4 | route 0 | again in 1000ms | Normal TrafficWeightUpdated: HTTPRoute web: canary web-canary weight 0, stable web-stable weight 100",
+      "Progressing | stable revision 2: 4/4 available, scaling down older revisions | r1=4 r2=4 | route 0 | again in 1000ms | Normal TrafficWeightUpdated: HTTPRoute web: canary web-canary weight 0, stable web-stable weight 100",
+      "Progressing | stable revision 2: 4/4 available, scaling down older revisions | r1=0 r2=4 | route 0 | Normal ScalingReplicaSet: scaled down ReplicaSet R1 (revision 1) from 4 to 0",
+    ]);
+  });
+  it("abort: weight 0 at once, the delay counted from the first pass that sees the route at 0, kept while another writer puts weight back, a deleted route sends nothing", () => {
+    const w = world(10);
+    w.setImage("web:2");
+    w.settle();
+    w.events = [];
+    const { seen, pass } = passes(w);
+    pass(() => w.annotate("kestrel.dev/abort", "true"));
+    pass(() => w.advance(4_000));
+    pass(() => setCanaryWeight(w, 30));
+    pass(() => w.advance(6_000));
+    pass(() => w.routes.delete("web"));
+    pass(() => w.advance(4_000));
+    assert.deepEqual(seen, [
+      "Degraded | aborted by user: all traffic back on stable revision 1 (4/4 available); retry with the kestrel.dev/retry annotation | r1=4 r2=2 | route 0 | again in 1000ms | Warning RolloutAborted: aborted by user: scaling the stable ReplicaSet back to full and the canary to 0 / Normal SwitchService: canaryService web-canary now selects revision 1 (rollouts-pod-template-hash=h1), was h2 / Normal TrafficWeightUpdated: HTTPRoute web: canary web-canary weight 0, stable web-stable weight 100",
+      "Degraded | aborted by user: all traffic back on stable revision 1 (4/4 available); retry with the kestrel.dev/retry annotation | r1=4 r2=2 | route 0 | again in 10000ms",
+      "Degraded | aborted by user: all traffic back on stable revision 1 (4/4 available); retry with the kestrel.dev/retry annotation | r1=4 r2=2 | route 0 | again in 1000ms | Normal TrafficWeightUpdated: HTTPRoute web: canary web-canary weight 0, stable web-stable weight 100",
+      "Degraded | aborted by user: all traffic back on stable revision 1 (4/4 available); retry with the kestrel.dev/retry annotation | r1=4 r2=2 | route 0 | again in 4000ms",
+      "Degraded | aborted by user: all traffic back on stable revision 1 (4/4 available); retry with the kestrel.dev/retry annotation | r1=4 r2=2 | route  | again in 4000ms | Warning RouteMissing: HTTPRoute web not found in namespace ns",
+      "Degraded | aborted by user: all traffic back on stable revision 1 (4/4 available); retry with the kestrel.dev/retry annotation | r1=4 r2=0 | route  | Normal ScalingReplicaSet: scaled down ReplicaSet R2 (revision 2) from 2 to 0",
+    ]);
+  });
+});
