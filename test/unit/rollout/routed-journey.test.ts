@@ -146,3 +146,58 @@ describe("a routed canary pass by pass", () => {
     ]);
   });
 });
+
+describe("the TrafficRouting condition over two routes", () => {
+  function twoRoutes(): World {
+    const w = new World(
+      rollout(
+        { replicas: 4 },
+        {
+          stableService: "web-stable",
+          canaryService: "web-canary",
+          trafficRouting: { gatewayAPI: { httpRoutes: [{ name: "web" }, { name: "web-b" }] } },
+          steps: [{ setWeight: 30 }, { pause: {} }],
+        },
+      ),
+    );
+    for (const name of ["web-stable", "web-canary"]) w.services.set(name, service(name));
+    return w;
+  }
+  const condition = (w: World): string => {
+    const c = w.rollout.status?.conditions?.find((x) => x.type === "TrafficRouting");
+    return `${c?.status} ${c?.reason}: ${c?.message}`;
+  };
+  const warnings = (w: World): string[] => {
+    const out = w.events.filter((e) => e.type === "Warning").map((e) => `${e.reason}: ${e.message}`);
+    w.events = [];
+    return out;
+  };
+
+  it("every problem in one message, the first one's reason; a Warning each time the problems change, not on repeats", () => {
+    const w = twoRoutes();
+    w.reconcile();
+    assert.equal(
+      condition(w),
+      "False RouteMissing: HTTPRoute web not found in namespace ns; HTTPRoute web-b not found in namespace ns",
+    );
+    assert.deepEqual(warnings(w), [
+      "RouteMissing: HTTPRoute web not found in namespace ns; HTTPRoute web-b not found in namespace ns",
+    ]);
+    w.reconcile();
+    assert.deepEqual(warnings(w), [], "the same problems: no second Warning");
+    w.routes.set("web", route());
+    w.reconcile();
+    assert.equal(condition(w), "False RouteMissing: HTTPRoute web-b not found in namespace ns");
+    assert.deepEqual(
+      warnings(w),
+      ["RouteMissing: HTTPRoute web-b not found in namespace ns"],
+      "same reason, new message",
+    );
+    const b = route();
+    b.metadata.name = "web-b";
+    w.routes.set("web-b", b);
+    w.reconcile();
+    assert.equal(condition(w), "True WeightSet: canary weight 0 on HTTPRoute web, web-b");
+    assert.deepEqual(warnings(w), []);
+  });
+});
