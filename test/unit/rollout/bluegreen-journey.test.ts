@@ -215,4 +215,23 @@ describe("blue-green pass by pass", () => {
       "Degraded | aborted by user: activeService back on stable revision 1 (3/3 available); retry with the kestrel.dev/retry annotation | r1=3 r2=0 | active=h1 preview=h1 | Normal ScalingReplicaSet: scaled down ReplicaSet R2 (revision 2) from 3 to 0",
     ]);
   });
+
+  it("a person's promote of a 1-pod preview with slow pods: full count first, the switch only once all 3 serve", () => {
+    const w = world({ previewReplicaCount: 1, autoPromotionEnabled: false });
+    w.setImage("web:2");
+    w.settle();
+    w.events = [];
+    w.slow = true;
+    const { seen, pass } = passes(w);
+    pass(() => w.annotate("kestrel.dev/promote", "true"));
+    pass();
+    pass(() => w.makeAvailable());
+    pass();
+    assert.deepEqual(seen, [
+      "Progressing | promoting revision 2: 1/3 available before activeService switches | r1=3 r2=3 | active=h1 preview=h2 | Normal RolloutPromoted: promoted by user: scaling revision 2 to full, then switching activeService / Normal ScalingReplicaSet: scaled up ReplicaSet R2 (revision 2) from 1 to 3",
+      "Progressing | promoting revision 2: 1/3 available before activeService switches | r1=3 r2=3 | active=h1 preview=h2 | again in 600000ms",
+      "Progressing | revision 2 active: switching activeService web-active to it; previous revision kept at full scale | r1=3 r2=3 | active=h2 preview=h2 | again in 600000ms | Normal SwitchService: activeService web-active now selects revision 2 (rollouts-pod-template-hash=h2), was h1",
+      "Healthy | healthy: revision 2 active (3/3 available); previous revision kept 30s more (scaleDownDelaySeconds) | r1=3 r2=3 | active=h2 preview=h2 | again in 30000ms | Normal RolloutCompleted: revision 2 is stable at 3 replicas",
+    ]);
+  });
 });
