@@ -148,7 +148,7 @@ describe("a routed canary pass by pass", () => {
 });
 
 describe("a routed canary held by its background analysis", () => {
-  it("an Inconclusive background run holds the weight and the pods where they are; a promote accepts it and the steps go on", () => {
+  it("an Inconclusive background run holds the weight where it is though the pods are ready; a promote accepts it and moves on", () => {
     const w = new World(
       rollout(
         { replicas: 4 },
@@ -172,18 +172,24 @@ describe("a routed canary held by its background analysis", () => {
     pass();
     pass();
     const bg = [...w.analysisRuns.keys()][0]!;
-    pass(() => w.setRunPhase(bg, "Inconclusive"));
+    w.slow = true;
     pass(() => w.annotate("kestrel.dev/promote", "step"));
+    pass(() => {
+      w.setRunPhase(bg, "Inconclusive");
+      w.makeAvailable();
+    });
     pass();
+    pass(() => w.annotate("kestrel.dev/promote", "step"));
     pass();
     assert.deepEqual(seen, [
       "Progressing | step 1/4: weight 0, waiting for 2 canary pods (0 available); canaryService web-canary stays on h1 until ReplicaSet R2 is fully available (0/2) | r1=4 r2=2 | route 0 | again in 600000ms | Normal AnalysisRunStarted: started background analysis R2-0-bg / Normal ServiceSwitchWaiting: canaryService web-canary stays on h1 until ReplicaSet R2 is fully available / Normal NewReplicaSetCreated: created ReplicaSet R2 (revision 2) with 2 replicas",
       "Progressing | step 1/4: weight 30, waiting for the routes to carry canary weight 30 | r1=4 r2=2 | route 30 | again in 1000ms | Normal SwitchService: canaryService web-canary now selects revision 2 (rollouts-pod-template-hash=h2), was h1 / Normal TrafficWeightUpdated: HTTPRoute web: canary web-canary weight 30, stable web-stable weight 70",
       "Paused | step 2/4: weight 30, paused until promoted (annotate kestrel.dev/promote=step) | r1=4 r2=2 | route 30 | again in 600000ms | Normal StepCompleted: step 1/4: weight 30 reached / Normal RolloutPaused: step 2/4: paused until promoted",
-      "Paused | step 2/4: weight 30, background analysis R2-0-bg inconclusive (Inconclusive (set by the test)), paused until promoted | r1=4 r2=2 | route 30 | Warning AnalysisInconclusive: R2-0-bg: Inconclusive (set by the test); paused until promoted",
       "Progressing | step 3/4: weight 30, waiting for 3 canary pods (2 available) | r1=4 r2=3 | route 30 | Normal RolloutPromoted: promoted past step 2/4 / Normal ScalingReplicaSet: scaled up ReplicaSet R2 (revision 2) from 2 to 3",
-      "Progressing | step 3/4: weight 60, waiting for the routes to carry canary weight 60 | r1=4 r2=3 | route 60 | again in 1000ms | Normal TrafficWeightUpdated: HTTPRoute web: canary web-canary weight 60, stable web-stable weight 40",
-      "Paused | step 4/4: weight 60, paused until promoted (annotate kestrel.dev/promote=step) | r1=4 r2=3 | route 60 | again in 600000ms | Normal StepCompleted: step 3/4: weight 60 reached / Normal RolloutPaused: step 4/4: paused until promoted",
+      "Paused | step 3/4: weight 30, background analysis R2-0-bg inconclusive (Inconclusive (set by the test)), paused until promoted | r1=4 r2=3 | route 30 | again in 600000ms | Warning AnalysisInconclusive: R2-0-bg: Inconclusive (set by the test); paused until promoted",
+      "Paused | step 3/4: weight 30, background analysis R2-0-bg inconclusive (Inconclusive (set by the test)), paused until promoted | r1=4 r2=3 | route 30",
+      "Paused | step 4/4: weight 60, paused until promoted (annotate kestrel.dev/promote=step) | r1=4 r2=3 | route 60 | again in 1000ms | Normal RolloutPromoted: promoted past step 3/4 / Normal RolloutPaused: step 4/4: paused until promoted / Normal TrafficWeightUpdated: HTTPRoute web: canary web-canary weight 60, stable web-stable weight 40",
+      "Paused | step 4/4: weight 60, paused until promoted (annotate kestrel.dev/promote=step) | r1=4 r2=3 | route 60",
     ]);
   });
 });
