@@ -1,10 +1,11 @@
 import * as k8s from "@kubernetes/client-node";
 import type { AnalysisRun, AnalysisTemplate } from "../api/analysis.js";
 import { group, version } from "../api/common.js";
-import type { StoredRollout } from "../api/rollout.js";
+import type { RolloutStatus, StoredRollout } from "../api/rollout.js";
 import type { Logger } from "../log.js";
 import type { Metrics } from "../metrics.js";
-import type { Action, Plan } from "../rollout/actions.js";
+import type { Action } from "../rollout/actions.js";
+import { applyOrder, isSpecRewrite } from "../rollout/apply-order.js";
 import { podTemplateHashLabel } from "../rollout/labels.js";
 import {
   namedServices,
@@ -179,71 +180,59 @@ export class RolloutReconciler {
     const plan = planRollout(await this.inputOf(ro, now));
     const log = this.d.log.child({ namespace, rollout: name, revision: plan.status?.currentPodHash });
 
-    // Order matters for crash safety: ReplicaSets (and Services) first, then the status (which
-    // records handled triggers), then the removal of trigger annotations, conditional on the
-    // status write's resourceVersion. A spec rewrite (undo) is planned afresh on the next pass.
-    // Events describe decisions, so they go out only once the write that records the decision
-    // (the status, or the spec rewrite) has been accepted: a pass that meets a 409 is planned
-    // again from the newer object and would otherwise announce the same decision twice.
     // Config snapshots: the current revision's copies exist (level-based: a crash after creating its
     // ReplicaSet, or a copy deleted by hand, is repaired here; from the caches, no write when in place).
     const snap = plan.configSnapshots;
     const snapRS = snap && this.d.caches.replicaSets.get(snap.replicaSet, namespace);
     if (snap && snapRS && this.d.canAct()) await this.d.config?.ensure(ro, snapRS, snap.snapshots, log);
-    const events = plan.actions.filter((a) => a.kind === "event");
-    const rolloutUpdates = plan.actions.filter((a) => a.kind === "updateRollout");
-    if (!(await this.applyObjects(ro, plan, now, log))) return {};
-    const specRewrite = rolloutUpdates.find((a) => a.template || a.clearRollbackTo);
-    if (specRewrite) {
-      this.mayAct();
-      await this.apply(ro, specRewrite, log);
-      for (const event of events) await this.apply(ro, event, log);
-      return {};
+    // Order matters for crash safety; the core defines it once (controller/rollout/apply-order.ts):
+    // other objects first, then the status (or an undo's spec rewrite), then the Events that announce
+    // the decision it recorded, then the removal of trigger annotations, conditional on the status
+    // write's resourceVersion. A pass that meets a 409 is planned again from the newer object.
+    let current = ro;
+    for (const step of applyOrder(plan)) {
+      if (step.kind === "writeStatus") current = (await this.writePlannedStatus(ro, step.status, log)) ?? ro;
+      else if (step.kind === "event") await this.apply(ro, step, log);
+      else if (step.kind === "updateRollout") {
+        this.mayAct();
+        await this.apply(current, step, log);
+      } else if (!(await this.applyObject(ro, step, now, log))) return {};
     }
-    const current = (await this.writePlannedStatus(ro, plan, log)) ?? ro;
-    for (const event of events) await this.apply(ro, event, log);
-    for (const action of rolloutUpdates) {
-      this.mayAct();
-      await this.apply(current, action, log);
-    }
+    if (plan.actions.some(isSpecRewrite)) return {};
     return plan.requeueAfterMs !== undefined ? { requeueAfterMs: plan.requeueAfterMs } : {};
   }
 
   /**
-   * The plan's actions on other objects, in order. False when the API server refused the new
-   * ReplicaSet's template: the Rollout is then marked InvalidSpec and this pass ends.
+   * One action on another object. False when the API server refused the new ReplicaSet's
+   * template: the Rollout is then marked InvalidSpec and this pass ends.
    */
-  private async applyObjects(ro: RolloutObject, plan: Plan, now: Date, log: Logger): Promise<boolean> {
-    for (const action of plan.actions) {
-      if (action.kind === "updateRollout" || action.kind === "event") continue;
-      this.mayAct();
-      try {
-        await this.apply(ro, action, log);
-      } catch (err) {
-        const refusal = action.kind === "createReplicaSet" ? templateRefusal(err) : undefined;
-        if (refusal === undefined) throw err;
-        const invalid = planRefusedTemplate(ro, refusal, now);
-        await writeStatus(this.d.custom, rolloutKinds.rollouts, ro, invalid.status);
-        for (const a of invalid.actions) await this.apply(ro, a, log);
-        return false;
-      }
+  private async applyObject(ro: RolloutObject, action: Action, now: Date, log: Logger): Promise<boolean> {
+    this.mayAct();
+    try {
+      await this.apply(ro, action, log);
+      return true;
+    } catch (err) {
+      const refusal = action.kind === "createReplicaSet" ? templateRefusal(err) : undefined;
+      if (refusal === undefined) throw err;
+      const invalid = planRefusedTemplate(ro, refusal, now);
+      await writeStatus(this.d.custom, rolloutKinds.rollouts, ro, invalid.status);
+      for (const a of invalid.actions) await this.apply(ro, a, log);
+      return false;
     }
-    return true;
   }
 
   /** Writes the planned status; returns the Rollout as written, if it was. */
   private async writePlannedStatus(
     ro: RolloutObject,
-    plan: Plan,
+    status: RolloutStatus,
     log: Logger,
   ): Promise<RolloutObject | undefined> {
-    if (!plan.status) return undefined;
     this.mayAct("no status write");
-    const written = await writeStatus(this.d.custom, rolloutKinds.rollouts, ro, plan.status);
+    const written = await writeStatus(this.d.custom, rolloutKinds.rollouts, ro, status);
     if (!written) return undefined;
-    if (plan.status.phase !== ro.status?.phase) {
-      const detail = plan.status.message;
-      log.info("phase changed", { from: ro.status?.phase ?? "none", to: plan.status.phase, detail });
+    if (status.phase !== ro.status?.phase) {
+      const detail = status.message;
+      log.info("phase changed", { from: ro.status?.phase ?? "none", to: status.phase, detail });
     }
     return written as RolloutObject;
   }

@@ -90,11 +90,9 @@ function analysisStep(s: PlanState, analysis: NonNullable<CanaryStep["analysis"]
     return advance;
   }
   if (phase === "Inconclusive") {
-    const message = run.status?.message ?? "";
-    holdForInconclusive(s, `${name}: ${message}; paused until promoted`);
-    return wait(
-      `analysis ${name} inconclusive (${run.status?.message ?? "no verdict"}), paused until promoted`,
-    );
+    const why = run.status?.message ?? "no verdict";
+    holdForInconclusive(s, `${name}: ${why}; paused until promoted`);
+    return wait(`analysis ${name} inconclusive (${why}), paused until promoted`);
   }
   return wait(`analysis ${name} ${phase.toLowerCase()}`);
 }

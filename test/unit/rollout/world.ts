@@ -3,6 +3,7 @@ import type { AnalysisRun } from "../../../controller/api/analysis.js";
 import type { Rollout, StoredRollout } from "../../../controller/api/rollout.js";
 import type { SourceContent } from "../../../controller/config/naming.js";
 import type { Action, Plan } from "../../../controller/rollout/actions.js";
+import { applyOrder } from "../../../controller/rollout/apply-order.js";
 import type { TemplateLookup } from "../../../controller/rollout/analysis.js";
 import { planRollout } from "../../../controller/rollout/plan.js";
 import { revisionOf } from "../../../controller/rollout/revisions.js";
@@ -99,18 +100,17 @@ export class World {
   }
 
   /**
-   * One reconcile in the shell's order: ReplicaSet actions, then the status, then the events that
-   * announce it, then the Rollout updates. `crashBeforeRolloutUpdate` stops after the status
-   * write, as a SIGKILL could.
+   * One reconcile, walking the plan in the order the shell does (applyOrder): other objects, then
+   * the status, then the events that announce it, then the Rollout updates.
+   * `crashBeforeRolloutUpdate` leaves the Rollout updates out, as a SIGKILL after the status write could.
    */
   reconcile({ crashBeforeRolloutUpdate = false } = {}): Plan {
     const plan = this.plan();
     this.lastPlan = plan;
-    for (const a of plan.actions) if (a.kind !== "updateRollout" && a.kind !== "event") this.apply(a);
-    if (plan.status) this.rollout.status = plan.status;
-    for (const a of plan.actions) if (a.kind === "event") this.apply(a);
-    if (!crashBeforeRolloutUpdate)
-      for (const a of plan.actions) if (a.kind === "updateRollout") this.apply(a);
+    for (const step of applyOrder(plan)) {
+      if (step.kind === "writeStatus") this.rollout.status = step.status;
+      else if (step.kind !== "updateRollout" || !crashBeforeRolloutUpdate) this.apply(step);
+    }
     return plan;
   }
 
