@@ -66,8 +66,21 @@ export function routedCanaryCount(steps: readonly CanaryStep[], index: number, r
 }
 
 /** The weight the route carried at the end of the last pass, as status recorded it (0 for a new revision). */
-const recordedWeight = (s: PlanState): number =>
+export const recordedWeight = (s: PlanState): number =>
   s.sameRevision ? (s.prev.canary?.weights?.canary.weight ?? 0) : 0;
+
+/**
+ * The canary is at a setWeight but the routes still give it nothing. Its pods then serve no
+ * request, so a background measurement taken now has no data about it, and holding the weight
+ * on such a measurement would hold it for ever: the weight (and the pods for it) may still be
+ * given, so that the analysis has traffic to judge. Only that: the step completes, and anything
+ * further happens, only once a measurement passes.
+ */
+export const firstTrafficDue = (s: PlanState): boolean =>
+  s.routing !== undefined &&
+  recordedWeight(s) === 0 &&
+  s.stepIndex < s.steps.length &&
+  weightAt(s.steps, s.stepIndex) > 0;
 
 /**
  * The split and weight for the step reached. The stable ReplicaSet keeps every replica (no

@@ -46,10 +46,9 @@ export interface GatewayRolloutOptions {
 
 export function gatewayRollout(app: string, o: GatewayRolloutOptions): object {
   const labels = { app };
-  // From step 1 (the pause after setWeight): a background analysis started with the canary
-  // holds its weight at 0 (seen on this cluster; reported to the lead), so it never sees traffic.
+  // Started with the canary (step 0): its first measurements come before the canary has any
+  // traffic, and the canary must still get its first weight (the liveness this proves).
   const analysis = o.analysis && {
-    startingStep: 1,
     templates: [{ templateName: o.analysis.template }],
     args: [
       { name: "namespace", value: o.analysis.namespace },
