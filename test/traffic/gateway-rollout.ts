@@ -42,6 +42,8 @@ export interface GatewayRolloutOptions {
   /** Background analysis over the canary's pods only (podSuccessRateTemplate named `template`). */
   analysis?: { template: string; namespace: string };
   abortScaleDownDelaySeconds?: number;
+  /** Further fields of strategy.canary (dynamicStableScale, scaleDownDelaySeconds...). */
+  canary?: Record<string, unknown>;
 }
 
 export function gatewayRollout(app: string, o: GatewayRolloutOptions): object {
@@ -73,6 +75,7 @@ export function gatewayRollout(app: string, o: GatewayRolloutOptions): object {
           ...(o.abortScaleDownDelaySeconds !== undefined
             ? { abortScaleDownDelaySeconds: o.abortScaleDownDelaySeconds }
             : {}),
+          ...o.canary,
         },
       },
     },
