@@ -28,9 +28,14 @@ function aborted(s: PlanState): void {
   s.desired.set(s.hash, 0);
   s.weight = 0;
   s.phase = "Degraded";
-  s.message = `${s.abortReason}: all traffic back on stable revision ${stableRS ? revisionOf(stableRS) : "?"} (${currentSplit(s).stableAvailable}/${s.replicas} available); retry with the kestrel.dev/retry annotation`;
   s.pauseConditions = [];
   if (s.routing) routedAbort(s);
+  // dynamicStableScale: the weight returns as the stable's pods come back up.
+  const where =
+    s.weight > 0
+      ? `traffic moving back to stable revision ${stableRS ? revisionOf(stableRS) : "?"} as its pods become available (canary weight ${s.weight} now)`
+      : `all traffic back on stable revision ${stableRS ? revisionOf(stableRS) : "?"}`;
+  s.message = `${s.abortReason}: ${where} (${currentSplit(s).stableAvailable}/${s.replicas} available); retry with the kestrel.dev/retry annotation`;
 }
 
 function stepCanary(s: PlanState): void {

@@ -2,7 +2,7 @@ import type { V1ReplicaSet } from "@kubernetes/client-node";
 import { scaleDownDeadlineAnnotation } from "./labels.js";
 import { routesNoMoreThan } from "./routed.js";
 import { hashOf, revisionOf, specReplicas } from "./revisions.js";
-import { requeueIn, type PlanState } from "./state.js";
+import { event, requeueIn, type PlanState } from "./state.js";
 
 /**
  * canary.scaleDownDelaySeconds (with a router): once a promotion is done and every route sends
@@ -24,17 +24,33 @@ export function delayScaleDown(s: PlanState): void {
     .filter((rs) => starts || deadlineOf(rs) !== undefined)
     .sort((a, b) => revisionOf(b) - revisionOf(a));
   const waiting: string[] = [];
-  for (const rs of candidates.slice(0, r.scaleDownDelayRevisionLimit ?? candidates.length)) {
+  const limit = r.scaleDownDelayRevisionLimit ?? candidates.length;
+  for (const rs of candidates.slice(limit))
+    event(
+      s,
+      "Normal",
+      "ScaleDownDelayLimited",
+      `ReplicaSet ${rs.metadata?.name} (revision ${revisionOf(rs)}) scaled down without waiting: scaleDownDelayRevisionLimit ${limit} keeps only newer revisions waiting`,
+    );
+  for (const rs of candidates.slice(0, limit)) {
     const written = deadlineOf(rs);
     const deadline = written ?? s.now.getTime() + r.scaleDownDelayMs;
     const left = deadline - s.now.getTime();
     if (left <= 0) continue;
-    if (written === undefined)
+    if (written === undefined) {
+      const at = new Date(deadline).toISOString();
       s.actions.push({
         kind: "annotateReplicaSet",
         name: rs.metadata?.name ?? "",
-        annotations: { [scaleDownDeadlineAnnotation]: new Date(deadline).toISOString() },
+        annotations: { [scaleDownDeadlineAnnotation]: at },
       });
+      event(
+        s,
+        "Normal",
+        "ScaleDownDelayed",
+        `ReplicaSet ${rs.metadata?.name} (revision ${revisionOf(rs)}) keeps its pods until ${at} (scaleDownDelaySeconds), so no request reaches a pod that is gone`,
+      );
+    }
     s.desired.set(hashOf(rs) ?? "", specReplicas(rs));
     requeueIn(s, left);
     waiting.push(`revision ${revisionOf(rs)} kept ${Math.ceil(left / 1000)}s more`);

@@ -80,6 +80,10 @@ describe("planner: dynamicStableScale behind a route", () => {
     rsNamed(w, "1").status!.availableReplicas = 8;
     w.settle();
     assert.deepEqual(w.routeWeights("web"), [20], "8 of 10 stable pods available take 80%");
+    assert.match(
+      w.rollout.status?.message ?? "",
+      /traffic moving back to stable revision 1 as its pods become available \(canary weight 20 now\) \(8\/10 available\)/,
+    );
     assert.deepEqual(w.split(), { r1: 10, r2: 5 }, "the canary keeps its pods while it has traffic");
     w.makeAvailable();
     w.settle();
@@ -125,6 +129,7 @@ describe("planner: scaleDownDelaySeconds behind a route", () => {
     assert.deepEqual(w.split(), { r1: 10, r2: 10 });
     assert.equal(rsNamed(w, "1").metadata?.annotations?.[deadline], new Date(w.now + 30_000).toISOString());
     assert.match(w.rollout.status?.message ?? "", /revision 1 kept 30s more/);
+    assert.equal(w.events.filter((e) => e.reason === "ScaleDownDelayed").length, 1, "one Event says so");
     // Watch the whole window: no pass inside it scales the previous stable down.
     for (let t = 0; t < 29; t++) {
       w.advance(1000);
@@ -172,6 +177,7 @@ describe("planner: scaleDownDelaySeconds behind a route", () => {
     assert.equal(w.rollout.status?.phase, "Healthy");
     assert.deepEqual(w.split(), { r1: 0, r2: 10, r3: 10 });
     assert.equal(rsNamed(w, "1").metadata?.annotations?.[deadline], undefined);
+    assert.ok(w.events.some((e) => e.reason === "ScaleDownDelayLimited" && /revision 1/.test(e.message)));
     const unlimited = promoted({});
     unlimited.advance(5000);
     unlimited.setImage("web:3");
