@@ -1,7 +1,7 @@
 import type { V1ReplicaSet } from "@kubernetes/client-node";
 import { scaleDownDeadlineAnnotation } from "./labels.js";
 import { routesNoMoreThan } from "./routed.js";
-import { hashOf, revisionOf, specReplicas } from "./revisions.js";
+import { hashOf, isCompleted, revisionOf, specReplicas } from "./revisions.js";
 import { event, requeueIn, type PlanState } from "./state.js";
 
 /**
@@ -21,7 +21,8 @@ export function delayScaleDown(s: PlanState): void {
   const candidates = s.replicaSets
     .filter((rs) => hashOf(rs) !== s.hash && hashOf(rs) !== s.stableHash && specReplicas(rs) > 0)
     .filter((rs) => (s.desired.get(hashOf(rs) ?? "") ?? 0) < specReplicas(rs))
-    .filter((rs) => starts || deadlineOf(rs) !== undefined)
+    // A revision that once completed was a stable one; an aborted canary is not kept for this delay.
+    .filter((rs) => (starts && isCompleted(rs)) || deadlineOf(rs) !== undefined)
     .sort((a, b) => revisionOf(b) - revisionOf(a));
   const waiting: string[] = [];
   const limit = r.scaleDownDelayRevisionLimit ?? candidates.length;

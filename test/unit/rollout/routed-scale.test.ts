@@ -158,6 +158,19 @@ describe("planner: scaleDownDelaySeconds behind a route", () => {
     assert.equal(rsNamed(zero, "1").metadata?.annotations?.[deadline], undefined);
   });
 
+  it("an aborted canary is not kept for scaleDownDelaySeconds when the spec goes back to the stable revision", () => {
+    const w = routedWorld({ abortScaleDownDelaySeconds: 60 });
+    w.setImage("web:2");
+    w.settle();
+    w.annotate("kestrel.dev/abort", "true");
+    w.settle();
+    assert.deepEqual(w.split(), { r1: 10, r2: 1 }, "within abortScaleDownDelaySeconds");
+    w.setImage("web:1");
+    w.settle();
+    assert.deepEqual(w.split(), { r2: 0, r3: 10 }, "revision 1 is revision 3 again, the aborted canary down");
+    assert.equal(rsNamed(w, "2").metadata?.annotations?.[deadline], undefined);
+  });
+
   it("a deadline already written is kept (a restarted controller does not start the delay again)", () => {
     const w = promoted({});
     w.advance(20_000);
