@@ -289,6 +289,26 @@ export const CanaryStrategy = Type.Object(
           "With trafficRouting: seconds the aborted canary's pods stay after every route sends them nothing (default 30), so requests in flight finish.",
       }),
     ),
+    dynamicStableScale: Type.Optional(
+      Type.Boolean({
+        description:
+          "With trafficRouting: the stable ReplicaSet shrinks to ceil((100 - weight)% of spec.replicas) once every route carries the canary's weight, instead of keeping every replica; on abort it is scaled back to full first and the weight moves back only as far as its available pods can serve. Not with scaleDownDelaySeconds.",
+      }),
+    ),
+    scaleDownDelaySeconds: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        description:
+          "With trafficRouting: after promotion, seconds the previous stable ReplicaSet keeps its pods once every route sends the canary Service nothing (default 30; annotated kestrel.dev/scale-down-deadline), so the data plane can drop it before its pods go. 0 scales it down at once.",
+      }),
+    ),
+    scaleDownDelayRevisionLimit: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        description:
+          "With trafficRouting: how many previous ReplicaSets may wait out scaleDownDelaySeconds at once (default: no limit); older ones beyond it are scaled down at once.",
+      }),
+    ),
     ...refusedCanary.properties,
   },
   {

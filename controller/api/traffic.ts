@@ -129,6 +129,19 @@ export const trafficRoutingRules = [
       "abortScaleDownDelaySeconds needs trafficRouting: without a router an abort scales the canary down at once",
     fieldPath: ".abortScaleDownDelaySeconds",
   },
+  ...(["dynamicStableScale", "scaleDownDelaySeconds", "scaleDownDelayRevisionLimit"] as const).map(
+    (field) => ({
+      rule: `!has(self.${field}) || has(self.trafficRouting)`,
+      message: `${field} needs trafficRouting: without a router the stable ReplicaSet's pods are the traffic split`,
+      fieldPath: `.${field}`,
+    }),
+  ),
+  {
+    rule: "!has(self.dynamicStableScale) || !self.dynamicStableScale || !has(self.scaleDownDelaySeconds)",
+    message:
+      "dynamicStableScale and scaleDownDelaySeconds cannot be used together: with dynamicStableScale the previous stable has no pods left to keep at promotion (set one of them)",
+    fieldPath: ".scaleDownDelaySeconds",
+  },
 ];
 
 export type TrafficRouting = Static<typeof TrafficRouting>;

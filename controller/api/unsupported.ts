@@ -35,10 +35,7 @@ export const notYet = {
     antiAffinity: field("object"),
   },
   canary: {
-    scaleDownDelaySeconds: field("integer"),
-    scaleDownDelayRevisionLimit: field("integer"),
     antiAffinity: field("object"),
-    dynamicStableScale: field("boolean"),
     pingPong: field("object"),
     minPodsPerReplicaSet: field("integer"),
   },

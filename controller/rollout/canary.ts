@@ -4,7 +4,7 @@ import { currentSplit, holdForInconclusive, splitFor, walkSteps, weightAt } from
 import { promoteAnnotation } from "./labels.js";
 import { nextSplit, type SplitTarget } from "./replicas.js";
 import { revisionOf } from "./revisions.js";
-import { routedAbort, routedMove, routesAt } from "./routed.js";
+import { firstTrafficDue, routedAbort, routedMove, routesAt } from "./routed.js";
 import { atStable, fastUndo, firstVersion, isFastUndo, markCompleted } from "./settled.js";
 import { backgroundRunName, event, type PlanState } from "./state.js";
 import type { Strategy } from "./strategy.js";
@@ -28,9 +28,14 @@ function aborted(s: PlanState): void {
   s.desired.set(s.hash, 0);
   s.weight = 0;
   s.phase = "Degraded";
-  s.message = `${s.abortReason}: all traffic back on stable revision ${stableRS ? revisionOf(stableRS) : "?"} (${currentSplit(s).stableAvailable}/${s.replicas} available); retry with the kestrel.dev/retry annotation`;
   s.pauseConditions = [];
   if (s.routing) routedAbort(s);
+  // dynamicStableScale: the weight returns as the stable's pods come back up.
+  const where =
+    s.weight > 0
+      ? `traffic moving back to stable revision ${stableRS ? revisionOf(stableRS) : "?"} as its pods become available (canary weight ${s.weight} now)`
+      : `all traffic back on stable revision ${stableRS ? revisionOf(stableRS) : "?"}`;
+  s.message = `${s.abortReason}: ${where} (${currentSplit(s).stableAvailable}/${s.replicas} available); retry with the kestrel.dev/retry annotation`;
 }
 
 function stepCanary(s: PlanState): void {
@@ -60,7 +65,11 @@ function stepCanary(s: PlanState): void {
   const evidenceMissing = atEnd && !hold && backgroundUnmeasured(s, judgement);
   if (evidenceMissing)
     waitingFor = `waiting for background analysis ${bgName} to pass before promoting (${evidenceMissing})`;
-  moveReplicas(s, hold || evidenceMissing !== false);
+  // Undecided with no traffic on the canary yet: its step's weight is still given (see firstTrafficDue).
+  const firstTraffic = judgement.state === "undecided" && !s.spec.paused && firstTrafficDue(s);
+  if (firstTraffic)
+    waitingFor += "; giving the canary its step's weight so the analysis has traffic to measure";
+  moveReplicas(s, (hold && !firstTraffic) || evidenceMissing !== false);
   if (atEnd && !hold && !s.paused && evidenceMissing === false) fullPromotion(s);
   else {
     s.phase = s.paused ? "Paused" : "Progressing";

@@ -40,3 +40,10 @@ export const instanceIdLabel = "kestrel.dev/controller-instance-id";
 export function instanceSelector(instanceId: string | undefined): string {
   return instanceId ? `${instanceIdLabel}=${instanceId}` : `!${instanceIdLabel}`;
 }
+
+/**
+ * On a previous stable ReplicaSet after a routed promotion (canary.scaleDownDelaySeconds): when
+ * its pods may go, RFC 3339, as Argo's argo-rollouts.argoproj.io/scale-down-deadline. Removed
+ * once it is scaled down, or when the ReplicaSet serves again.
+ */
+export const scaleDownDeadlineAnnotation = "kestrel.dev/scale-down-deadline";

@@ -1,6 +1,7 @@
 import type { RouteState } from "../traffic/route-state.js";
 import { getCondition } from "./conditions.js";
 import { keepUntilRoutesIdle, routeStates } from "./routed.js";
+import { delayScaleDown } from "./scale-down-delay.js";
 import { isFastUndo } from "./settled.js";
 import { event, isCanary, requeueIn, type PlanState } from "./state.js";
 
@@ -15,9 +16,12 @@ export function routeStage(s: PlanState): void {
   // The canary Service carries a share only while there is a canary to compare: none for the
   // first version or once the canary is stable, none when aborted, none on the undo emergency
   // path (the stable Service is moved to the revision undone to instead).
-  const weight = isCanary(s) && !s.abort && !isFastUndo(s) ? s.weight : 0;
+  // Aborted with dynamicStableScale, the weight steps back as the stable's pods come up.
+  const aborting = s.abort && !s.routing.dynamicStableScale;
+  const weight = isCanary(s) && !aborting && !isFastUndo(s) ? s.weight : 0;
   s.weight = weight;
   if (s.stableHash === s.hash) keepUntilRoutesIdle(s);
+  delayScaleDown(s);
   const states = routeStates(s, weight);
   // Promotion: the stable Service is moved to the new pods in this pass; the canary's 100 stays
   // on the route until the next, so no request goes to a Service still selecting the old pods.

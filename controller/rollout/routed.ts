@@ -4,6 +4,7 @@ import type { HTTPRoute } from "../traffic/httproute.js";
 import { classifyRoute, type RouteState } from "../traffic/route-state.js";
 import type { RouteServices } from "../traffic/route-patch.js";
 import { currentSplit, weightAt } from "./canary-steps.js";
+import { dynamicStableCount, stableBackedFloor } from "./dynamic-stable.js";
 import { hashOf, specReplicas } from "./revisions.js";
 import { requeueIn, type PlanState } from "./state.js";
 
@@ -21,6 +22,12 @@ export interface Routing {
   routes: ReadonlyMap<string, HTTPRoute | undefined>;
   /** abortScaleDownDelaySeconds (default 30): the aborted canary's pods outlive its last request. */
   abortDelayMs: number;
+  /** dynamicStableScale: the stable is sized for its share of traffic (dynamic-stable.ts). */
+  dynamicStableScale: boolean;
+  /** scaleDownDelaySeconds (default 30, 0 with dynamicStableScale): the previous stable's pods outlive promotion. */
+  scaleDownDelayMs: number;
+  /** scaleDownDelayRevisionLimit: previous ReplicaSets that may wait out the delay at once. */
+  scaleDownDelayRevisionLimit: number | undefined;
 }
 
 export function routingOf(
@@ -35,6 +42,9 @@ export function routingOf(
     services: { stable: canary.stableService ?? "", canary: canary.canaryService ?? "" },
     routes: routes ?? new Map(),
     abortDelayMs: (canary.abortScaleDownDelaySeconds ?? 30) * 1000,
+    dynamicStableScale: canary.dynamicStableScale === true,
+    scaleDownDelayMs: canary.dynamicStableScale ? 0 : (canary.scaleDownDelaySeconds ?? 30) * 1000,
+    scaleDownDelayRevisionLimit: canary.scaleDownDelayRevisionLimit,
   };
 }
 
@@ -66,11 +76,24 @@ export function routedCanaryCount(steps: readonly CanaryStep[], index: number, r
 }
 
 /** The weight the route carried at the end of the last pass, as status recorded it (0 for a new revision). */
-const recordedWeight = (s: PlanState): number =>
+export const recordedWeight = (s: PlanState): number =>
   s.sameRevision ? (s.prev.canary?.weights?.canary.weight ?? 0) : 0;
 
 /**
- * The split and weight for the step reached. The stable ReplicaSet keeps every replica (no
+ * The canary is at a setWeight but the routes still give it nothing. Its pods then serve no
+ * request, so a background measurement taken now has no data about it, and holding the weight
+ * on such a measurement would hold it for ever: the weight (and the pods for it) may still be
+ * given, so that the analysis has traffic to judge. Only that: the step completes, and anything
+ * further happens, only once a measurement passes.
+ */
+export const firstTrafficDue = (s: PlanState): boolean =>
+  s.routing !== undefined &&
+  recordedWeight(s) === 0 &&
+  s.stepIndex < s.steps.length &&
+  weightAt(s.steps, s.stepIndex) > 0;
+
+/**
+ * The split and weight for the step reached. The stable ReplicaSet keeps every replica (unless
  * dynamicStableScale); the weight goes to the step's only once the canary's pods for it are
  * available, and otherwise never rises above what the route already carries.
  */
@@ -79,18 +102,25 @@ export function routedMove(s: PlanState, hold: boolean): void {
   const stepWeight = atEnd ? 100 : weightAt(s.steps, s.stepIndex);
   const target = routedCanaryCount(s.steps, s.stepIndex, s.replicas);
   const current = currentSplit(s);
-  s.desired.set(s.stableHash ?? "", s.replicas);
+  const recorded = recordedWeight(s);
   if (hold) {
     s.desired.set(s.hash, current.canaryReplicas);
-    s.weight = recordedWeight(s);
-    return;
+    s.weight = recorded;
+  } else {
+    s.desired.set(s.hash, target);
+    const backed =
+      current.canaryReplicas >= target &&
+      current.canaryAvailable >= target &&
+      (stepWeight === 0 || current.canaryAvailable > 0);
+    s.weight = backed ? stepWeight : Math.min(recorded, stepWeight);
+    // Back towards stable (a lower setWeight) only as far as the stable's available pods serve.
+    if (s.routing!.dynamicStableScale && s.weight < recorded)
+      s.weight = Math.min(recorded, Math.max(s.weight, stableBackedFloor(s)));
   }
-  s.desired.set(s.hash, target);
-  const backed =
-    current.canaryReplicas >= target &&
-    current.canaryAvailable >= target &&
-    (stepWeight === 0 || current.canaryAvailable > 0);
-  s.weight = backed ? stepWeight : Math.min(recordedWeight(s), stepWeight);
+  s.desired.set(
+    s.stableHash ?? "",
+    s.routing!.dynamicStableScale ? dynamicStableCount(s, s.weight) : s.replicas,
+  );
 }
 
 /** A setWeight step is done once its canary pods are available and every route carries its weight. */
@@ -109,14 +139,15 @@ export function routedStepDone(s: PlanState): { done: boolean; waitingFor: strin
 }
 
 /**
- * Aborted: the weight goes to 0 at once; the canary's pods stay until every route carries 0 and
- * then abortScaleDownDelaySeconds more, so requests already sent to them finish.
+ * Aborted: the weight goes to 0 at once (with dynamicStableScale, as fast as the stable, scaled
+ * back to full first, has pods available to take it); the canary's pods stay until every route
+ * carries 0 and then abortScaleDownDelaySeconds more, so requests already sent to them finish.
  */
 export function routedAbort(s: PlanState): void {
-  s.weight = 0;
+  s.weight = s.routing!.dynamicStableScale ? Math.min(recordedWeight(s), stableBackedFloor(s)) : 0;
   s.desired.set(s.stableHash ?? "", s.replicas);
   const canaryPods = specReplicas(s.newRS);
-  if (canaryPods === 0 || !routesNoMoreThan(s, 0)) {
+  if (canaryPods === 0 || s.weight > 0 || !routesNoMoreThan(s, 0)) {
     s.desired.set(s.hash, canaryPods);
     return;
   }

@@ -1,5 +1,5 @@
 import { availableReplicas, hashOf, isCompleted, specReplicas } from "./revisions.js";
-import { completedAnnotation, undoToAnnotation } from "./labels.js";
+import { completedAnnotation, scaleDownDeadlineAnnotation, undoToAnnotation } from "./labels.js";
 import { event, type PlanState } from "./state.js";
 import { isWorkloadUndo } from "./workload.js";
 
@@ -37,7 +37,13 @@ export function atStable(s: PlanState): void {
   s.desired.set(s.hash, replicas);
   s.stepIndex = s.steps.length;
   const avail = availableReplicas(s.newRS);
-  const othersDown = s.replicaSets.every((rs) => hashOf(rs) === s.hash || specReplicas(rs) === 0);
+  // A previous revision waiting out scaleDownDelaySeconds no longer serves: it does not hold Healthy back.
+  const othersDown = s.replicaSets.every(
+    (rs) =>
+      hashOf(rs) === s.hash ||
+      specReplicas(rs) === 0 ||
+      rs.metadata?.annotations?.[scaleDownDeadlineAnnotation] !== undefined,
+  );
   s.phase = avail >= replicas && othersDown ? "Healthy" : "Progressing";
   s.message =
     s.phase === "Healthy"

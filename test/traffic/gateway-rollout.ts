@@ -42,14 +42,15 @@ export interface GatewayRolloutOptions {
   /** Background analysis over the canary's pods only (podSuccessRateTemplate named `template`). */
   analysis?: { template: string; namespace: string };
   abortScaleDownDelaySeconds?: number;
+  /** Further fields of strategy.canary (dynamicStableScale, scaleDownDelaySeconds...). */
+  canary?: Record<string, unknown>;
 }
 
 export function gatewayRollout(app: string, o: GatewayRolloutOptions): object {
   const labels = { app };
-  // From step 1 (the pause after setWeight): a background analysis started with the canary
-  // holds its weight at 0 (seen on this cluster; reported to the lead), so it never sees traffic.
+  // Started with the canary (step 0): its first measurements come before the canary has any
+  // traffic, and the canary must still get its first weight (the liveness this proves).
   const analysis = o.analysis && {
-    startingStep: 1,
     templates: [{ templateName: o.analysis.template }],
     args: [
       { name: "namespace", value: o.analysis.namespace },
@@ -74,6 +75,7 @@ export function gatewayRollout(app: string, o: GatewayRolloutOptions): object {
           ...(o.abortScaleDownDelaySeconds !== undefined
             ? { abortScaleDownDelaySeconds: o.abortScaleDownDelaySeconds }
             : {}),
+          ...o.canary,
         },
       },
     },

@@ -561,7 +561,7 @@ function breakRollout(
     () => {
       // Argo fields Kestrel does not implement are refused, not pruned and ignored.
       const [field, value] = rnd.pick<[string, unknown]>([
-        ["scaleDownDelaySeconds", rnd.int(0, 30)],
+        ["minPodsPerReplicaSet", rnd.int(1, 3)],
         ["antiAffinity", { preferredDuringSchedulingIgnoredDuringExecution: { weight: 1 } }],
         ["trafficRouting.nginx", { stableIngress: "web" }],
       ]);

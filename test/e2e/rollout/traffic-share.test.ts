@@ -9,6 +9,7 @@ import { readRoute, sendThroughGateway, useGateway, waitForRouteAccepted } from 
 import { useNamespace } from "../support/namespace.js";
 import { annotate, apply, getRollout, revisions, runsOf, waitForPhase } from "../support/rollouts.js";
 import { createService, podMetric, useRealNode } from "../support/sample-app.js";
+import { promQuery } from "../support/metrics-app.js";
 import { waitFor } from "../support/wait.js";
 
 /**
@@ -27,6 +28,32 @@ async function servedByPods(namespace: string, app: string, hash?: string): Prom
   for (const p of pods.items.filter((p) => p.status?.podIP))
     for (const s of await podMetric(p.status!.podIP!, "app_requests_total"))
       served[s.labels.version!] = (served[s.labels.version!] ?? 0) + s.value;
+  return served;
+}
+
+/**
+ * Requests served by the pods of `app`, by rollouts-pod-template-hash, as Prometheus counts them:
+ * each pod's app_requests_total (every code) from its latest scrape, once every pod of the app
+ * has been scraped after `after` (ms) and Prometheus scrapes exactly the app's Running pods, so a
+ * difference of two readings counts the requests between them, whatever the scrape timing.
+ */
+async function servedByHash(namespace: string, app: string, after: number): Promise<Record<string, number>> {
+  const pods = await core().listNamespacedPod({ namespace, labelSelector: `app=${app}` });
+  const running = pods.items.filter((p) => p.status?.phase === "Running" && !p.metadata?.deletionTimestamp);
+  const targets = `namespace="${namespace}",app="${app}"`;
+  await waitFor(
+    `Prometheus to scrape the ${running.length} pods of ${app} after the last request`,
+    async () => {
+      const [n] = await promQuery(`count(up{${targets}} == 1)`);
+      const [oldest] = await promQuery(`min(timestamp(up{${targets}}))`);
+      const scraped =
+        Number(n?.value[1] ?? 0) === running.length && Number(oldest?.value[1] ?? 0) * 1000 > after;
+      return scraped ? true : undefined;
+    },
+  );
+  const served: Record<string, number> = {};
+  for (const r of await promQuery(`sum by (rollouts_pod_template_hash) (app_requests_total{${targets}})`))
+    served[r.metric.rollouts_pod_template_hash ?? ""] = Number(r.value[1]);
   return served;
 }
 
@@ -52,7 +79,7 @@ describe("Rollout: real requests through the Gateway follow the canary's weight"
   const ns = useNamespace("traffic-share");
   useController(ns);
 
-  it("at setWeight 10, 50 and 90 the canary's pods serve that share of 1,000 requests, within 3 points", async function () {
+  it("at setWeight 10, 50 and 90 the canary's pods serve that share of 1,000 requests as Prometheus counts them, within 3 points", async function () {
     this.timeout(420_000);
     const steps = [
       { setWeight: 10 },
@@ -66,6 +93,11 @@ describe("Rollout: real requests through the Gateway follow the canary's weight"
     await setUp(ns(), "web", rollout("v1"));
     const host = routeHost("web", ns());
     await apply(ns(), rollout("v2"));
+    const [stableRs, canaryRs] = await waitFor("the v2 ReplicaSet", async () => {
+      const revs = await revisions(ns(), "web");
+      return revs.length === 2 ? revs : undefined;
+    });
+    const [stableHash, canaryHash] = [stableRs!.hash, canaryRs!.hash];
 
     let previous = 0;
     for (const [i, weight] of [10, 50, 90].entries()) {
@@ -88,25 +120,26 @@ describe("Rollout: real requests through the Gateway follow the canary's weight"
         const t = await sendThroughGateway(gateway().url, host, 20, {}, 1);
         return (t.byVersion.v2 ?? 0) >= gate ? true : undefined;
       });
-      const before = await servedByPods(ns(), "web");
+      const before = await servedByHash(ns(), "web", Date.now());
       const tally = await sendThroughGateway(gateway().url, host, 1000);
-      const after = await servedByPods(ns(), "web");
-      const byPods = { v1: after.v1! - (before.v1 ?? 0), v2: after.v2! - (before.v2 ?? 0) };
+      const after = await servedByHash(ns(), "web", Date.now());
+      const served = (hash: string): number => (after[hash] ?? 0) - (before[hash] ?? 0);
+      const byPods = { stable: served(stableHash), canary: served(canaryHash) };
       assert.deepEqual(tally.failures, {}, `every request answered 200 at weight ${weight}`);
       assert.equal(
-        byPods.v1 + byPods.v2,
+        byPods.stable + byPods.canary,
         1000,
-        `the pods counted the 1,000 requests (${JSON.stringify(byPods)})`,
+        `Prometheus counted the 1,000 requests on the pods (${JSON.stringify({ before, after })})`,
       );
-      const share = (byPods.v2 / 1000) * 100;
+      const share = (byPods.canary / 1000) * 100;
       assert.ok(
         Math.abs(share - weight) <= 3,
-        `weight ${weight}: canary pods served ${share}% (${byPods.v2} of 1,000), not within 3 points`,
+        `weight ${weight}: canary pods served ${share}% (${byPods.canary} of 1,000 by Prometheus), not within 3 points`,
       );
       assert.equal(
         tally.byVersion.v2 ?? 0,
-        byPods.v2,
-        "the answers' x-version agrees with the pods' counters",
+        byPods.canary,
+        "the answers' x-version agrees with Prometheus' count of the canary pods' requests",
       );
       previous = weight;
     }

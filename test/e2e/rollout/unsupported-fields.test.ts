@@ -84,16 +84,9 @@ const cases: Case[] = [
       [router]: config,
     }),
   ),
-  ro("spec.strategy.canary.scaleDownDelaySeconds", "spec.strategy.canary.scaleDownDelaySeconds", 30),
-  ro(
-    "spec.strategy.canary.scaleDownDelayRevisionLimit",
-    "spec.strategy.canary.scaleDownDelayRevisionLimit",
-    1,
-  ),
   ro("spec.strategy.canary.antiAffinity", "spec.strategy.canary.antiAffinity", {
     preferredDuringSchedulingIgnoredDuringExecution: { weight: 1 },
   }),
-  ro("spec.strategy.canary.dynamicStableScale", "spec.strategy.canary.dynamicStableScale", true),
   ro("spec.strategy.canary.pingPong", "spec.strategy.canary.pingPong", {
     pingService: "ping",
     pongService: "pong",

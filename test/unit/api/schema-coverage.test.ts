@@ -65,6 +65,18 @@ const implementedBy: Record<string, { file: string; reads: string }> = {
     file: "controller/api/traffic.ts",
     reads: "tr.plugins?.[gatewayApiPlugin]",
   },
+  "spec.strategy.canary.dynamicStableScale": {
+    file: "controller/rollout/routed.ts",
+    reads: "canary.dynamicStableScale === true",
+  },
+  "spec.strategy.canary.scaleDownDelaySeconds": {
+    file: "controller/rollout/routed.ts",
+    reads: "canary.scaleDownDelaySeconds ?? 30",
+  },
+  "spec.strategy.canary.scaleDownDelayRevisionLimit": {
+    file: "controller/rollout/routed.ts",
+    reads: "canary.scaleDownDelayRevisionLimit",
+  },
   "spec.strategy.canary.abortScaleDownDelaySeconds": {
     file: "controller/rollout/routed.ts",
     reads: "canary.abortScaleDownDelaySeconds",
@@ -243,9 +255,9 @@ describe("guard: every field the Rollout schema accepts is implemented or refuse
   const accepted = acceptedLeaves(spec, "spec", refused);
 
   it("the walk sees the schema: refusals found and some accepted fields", () => {
-    assert.ok(refused.has("spec.strategy.canary.dynamicStableScale"), "dynamicStableScale is refused");
+    assert.ok(refused.has("spec.strategy.canary.pingPong"), "pingPong is refused");
     assert.ok(accepted.includes("spec.strategy.canary.stableService"));
-    assert.ok(!accepted.includes("spec.strategy.canary.dynamicStableScale"));
+    assert.ok(!accepted.includes("spec.strategy.canary.pingPong"));
   });
 
   it("each accepted field is in the reviewed map of implementations", () => {

@@ -38,14 +38,7 @@ const refusedByCrd: Record<string, string[]> = {
     "spec.strategy.blueGreen.antiAffinity",
     ...rolloutAnalysisFields.map((f) => `spec.strategy.blueGreen.prePromotionAnalysis.${f}`),
     ...rolloutAnalysisFields.map((f) => `spec.strategy.blueGreen.postPromotionAnalysis.${f}`),
-    ...[
-      "scaleDownDelaySeconds",
-      "scaleDownDelayRevisionLimit",
-      "antiAffinity",
-      "dynamicStableScale",
-      "pingPong",
-      "minPodsPerReplicaSet",
-    ].map((f) => `spec.strategy.canary.${f}`),
+    ...["antiAffinity", "pingPong", "minPodsPerReplicaSet"].map((f) => `spec.strategy.canary.${f}`),
     ...[
       "istio",
       "nginx",
@@ -87,6 +80,9 @@ const implemented: Record<string, string[]> = {
     "spec.strategy.blueGreen.previewService",
     "spec.strategy.blueGreen.prePromotionAnalysis.templates",
     "spec.strategy.blueGreen.scaleDownDelaySeconds",
+    "spec.strategy.canary.dynamicStableScale",
+    "spec.strategy.canary.scaleDownDelaySeconds",
+    "spec.strategy.canary.scaleDownDelayRevisionLimit",
   ],
   "analysistemplates.kestrel.dev": [
     "spec.dryRun",

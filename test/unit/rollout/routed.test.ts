@@ -168,7 +168,8 @@ describe("planner: canary behind a Gateway API route (Argo's traffic-routed scal
   });
 
   it("promotion: 100% to the canary once all its pods are available, then the stable Service takes it, then the old pods go", () => {
-    const w = routedWorld({ steps: [{ setWeight: 50 }] });
+    // scaleDownDelaySeconds 0: the old pods go as soon as the route is idle (the delay: routed-scale.test.ts).
+    const w = routedWorld({ steps: [{ setWeight: 50 }], scaleDownDelaySeconds: 0 });
     w.setImage("web:2");
     w.slow = true;
     w.trace = [];
