@@ -3,64 +3,79 @@ import { setTimeout as wait } from "node:timers/promises";
 import { LoopDelayMonitor } from "../../../controller/loop-delay.js";
 import { createMetrics } from "../../../controller/metrics.js";
 
-/** A monitor on a hand-driven clock and timer, recording what it asked of its histogram. */
+/** A monitor on a hand-driven clock and timer (resolution 10 ms). */
 function driven(idleAfterMs = 2_000) {
   let now = 1_000;
-  const calls: string[] = [];
   let tick: (() => void) | undefined;
+  let timersStarted = 0;
   const monitor = new LoopDelayMonitor({
+    resolutionMs: 10,
     idleAfterMs,
     now: () => now,
     every: (fn) => {
+      timersStarted++;
       tick = fn;
       return { cancel: () => (tick = undefined) };
     },
-    histogram: { enable: () => (calls.push("enable"), true), disable: () => (calls.push("disable"), true) },
   });
   return {
     monitor,
-    calls,
+    /** Time passes; the timer fires once at the end (late if `ms` is more than its 10 ms). */
     advance(ms: number) {
       now += ms;
       tick?.();
     },
     timerArmed: () => tick !== undefined,
+    timersStarted: () => timersStarted,
   };
 }
 
-describe("LoopDelayMonitor: the event-loop delay monitor runs only while there is work", () => {
-  it("is off (no timer, no monitor) until the first work", () => {
+describe("LoopDelayMonitor: the event-loop delay is sampled only while there is work", () => {
+  it("is off (no timer) until the first work", () => {
     const d = driven();
     assert.equal(d.monitor.running, false);
     assert.equal(d.timerArmed(), false);
-    assert.deepEqual(d.calls, []);
   });
 
-  it("starts on work and pauses once no work came for idleAfterMs, timer and all", () => {
+  it("records how late its timer fired", () => {
+    const d = driven();
+    d.monitor.working();
+    d.advance(10); // on time
+    d.advance(160); // 150 ms late: a stall
+    assert.equal(d.monitor.histogram.count, 2);
+    // The histogram keeps 3 significant figures.
+    assert.ok(Math.abs(d.monitor.histogram.max - 150e6) < 150e6 * 0.001, `max ${d.monitor.histogram.max} ns`);
+    assert.equal(d.monitor.histogram.min, 1, "on time records the histogram's floor, 1 ns");
+  });
+
+  it("stops its timer once no work came for idleAfterMs", () => {
     const d = driven(2_000);
     d.monitor.working();
-    assert.deepEqual(d.calls, ["enable"]);
-    d.advance(1_000);
-    assert.equal(d.monitor.running, true, "1 s after the work it still runs");
-    d.advance(1_000);
+    for (let t = 0; t < 1_990; t += 10) d.advance(10);
+    assert.equal(d.monitor.running, true, "just under 2 s after the work it still samples");
+    d.advance(10);
     assert.equal(d.monitor.running, false);
     assert.equal(d.timerArmed(), false, "no timer is left to wake an idle process");
-    assert.deepEqual(d.calls, ["enable", "disable"]);
   });
 
-  it("keeps running while work keeps coming, and starts again after a pause", () => {
+  it("keeps one timer while work keeps coming, and after a pause records no delay for the pause", () => {
     const d = driven(2_000);
     d.monitor.working();
-    for (let i = 0; i < 5; i++) {
-      d.advance(1_500);
+    for (let i = 0; i < 300; i++) {
+      d.advance(10);
       d.monitor.working();
     }
-    assert.equal(d.monitor.running, true);
-    assert.deepEqual(d.calls, ["enable"], "repeated work does not re-enable");
-    d.advance(2_000);
+    assert.equal(d.timersStarted(), 1, "repeated work does not start a second timer");
+    for (let t = 0; t < 2_000; t += 10) d.advance(10);
     assert.equal(d.monitor.running, false);
+    d.advance(60_000); // a minute idle: no timer, nothing fires
     d.monitor.working();
-    assert.deepEqual(d.calls, ["enable", "disable", "enable"]);
+    assert.equal(d.timersStarted(), 2);
+    d.advance(10);
+    assert.ok(
+      d.monitor.histogram.max < 1e6,
+      `max ${d.monitor.histogram.max} ns: the idle minute is not a delay`,
+    );
   });
 });
 
@@ -71,7 +86,7 @@ describe("kestrel_nodejs_eventloop_lag_*: served from the on-demand monitor", ()
   it("a stall during work shows in the max lag, each figure appears once, and the scrape resets it", async () => {
     const metrics = createMetrics();
     metrics.loopDelay.working();
-    await wait(30); // the monitor's 10 ms timer has fired a few times
+    await wait(30); // the 10 ms sampling timer has fired a few times
     const until = Date.now() + 150;
     while (Date.now() < until); // a 150 ms stall of the event loop
     await wait(30);
