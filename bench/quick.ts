@@ -30,6 +30,8 @@ export const quickSizes: { rollback: RollbackOptions; scale: ScaleOptions; throu
     soakIntervalSeconds: 10,
     probe: 2,
     resyncSeconds: 5,
+    restarts: 2,
+    idleSeconds: 2,
   },
   throughput: { ...throughputDefaults, canaries: 5, replicas: 4, pause: "1s" },
 };

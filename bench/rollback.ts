@@ -178,14 +178,19 @@ export async function runRollback(ctx: BenchContext, o: RollbackOptions): Promis
       ],
     );
     const met = summary.controllerMs.median < 1000;
+    // Issue 22's target for the same span: the verdict handed to the Rollout in-process, so the
+    // abort follows the verdict's write by one API write. The stable ReplicaSet's patch is seen
+    // in this benchmark's watch, so the figure is an upper bound by the watch's delivery.
+    const verdictMet = summary.controllerMs.median < 25;
     process.stdout.write(
-      `target: controller share < 1 s at the median -> ${secs(summary.controllerMs.median)} s (${met ? "met" : "MISSED"})\n`,
+      `target: controller share < 1 s at the median -> ${secs(summary.controllerMs.median)} s (${met ? "met" : "MISSED"})\n` +
+        `target: verdict (deciding measurement's finishedAt) -> stable ReplicaSet patched < 25 ms at the median, quiet machine -> ${summary.controllerMs.median.toFixed(1)} ms over ${summary.controllerMs.n} rollbacks (${verdictMet ? "met" : "MISSED"})\n`,
     );
     return saveResults("rollback", controller, {
       inputs,
       summary,
       samples,
-      targets: { controllerMedianMs: 1000, met },
+      targets: { controllerMedianMs: 1000, met, verdictToPatchMedianMs: 25, verdictMet },
     });
   } finally {
     await controller.stop();

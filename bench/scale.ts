@@ -18,7 +18,9 @@ import {
   localBenchContext,
   type BenchContext,
 } from "./lib/cluster.js";
-import { BenchController, ensureBuilt } from "./lib/controller.js";
+import { BenchController, controllerForm, ensureBuilt } from "./lib/controller.js";
+import { measureIdleAndResync, type IdleResult } from "./lib/idle.js";
+import { measureRestarts, type RestartResult } from "./lib/restarts.js";
 import { awaitChanges, changeImages, reactionMs, settleMs } from "./lib/image-changes.js";
 import { log, phase, progress, sleep, waitUntil } from "./lib/log.js";
 import { ProcSampler, type WindowUsage } from "./lib/proc-stats.js";
@@ -52,6 +54,10 @@ export interface ScaleOptions {
   resyncSeconds?: number;
   /** Passed to the controller as --workers when set; its default (4) otherwise. */
   workers?: number;
+  /** SIGKILL-and-start runs, each with a Rollout changed while the controller was down. */
+  restarts: number;
+  /** The idle window with no resync in it (CPU, wake-ups); 0 skips it and the resync after it. */
+  idleSeconds: number;
 }
 
 export const scaleDefaults: ScaleOptions = {
@@ -63,6 +69,8 @@ export const scaleDefaults: ScaleOptions = {
   soakIntervalSeconds: 60,
   probe: 10,
   concurrency: 32,
+  restarts: 5,
+  idleSeconds: 120,
 };
 
 export interface ScaleResult {
@@ -76,13 +84,8 @@ export interface ScaleResult {
     /** [seconds into the window, RSS MiB] every 10 s. */
     rssSeriesMiB: [number, number][];
   };
-  restart: {
-    servingMs: number;
-    readyMs: number;
-    syncedMs: number;
-    rssAfterSyncMiB: number;
-    api: ApiRequestCounts;
-  };
+  restart: RestartResult & { rssAfterSyncMiB: number };
+  idle?: IdleResult;
   burst: {
     size: number;
     reactionMs: Summary;
@@ -180,31 +183,19 @@ export async function runScale(ctx: BenchContext, o: ScaleOptions): Promise<Scal
       rssSeriesMiB: sampler.rssSeries(steadyStart, steadyEnd),
     };
 
-    // Restart: SIGKILL, start again, until every Rollout has been reconciled by the new process.
-    const restart = await phase("restarting the controller (SIGKILL)", async () => {
-      await controller.kill();
-      const audit = ctx.audit.mark();
-      const { servingMs, readyMs } = await controller.start();
-      const synced = await waitUntil(
-        "every rollout reconciled after the restart",
-        async () => {
-          const m = await controller.metrics();
-          const done = sumOf(m, "kestrel_reconciles_total", { kind: "Rollout", result: "success" });
-          const depth = sumOf(m, "kestrel_workqueue_depth", { kind: "Rollout" });
-          return done >= o.rollouts && depth === 0 ? Date.now() : undefined;
-        },
-        { timeoutMs: 10 * 60_000, intervalMs: 100 },
-      );
-      const syncedMs = synced - controller.spawnedAt;
-      await sleep(1_000);
-      return {
-        servingMs,
-        readyMs,
-        syncedMs,
-        rssAfterSyncMiB: (sampler.sample()?.rss ?? NaN) / 2 ** 20,
-        api: ctx.audit.count(audit, synced),
-      };
+    // Restart: SIGKILL, a change while down, start again; spawn to first log line, /readyz, the
+    // changed Rollout's first reconcile and every Rollout reconciled, over o.restarts runs.
+    const restart = await phase(`restarting the controller (SIGKILL) x${o.restarts}`, async () => {
+      const r = await measureRestarts(ctx, ns, names, controller, replicaSets, o.restarts);
+      return { ...r, rssAfterSyncMiB: (sampler.sample()?.rss ?? NaN) / 2 ** 20 };
     });
+
+    // Idle: a window with no resync in it, then the resync after it, each on its own.
+    const resyncMs = (o.resyncSeconds ?? controllerDefaults.resyncSeconds) * 1000;
+    const idleResult =
+      o.idleSeconds > 0
+        ? await measureIdleAndResync(controller, sampler, o.idleSeconds, resyncMs, o.rollouts)
+        : undefined;
 
     // Burst: image changes sent at once; latency = patch answered -> new ReplicaSet in the watch.
     const burstNames = names.slice(0, Math.min(o.burst, names.length));
@@ -278,12 +269,35 @@ export async function runScale(ctx: BenchContext, o: ScaleOptions): Promise<Scal
       value: steady.api.excludingWatches,
       met: steady.api.excludingWatches === 0,
     };
-    if (o.rollouts <= 1000)
+    if (o.rollouts <= 1000) {
       targets.restart = {
-        target: "restart-to-synced < 30 s",
-        value: restart.syncedMs / 1000,
-        met: restart.syncedMs < 30_000,
+        target: "restart-to-synced < 30 s (median)",
+        value: restart.syncedMs.median / 1000,
+        met: restart.syncedMs.median < 30_000,
       };
+      targets.ready = {
+        target: "SIGKILL + restart: spawn to /readyz < 0.3 s (median, quiet machine)",
+        value: restart.readyMs.median / 1000,
+        met: restart.readyMs.median < 300,
+      };
+      targets.firstReconcile = {
+        target:
+          "SIGKILL + restart: spawn to the changed Rollout's first reconcile < 0.6 s (median, quiet machine)",
+        value: restart.firstReconcileMs.median / 1000,
+        met: restart.firstReconcileMs.median < 600,
+      };
+      if (idleResult)
+        targets.idle = {
+          target: "idle CPU, no resync in the window < 0.1% of a core",
+          value: idleResult.usage.cpuCores * 100,
+          met: idleResult.usage.cpuCores * 100 < 0.1 && idleResult.reconciles === 0,
+        };
+      targets.burst = {
+        target: "burst: patch to new ReplicaSet p99 < 1 s",
+        value: burst.reactionMs.p99 / 1000,
+        met: burst.reactionMs.p99 < 1000,
+      };
+    }
 
     const inputs = {
       rollouts: o.rollouts,
@@ -294,11 +308,13 @@ export async function runScale(ctx: BenchContext, o: ScaleOptions): Promise<Scal
       kwokNodes: `${nodes.nodes} nodes x ${nodes.podsPerNode} pods`,
       steadySeconds: o.steadySeconds,
       burst: burstNames.length,
+      restarts: o.restarts,
+      idleSeconds: o.idleSeconds,
       soak:
         o.soakMinutes > 0
           ? `${o.soakMinutes} min, intervals of ${o.soakIntervalSeconds}s, ${o.probe} image changes each`
           : "none",
-      controller: `node dist/controller/main.js --namespaces=<bench ns>${extraArgs.length ? ` ${extraArgs.join(" ")}` : ""} (otherwise default flags: --workers=${controllerDefaults.workers}, --resync-seconds=${controllerDefaults.resyncSeconds})`,
+      controller: `node ${controllerForm === "tsc" ? "dist/controller/main.js" : "bin/kestrel-controller.cjs (the bundle, with its code cache)"} --namespaces=<bench ns>${extraArgs.length ? ` ${extraArgs.join(" ")}` : ""} (otherwise default flags: --workers=${controllerDefaults.workers}, --resync-seconds=${controllerDefaults.resyncSeconds})`,
       controlPlane: ctx.controlPlane,
       extraArgsEnv: Object.fromEntries(
         Object.entries(process.env).filter(([k]) => k.startsWith("KESTREL_EXTRA_ARGS_")),
@@ -309,6 +325,7 @@ export async function runScale(ctx: BenchContext, o: ScaleOptions): Promise<Scal
       setup: { createSeconds, healthySeconds },
       steady,
       restart,
+      idle: idleResult,
       burst,
       soak: soakResult,
       targets,
@@ -379,18 +396,8 @@ function print(r: Omit<ScaleResult, "file" | "controllerLogErrors">): void {
   );
   if (s.api.total > 0)
     printTable("Steady-state API requests by verb and resource", ["request", "count"], apiRows(s.api));
-  const rs = r.restart;
-  printTable(
-    "Controller restart (SIGKILL, then start)",
-    ["figure", "value"],
-    [
-      ["start -> HTTP server answering (process loaded) (s)", secs(rs.servingMs)],
-      ["start -> /readyz (caches synced) (s)", secs(rs.readyMs)],
-      ["start -> every Rollout reconciled, queue empty (s)", secs(rs.syncedMs)],
-      ["RSS after the resync (MiB)", f1(rs.rssAfterSyncMiB)],
-      ...apiRows(rs.api).map(([k, n]) => [`API requests during the restart: ${k}`, n]),
-    ],
-  );
+  printRestarts(r.restart);
+  if (r.idle) printIdle(r.idle);
   const b = r.burst;
   printTable(
     `Burst of ${b.size} image changes at once (seconds unless stated)`,
@@ -459,6 +466,66 @@ function print(r: Omit<ScaleResult, "file" | "controllerLogErrors">): void {
   );
 }
 
+function printRestarts(rs: ScaleResult["restart"]): void {
+  const rows: [string, Summary][] = [
+    ["spawn -> first log line", rs.firstLogMs],
+    ["spawn -> /readyz (caches synced, workers started)", rs.readyMs],
+    ["spawn -> the changed Rollout's new ReplicaSet (its first reconcile)", rs.firstReconcileMs],
+    ["spawn -> every Rollout reconciled, queue empty", rs.syncedMs],
+  ];
+  printTable(
+    `Controller restart: SIGKILL, one Rollout's image changed meanwhile, start (${rs.runs.length} runs; seconds after the spawn)`,
+    ["figure", "median", "min", "max"],
+    rows.map(([k, v]) => [k, secs(v.median), secs(v.min), secs(v.max)]),
+  );
+  printTable(
+    "Each restart (seconds after the spawn)",
+    ["#", "code cache", "first log", "HTTP", "/readyz", "changed RS", "all reconciled", "changed"],
+    rs.runs.map((x, i) => [
+      i + 1,
+      x.codeCache ? "yes" : "no",
+      secs(x.firstLogMs),
+      secs(x.servingMs),
+      secs(x.readyMs),
+      secs(x.firstReconcileMs),
+      secs(x.syncedMs),
+      x.changed,
+    ]),
+  );
+  printTable(
+    "After the restarts",
+    ["figure", "value"],
+    [
+      ["RSS after the last restart's resync (MiB)", f1(rs.rssAfterSyncMiB)],
+      ...apiRows(rs.api).map(([k, n]): [string, number] => [
+        `API requests during the first restart: ${k}`,
+        n,
+      ]),
+    ],
+  );
+}
+
+function printIdle(i: IdleResult): void {
+  const pct = i.usage.cpuCores * 100;
+  printTable(
+    `Idle: ${f1(i.usage.seconds)} s with nothing changing and no resync, then the resync after it`,
+    ["figure", "value"],
+    [
+      ["controller CPU in the idle window (% of one core, /proc utime+stime)", pct.toFixed(3)],
+      [
+        "main-thread wake-ups per second in the idle window (/proc voluntary context switches)",
+        f1(i.mainThreadWakeupsPerSecond),
+      ],
+      ["reconciles in the idle window (should be 0)", i.reconciles],
+      ["resync: reconciles / seconds to the queue empty", `${i.resync.reconciles} / ${f1(i.resync.seconds)}`],
+      [
+        "resync: CPU beyond the idle rate (s of one core; includes the benchmark's /metrics scrapes)",
+        i.resync.cpuSeconds.toFixed(2),
+      ],
+    ],
+  );
+}
+
 export function parseScaleArgs(argv: string[]): ScaleOptions {
   const { values } = parseArgs({
     args: argv,
@@ -473,6 +540,8 @@ export function parseScaleArgs(argv: string[]): ScaleOptions {
       concurrency: { type: "string" },
       "resync-seconds": { type: "string" },
       workers: { type: "string" },
+      restarts: { type: "string" },
+      "idle-seconds": { type: "string" },
     },
     strict: true,
   });
@@ -492,6 +561,8 @@ export function parseScaleArgs(argv: string[]): ScaleOptions {
     ),
     probe: intFlag("probe", values.probe, d.probe),
     concurrency: intFlag("concurrency", values.concurrency, d.concurrency),
+    restarts: intFlag("restarts", values.restarts, d.restarts),
+    idleSeconds: numFlag("idle-seconds", values["idle-seconds"], d.idleSeconds),
     ...(resync !== undefined ? { resyncSeconds: intFlag("resync-seconds", resync, 300) } : {}),
     ...(values.workers !== undefined ? { workers: intFlag("workers", values.workers, 4) } : {}),
   };

@@ -1,5 +1,5 @@
 // What bin/kubectl-kestrel runs: the plugin's bundle (dist/plugin/kubectl-kestrel.cjs), built first,
-// quietly, when it is missing or older than a source, and run with V8's code cache.
+// quietly, when it is missing or older than a source, and run with V8's code cache (run-cached.cjs).
 // Why here and not in the shell script: every process the script forks (find, dirname) cost
 // 10-20 ms of a 0.3 s budget on a loaded machine; a few stat calls here cost about 1 ms.
 // Why the code cache: node 20 compiles the 2 MB bundle at every start (about 90 ms, a third of a
@@ -14,12 +14,10 @@
 const { spawnSync } = require("node:child_process");
 const fs = require("node:fs");
 const path = require("node:path");
-const vm = require("node:vm");
-const Module = require("node:module");
+const { runCached } = require("./run-cached.cjs");
 
 const root = path.resolve(__dirname, "..");
 const file = path.join(root, "dist", "plugin", "kubectl-kestrel.cjs");
-const cacheFile = `${file}.v8-cache`;
 
 /** The newest modification under dir (files and directories: a deleted file changes its directory). */
 function newest(p) {
@@ -47,29 +45,4 @@ if (built < 0 || sources.some((s) => newest(path.join(root, s)) > built)) {
   if (res.status !== 0) process.exit(1);
 }
 
-const source = fs.readFileSync(file, "utf8");
-let cachedData;
-if (mtime(cacheFile) >= mtime(file)) {
-  try {
-    cachedData = fs.readFileSync(cacheFile);
-  } catch {
-    // removed meanwhile by a build
-  }
-}
-const script = new vm.Script(Module.wrap(source), { filename: file, cachedData });
-if (!cachedData || script.cachedDataRejected) {
-  process.once("exit", () => {
-    try {
-      const tmp = `${cacheFile}.${process.pid}.tmp`;
-      fs.writeFileSync(tmp, script.createCachedData());
-      fs.renameSync(tmp, cacheFile);
-    } catch {
-      // A read-only install runs uncached; that is slower, not wrong.
-    }
-  });
-}
-// The bundle reads process.argv.slice(2): argv becomes [node, bundle, ...args].
-process.argv[1] = file;
-const mod = new Module(file, null);
-mod.filename = file;
-script.runInThisContext()(mod.exports, Module.createRequire(file), mod, file, path.dirname(file));
+runCached(file);

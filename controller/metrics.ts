@@ -1,14 +1,67 @@
 import client from "prom-client";
+import { LoopDelayMonitor } from "./loop-delay.js";
 
-/** The controller's own metrics, served on /metrics. One registry per process (tests make their own). */
+/** prom-client's event-loop figures, which the controller serves from its own monitor instead. */
+const loopDelayFigures = {
+  min: "The minimum recorded event loop delay.",
+  max: "The maximum recorded event loop delay.",
+  mean: "The mean of the recorded event loop delays.",
+  stddev: "The standard deviation of the recorded event loop delays.",
+  p50: "The 50th percentile of the recorded event loop delays.",
+  p90: "The 90th percentile of the recorded event loop delays.",
+  p99: "The 99th percentile of the recorded event loop delays.",
+} as const;
+
+/**
+ * kestrel_nodejs_eventloop_lag_{min,max,mean,stddev,p50,p90,p99}_seconds under prom-client's names,
+ * from a monitor that runs only while there is work (loop-delay.ts), reset at each scrape as
+ * prom-client does. prom-client's own monitor is given an interval of 24 days, so its timer never
+ * wakes the process, and its figures are replaced by these.
+ */
+function serveLoopDelay(registry: client.Registry, monitor: LoopDelayMonitor): void {
+  const h = monitor.histogram;
+  const value = (figure: string): number => {
+    // An empty histogram (no work since the last scrape) holds sentinels; report 0 instead.
+    if (h.count === 0) return 0;
+    if (figure.startsWith("p")) return h.percentile(Number(figure.slice(1))) / 1e9;
+    return h[figure as "min" | "max" | "mean" | "stddev"] / 1e9;
+  };
+  const gauges: { figure: string; gauge: client.Gauge }[] = [];
+  // The first gauge's collect sets them all, then resets the histogram, as prom-client's does.
+  const collect = (): void => {
+    for (const { figure, gauge } of gauges) gauge.set(value(figure));
+    h.reset();
+  };
+  for (const [figure, help] of Object.entries(loopDelayFigures)) {
+    const name = `kestrel_nodejs_eventloop_lag_${figure}_seconds`;
+    registry.removeSingleMetric(name);
+    const gauge = new client.Gauge({
+      name,
+      help,
+      registers: [registry],
+      ...(gauges.length ? {} : { collect }),
+    });
+    gauges.push({ figure, gauge });
+  }
+}
+
 export function createMetrics(registry = new client.Registry()) {
-  // The event-loop delay monitor stays at prom-client's 10 ms: its histogram records whole
-  // intervals, so a coarser one (1 s was tried) adds its length to every lag figure.
-  client.collectDefaultMetrics({ register: registry, prefix: "kestrel_" });
+  // The event-loop delay monitor stays at 10 ms (its histogram records whole intervals, so a
+  // coarser one, 1 s was tried, adds its length to every lag figure) but runs only while there is
+  // work: see serveLoopDelay.
+  client.collectDefaultMetrics({
+    register: registry,
+    prefix: "kestrel_",
+    eventLoopMonitoringPrecision: 2 ** 31 - 1,
+  });
+  const loopDelay = new LoopDelayMonitor();
+  serveLoopDelay(registry, loopDelay);
   /** Counted from the cache when scraped, so an idle controller runs no timer for it. */
   let phases: () => ReadonlyMap<string, number> = () => new Map();
   return {
     registry,
+    /** Runners call loopDelay.working() for every key, so the delay monitor runs while there is work. */
+    loopDelay,
     reconciles: new client.Counter({
       name: "kestrel_reconciles_total",
       help: "Reconciles by kind and result (success, error, conflict)",

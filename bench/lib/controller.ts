@@ -8,6 +8,16 @@ import { log, sleep } from "./log.js";
 import { parseMetrics, type Sample } from "./prom-text.js";
 
 const distMain = path.join(repoRoot, "dist", "controller", "main.js");
+const bundle = path.join(repoRoot, "dist", "bundle", "kestrel-controller.cjs");
+const launcher = path.join(repoRoot, "bin", "kestrel-controller.cjs");
+
+/**
+ * What the benchmarks run: what `npm start` and the image run (the bundle through its code-cache
+ * launcher), or with KESTREL_BENCH_CONTROLLER=tsc the compiled modules, as before the bundle, to
+ * compare with.
+ */
+export const controllerForm = process.env.KESTREL_BENCH_CONTROLLER === "tsc" ? "tsc" : "bundle";
+const entry = controllerForm === "tsc" ? distMain : launcher;
 
 function newestMtime(dir: string): number {
   let newest = 0;
@@ -19,24 +29,45 @@ function newestMtime(dir: string): number {
   return newest;
 }
 
+const mtime = (p: string): number => (fs.existsSync(p) ? fs.statSync(p).mtimeMs : 0);
+
 /**
- * The benchmarks run the compiled controller, as the image does (`node dist/controller/main.js`):
- * tsx would add its compiler to the RSS being measured. Builds when a source is newer than the build.
+ * The benchmarks run built JavaScript, as the image does: tsx would add its compiler to the RSS
+ * being measured. Builds (the bundle, or with KESTREL_BENCH_CONTROLLER=tsc `npm run build`) when a
+ * source is newer than the build. The rest of the repository's benchmarks (bench/lib) import the
+ * compiled modules' sources directly through tsx, so they need no build.
  */
 export function ensureBuilt(): void {
-  const built = fs.existsSync(distMain) ? fs.statSync(distMain).mtimeMs : 0;
+  const built = mtime(controllerForm === "tsc" ? distMain : bundle);
   const sources = Math.max(
     newestMtime(path.join(repoRoot, "controller")),
-    fs.statSync(path.join(repoRoot, "tsconfig.build.json")).mtimeMs,
+    mtime(path.join(repoRoot, "tsconfig.build.json")),
+    mtime(path.join(repoRoot, "scripts", "build-controller.mjs")),
+    mtime(path.join(repoRoot, "package-lock.json")),
   );
   if (built >= sources) return;
-  log("building the controller (npm run build)");
-  const tsc = path.join(repoRoot, "node_modules", "typescript", "bin", "tsc");
-  const res = spawnSync(process.execPath, [tsc, "-p", "tsconfig.build.json"], {
-    cwd: repoRoot,
-    encoding: "utf8",
-  });
-  if (res.status !== 0) throw new Error(`npm run build failed:\n${res.stdout}${res.stderr}`);
+  const [what, args] =
+    controllerForm === "tsc"
+      ? [
+          "npm run build",
+          [path.join(repoRoot, "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.build.json"],
+        ]
+      : ["npm run controller:bundle", [path.join(repoRoot, "scripts", "build-controller.mjs"), "--quiet"]];
+  log(`building the controller (${what})`);
+  const res = spawnSync(process.execPath, args, { cwd: repoRoot, encoding: "utf8" });
+  if (res.status !== 0) throw new Error(`${what} failed:\n${res.stdout}${res.stderr}`);
+}
+
+/** Moments of one start, in ms after the spawn. */
+export interface StartTimes {
+  /** The first byte the process wrote (its first log line): loaded, configured, starting. */
+  firstLogMs: number;
+  /** The HTTP server's first answer, whatever the status. */
+  servingMs: number;
+  /** /readyz answered 200: caches synced, workers started. */
+  readyMs: number;
+  /** Whether V8's code cache was there to be used at this start (the bundle only). */
+  codeCache: boolean;
 }
 
 export interface ControllerOptions {
@@ -45,13 +76,15 @@ export interface ControllerOptions {
   extraArgs?: string[];
 }
 
-/** The controller under benchmark: one real process from the compiled build, restartable. */
+/** The controller under benchmark: one real process from the build, restartable. */
 export class BenchController {
   private child: ChildProcess | undefined;
   readonly logFile: string;
   port = 0;
   /** When the current process was spawned (Date.now()). */
   spawnedAt = 0;
+  /** When its /readyz first answered 200: its workers, and their resync timer, had started. */
+  readyAt = 0;
 
   constructor(private readonly opts: ControllerOptions) {
     this.logFile = path.join(
@@ -72,28 +105,39 @@ export class BenchController {
 
   /**
    * Spawns the process; resolves once /readyz answers 200 (caches synced, workers started), with
-   * when its HTTP server first answered at all (the process has loaded and started listing).
+   * when it wrote its first log line and when its HTTP server first answered at all. /readyz is
+   * asked every 5 ms (a refused connection costs nothing), so the figures are not rounded up to a
+   * coarse poll.
    */
-  async start(readyTimeoutMs = 10 * 60_000): Promise<{ servingMs: number; readyMs: number }> {
+  async start(readyTimeoutMs = 10 * 60_000): Promise<StartTimes> {
     if (!this.port) this.port = (await freePorts(1))[0]!;
-    const out = fs.openSync(this.logFile, "a");
     const args = [
-      distMain,
+      entry,
       `--kubeconfig=${this.opts.kubeconfig}`,
       `--namespaces=${this.opts.namespaces.join(",")}`,
       `--metrics-port=${this.port}`,
       "--bind-address=127.0.0.1",
       ...(this.opts.extraArgs ?? []),
     ];
+    const codeCache = controllerForm === "bundle" && mtime(`${bundle}.v8-cache`) >= mtime(bundle);
+    const out = fs.createWriteStream(this.logFile, { flags: "a" });
+    let firstLogAt: number | undefined;
     this.spawnedAt = Date.now();
-    this.child = spawn(process.execPath, args, {
-      stdio: ["ignore", out, out],
+    const child = spawn(process.execPath, args, {
+      stdio: ["ignore", "pipe", "pipe"],
       cwd: repoRoot,
       env: { ...process.env, NODE_ENV: "production", POD_NAME: "kestrel-bench" },
     });
-    fs.closeSync(out);
+    this.child = child;
+    for (const stream of [child.stdout, child.stderr]) {
+      stream.on("data", (chunk: Buffer) => {
+        firstLogAt ??= Date.now();
+        out.write(chunk);
+      });
+    }
+    child.once("exit", () => out.end());
     log(
-      `controller pid ${this.child.pid}: node ${[path.relative(repoRoot, distMain), ...args.slice(1)].join(" ")} (log ${this.logFile})`,
+      `controller pid ${child.pid}: node ${[path.relative(repoRoot, entry), ...args.slice(1)].join(" ")} (code cache ${codeCache ? "present" : "absent"}; log ${this.logFile})`,
     );
     const deadline = Date.now() + readyTimeoutMs;
     let servingMs: number | undefined;
@@ -103,9 +147,14 @@ export class BenchController {
         (r) => r.status,
         () => 0,
       );
-      if (status !== 0) servingMs ??= Date.now() - this.spawnedAt;
-      if (status === 200) return { servingMs: servingMs!, readyMs: Date.now() - this.spawnedAt };
-      await new Promise((r) => setTimeout(r, 50));
+      const now = Date.now();
+      if (status !== 0) servingMs ??= now - this.spawnedAt;
+      if (status === 200) {
+        const firstLogMs = (firstLogAt ?? now) - this.spawnedAt;
+        this.readyAt = now;
+        return { firstLogMs, servingMs: servingMs!, readyMs: now - this.spawnedAt, codeCache };
+      }
+      await new Promise((r) => setTimeout(r, 5));
     }
     throw new Error(`the controller was not ready within ${readyTimeoutMs / 1000}s:\n${this.tail()}`);
   }

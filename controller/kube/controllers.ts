@@ -15,6 +15,7 @@ import { snapshotLabel } from "../config/snapshot.js";
 import { ConfigSnapshotter, configKinds, type ConfigCaches } from "./config-snapshots.js";
 import { verdictHandoff } from "./verdict-handoff.js";
 import { instanceSelector } from "../rollout/labels.js";
+import { atRest } from "./start-order.js";
 
 export interface ControllerDeps {
   kc: k8s.KubeConfig;
@@ -35,12 +36,17 @@ export class Controllers {
   private readonly runs: Runner;
   private readonly events: EventRecorder;
   private workersStarted = false;
+  /**
+   * True until every cache's first list is in. Meanwhile only Rollouts with work to do are queued
+   * (start-order.ts); the workers' first resync queues every other one behind them.
+   */
+  private listing = true;
 
   constructor(private readonly deps: ControllerDeps) {
     const { kc, config, log } = deps;
     const enqueueOwner = (obj: k8s.KubernetesObject): void => {
       const key = controllerOwnerKey(obj, "Rollout");
-      if (key) this.rollouts.enqueue(key);
+      if (key) this.enqueueRollout(key);
     };
     const scope: CacheScope = {
       kc,
@@ -104,6 +110,11 @@ export class Controllers {
 
   private canAct: () => boolean = () => false;
 
+  /** A change that concerns this Rollout; while listing, the start's resync covers it. */
+  private enqueueRollout(key: string): void {
+    if (!this.listing) this.rollouts.enqueue(key);
+  }
+
   /** The Rollout side's caches; each change enqueues the Rollouts it concerns. */
   private rolloutCaches(
     scope: CacheScope,
@@ -113,14 +124,14 @@ export class Controllers {
     return {
       rollouts: new KindCache({ ...rolloutKinds.rollouts, labelSelector }, scope, (e, obj) => {
         this.sourceIndex.update(objectKey(obj), e === "delete" ? undefined : obj);
-        this.rollouts.enqueue(objectKey(obj));
+        if (!this.listing || !atRest(obj)) this.rollouts.enqueue(objectKey(obj));
       }),
       // A Deployment that a Rollout's spec.workloadRef names: its template is that Rollout's.
       deployments: new KindCache(rolloutKinds.deployments, scope, (_e, obj) =>
         this.caches.rollouts
           .list(obj.metadata?.namespace)
           .filter((r) => r.spec.workloadRef?.name === obj.metadata?.name)
-          .forEach((r) => this.rollouts.enqueue(objectKey(r))),
+          .forEach((r) => this.enqueueRollout(objectKey(r))),
       ),
       replicaSets: new KindCache(rolloutKinds.replicaSets, scope, (_e, obj) => enqueueOwner(obj)),
       analysisRuns: new KindCache({ ...analysisKinds.analysisRuns, labelSelector }, scope, (_e, obj) => {
@@ -129,13 +140,11 @@ export class Controllers {
       }),
       // A template that appears or changes may make a waiting (InvalidSpec) Rollout valid.
       analysisTemplates: new KindCache(analysisKinds.analysisTemplates, scope, (_e, obj) =>
-        this.caches.rollouts
-          .list(obj.metadata?.namespace)
-          .forEach((r) => this.rollouts.enqueue(objectKey(r))),
+        this.caches.rollouts.list(obj.metadata?.namespace).forEach((r) => this.enqueueRollout(objectKey(r))),
       ),
       // Cluster-scoped: watched across the cluster whatever namespaces the controller serves.
       clusterAnalysisTemplates: new KindCache(analysisKinds.clusterAnalysisTemplates, scope, () =>
-        this.caches.rollouts.list().forEach((r) => this.rollouts.enqueue(objectKey(r))),
+        this.caches.rollouts.list().forEach((r) => this.enqueueRollout(objectKey(r))),
       ),
     };
   }
@@ -151,7 +160,7 @@ export class Controllers {
         kind,
         obj.metadata?.name ?? "",
       ))
-        this.rollouts.enqueue(key);
+        this.enqueueRollout(key);
     };
     return {
       configMaps: new KindCache(configKinds.configMaps, scope, enqueueReferrers("ConfigMap")),
@@ -166,6 +175,7 @@ export class Controllers {
 
   async startInformers(): Promise<void> {
     await Promise.all(this.allCaches().map((c) => c.start()));
+    this.listing = false;
     // kestrel_rollouts{phase}: counted from the cache when scraped, so it costs no API call and
     // an idle controller no timer.
     this.deps.metrics.countPhasesWith(() => {

@@ -70,6 +70,11 @@ export class SupervisedInformer<T extends k8s.KubernetesObject> {
     const list = async (): Promise<k8s.KubernetesListObject<T>> => {
       const items = await opts.list();
       this.listed = true;
+      // ListWatch puts the items in its cache as soon as this settles, synchronously, and only
+      // then opens its watch; a check after the pending microtasks finds them cached. Synced
+      // from then on: the watch resumes from the list's resourceVersion, so waiting for its
+      // answer (one more round trip) would delay readiness and lose nothing if skipped.
+      setImmediate(() => this.markSyncedIfListed());
       return items;
     };
     this.informer = new k8s.ListWatch<T>(opts.path, watch, list, false, opts.labelSelector);
@@ -87,12 +92,23 @@ export class SupervisedInformer<T extends k8s.KubernetesObject> {
     this.informer.on("error", (err?: unknown) => this.scheduleRestart(err));
   }
 
-  /** Lists, then watches. Resolves once the first list is in the cache (or on stop()). */
+  /**
+   * Lists, then watches. Resolves once the first list is in the cache (or on stop()), without
+   * waiting for the watch that follows to be answered.
+   */
   async start(): Promise<void> {
     this.stopped = false;
     for (;;) {
       try {
-        await this.informer.start();
+        const listed = new Promise<void>((resolve) => this.syncWaiters.push(resolve));
+        const started = this.informer.start();
+        const first = await Promise.race([listed.then(() => "listed" as const), started]);
+        if (first === "listed") {
+          // The watch is still being opened: a failure there restarts it as any watch error does.
+          started.catch((err: unknown) => this.scheduleRestart(err));
+          if (this.synced) this.failures = 0;
+          return;
+        }
         this.markSyncedIfListed();
         if (this.synced) {
           this.failures = 0;
@@ -102,7 +118,7 @@ export class SupervisedInformer<T extends k8s.KubernetesObject> {
         // reported the failure through 'error', whose restart lists again. Until one succeeds the
         // cache is empty, and a reconcile planned from it would see a Rollout without its
         // ReplicaSets, so the caller must keep waiting.
-        await new Promise<void>((resolve) => this.syncWaiters.push(resolve));
+        await listed;
         return;
       } catch (err) {
         if (this.stopped) return;

@@ -35,6 +35,7 @@ export class Runner {
   constructor(private readonly opts: RunnerOptions) {}
 
   enqueue(key: string): void {
+    this.opts.metrics.loopDelay.working();
     this.queue.add(key);
     this.opts.metrics.queueDepth.set({ kind: this.opts.kind }, this.queue.length);
   }
@@ -48,6 +49,7 @@ export class Runner {
 
   /** Every key, behind whatever a change has queued: the resync is a safety net, never a delay. */
   resync(): void {
+    this.opts.metrics.loopDelay.working();
     for (const key of this.opts.keys()) this.queue.addLowPriority(key);
     this.opts.metrics.queueDepth.set({ kind: this.opts.kind }, this.queue.length);
   }
@@ -63,6 +65,7 @@ export class Runner {
     for (;;) {
       const key = await this.queue.get();
       if (key === undefined) return;
+      this.opts.metrics.loopDelay.working();
       this.opts.metrics.queueDepth.set({ kind: this.opts.kind }, this.queue.length);
       const end = this.opts.metrics.reconcileSeconds.startTimer({ kind: this.opts.kind });
       try {
@@ -85,6 +88,7 @@ export class Runner {
         this.queue.addRateLimited(key);
       } finally {
         end();
+        this.opts.metrics.loopDelay.working();
         this.queue.done(key);
       }
       // A reconcile that needs no API call (most of a resync) never leaves the microtask queue,

@@ -59,13 +59,23 @@ describe("benchmarks at quick sizes (bench:quick)", () => {
     assertWritten(r.file, "rollback");
   });
 
-  it("scale: steady-state RSS, CPU and audited API requests, restart-to-synced, burst, soak", async function () {
+  it("scale: steady-state RSS, CPU and audited API requests, restarts, idle and resync, burst, soak", async function () {
     this.timeout(8 * 60_000);
     const r = await runScale(ctx, quickSizes.scale);
     assertFinite(r.steady.usage, "steady.usage");
     assert.ok(r.steady.usage.rssMaxMiB > 0);
     assertFinite(r.steady.api, "steady.api");
     assertFinite(r.restart, "restart");
+    assert.equal(r.restart.runs.length, quickSizes.scale.restarts, "every restart was measured");
+    for (const run of r.restart.runs)
+      assert.ok(
+        run.firstLogMs <= run.readyMs && run.firstReconcileMs > 0,
+        `the first log line before /readyz, the changed Rollout reconciled: ${JSON.stringify(run)}`,
+      );
+    assert.ok(r.idle, "the idle window was measured");
+    assert.equal(r.idle.reconciles, 0, "no reconcile (no resync) inside the idle window");
+    assert.ok(r.idle.resync.reconciles >= quickSizes.scale.rollouts, "the resync after it was measured");
+    assertFinite(r.idle, "idle");
     // The restarted controller lists and watches again: the audit log must have seen it do so.
     assert.ok(r.restart.api.total > 0, "the audit log recorded the controller's requests");
     assertFinite(r.burst, "burst");

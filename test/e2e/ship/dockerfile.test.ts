@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { freePorts, httpGet } from "../../cluster/net.js";
 import { repoRoot } from "../../cluster/paths.js";
@@ -13,7 +14,7 @@ import { waitFor } from "../support/wait.js";
 /**
  * No image can be built on these machines (no Docker engine), so this proves the next best thing:
  * every path the Dockerfile copies exists and survives .dockerignore, and the entrypoint starts
- * the controller from the layout `npm run build` produces.
+ * the controller from the final stage's files alone (the bundle, its code cache, the launcher).
  */
 describe("Dockerfile: what it copies exists, and its entrypoint starts the controller", () => {
   const ns = useNamespace("image");
@@ -36,37 +37,42 @@ describe("Dockerfile: what it copies exists, and its entrypoint starts the contr
     }
   });
 
-  it("runs as a non-root user with the compiled JavaScript as entrypoint", () => {
+  it("runs as a non-root user with the bundle's launcher as entrypoint, and no node_modules", () => {
     assert.ok(lines.includes("USER 65532:65532"));
-    assert.ok(lines.includes('ENTRYPOINT ["node", "dist/controller/main.js"]'));
+    assert.ok(lines.includes('ENTRYPOINT ["node", "bin/kestrel-controller.cjs"]'));
+    const final = lines.slice(lines.lastIndexOf(lines.filter((l) => l.startsWith("FROM ")).at(-1)!));
+    const instructions = final.filter((l) => !l.startsWith("#"));
     assert.ok(
-      lines.some((l) => l.startsWith("RUN npm run build && npm prune --omit=dev")),
-      "production dependencies only",
+      !instructions.some((l) => l.includes("node_modules")),
+      "the final stage copies no node_modules",
     );
   });
 
-  it("starts the controller from the built layout and becomes ready", async function () {
+  it("starts the final stage's files alone (no node_modules), from the code cache the build wrote, and becomes ready", async function () {
     this.timeout(180_000);
-    const build = await run("npm", ["run", "-s", "build"], { timeoutMs: 170_000 });
-    assert.equal(build.code, 0, build.stdout + build.stderr);
-    for (const copied of [
-      "dist/controller/main.js",
-      "package.json",
-      "node_modules/@kubernetes/client-node",
-    ]) {
-      assert.ok(fs.existsSync(path.join(repoRoot, copied)), `${copied} exists for the final stage`);
-    }
+    // The build stage's steps, as the Dockerfile runs them.
+    const bundled = await run("node", ["scripts/build-controller.mjs"], { timeoutMs: 170_000 });
+    assert.equal(bundled.code, 0, bundled.stdout + bundled.stderr);
+    const cache = path.join(repoRoot, "dist", "bundle", "kestrel-controller.cjs.v8-cache");
+    assert.ok(!fs.existsSync(cache), "a new bundle drops the old bundle's code cache");
+    const warm = await run("node", ["bin/kestrel-controller.cjs", "--kubeconfig=/nonexistent/kubeconfig"]);
+    assert.notEqual(warm.code, 0, "the warm-up start fails at once, as intended");
+    assert.ok(fs.statSync(cache).size > 0, "the warm-up start wrote the code cache");
+    // The final stage: what COPY --from=build takes, in a directory of its own.
+    const image = fs.mkdtempSync(path.join(os.tmpdir(), "kestrel-image-"));
+    for (const f of ["bin/run-cached.cjs", "bin/kestrel-controller.cjs", "dist/bundle"])
+      fs.cpSync(path.join(repoRoot, f), path.join(image, f), { recursive: true });
     const port = (await freePorts(1))[0]!;
     const child = spawn(
       "node",
       [
-        "dist/controller/main.js",
+        "bin/kestrel-controller.cjs",
         `--kubeconfig=${testCluster().kubeconfigPath}`,
         `--namespaces=${ns()}`,
         `--metrics-port=${port}`,
         "--bind-address=127.0.0.1",
       ],
-      { cwd: repoRoot, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, NODE_ENV: "production" } },
+      { cwd: image, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, NODE_ENV: "production" } },
     );
     let output = "";
     child.stdout.on("data", (d: Buffer) => (output += d.toString()));
@@ -85,11 +91,13 @@ describe("Dockerfile: what it copies exists, and its entrypoint starts the contr
       assert.match(metrics.body, /kestrel_reconciles_total\{kind="Rollout",result="success"\} \d+/);
       assert.match(metrics.body, /kestrel_reconcile_duration_seconds_bucket\{le="0.1",kind="Rollout"\}/);
       assert.match(metrics.body, /kestrel_workqueue_depth\{kind="Rollout"\}/);
+      assert.match(metrics.body, /^kestrel_nodejs_eventloop_lag_max_seconds \d/m);
     } finally {
       const exited = new Promise((r) => child.once("exit", r));
       child.kill("SIGTERM");
       await exited;
     }
     assert.match(output, /"message":"shutting down"/, "it shuts down gracefully on SIGTERM");
+    fs.rmSync(image, { recursive: true, force: true });
   });
 });

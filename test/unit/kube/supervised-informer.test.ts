@@ -66,6 +66,27 @@ describe("SupervisedInformer.start: synced means the first list is in the cache"
     }
   });
 
+  it("start() resolves once the list is cached, without waiting for the watch to be answered", async () => {
+    // A watch whose answer never comes (an API server slow to open it).
+    let watchAsked = false;
+    k8s.Watch.prototype.watch = () => {
+      watchAsked = true;
+      return new Promise<AbortController>(() => undefined);
+    };
+    const i = informer(async () => ({ metadata: { resourceVersion: "7" }, items: [thing] }));
+    try {
+      await i.start();
+      assert.ok(watchAsked, "the watch was asked for, from the list's resourceVersion");
+      assert.ok(i.hasSynced());
+      assert.deepEqual(
+        i.list("ns").map((o) => o.metadata?.name),
+        ["a"],
+      );
+    } finally {
+      await i.stop();
+    }
+  });
+
   it("stop() releases a start() still waiting for its first list", async () => {
     const i = informer(async () => {
       throw new Error("connect ECONNREFUSED");
