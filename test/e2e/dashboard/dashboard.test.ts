@@ -221,6 +221,38 @@ describe("dashboard: kubectl kestrel dashboard in a real headless browser", func
     });
   });
 
+  describe("as a user who may read but not change Rollouts", () => {
+    let viewer: Dashboard;
+    let kubeconfig = "";
+    before(async function () {
+      this.timeout(60_000);
+      kubeconfig = await serviceAccountKubeconfig(ns(), "viewer", true);
+      viewer = await startDashboard(kubeconfig, ["-n", ns()]);
+    });
+    after(async () => {
+      await viewer?.stop();
+      if (kubeconfig) fs.rmSync(path.dirname(kubeconfig), { recursive: true, force: true });
+    });
+
+    it("sees the Rollout live, and an action's 403 from the API server as a clear message", async () => {
+      await page.goto(`${viewer.url}#/${ns()}/web`);
+      await fieldBecomes(page, "weight", "50%");
+      assert.equal(await page.locator("#problem").isHidden(), true, "the viewer may watch: no problem shown");
+      const before = await getRollout(ns(), "web");
+      await page.locator('button[data-action="pause"]').click();
+      const notice = page.locator("[data-notice]");
+      await notice.waitFor();
+      const text = (await notice.textContent()) ?? "";
+      assert.match(
+        text,
+        new RegExp(`^Not allowed: your Kubernetes credentials may not pause ${ns()}/web\\.`),
+      );
+      assert.match(text, /system:serviceaccount:[^:]+:viewer" cannot patch resource "rollouts"/);
+      assert.equal((await getRollout(ns(), "web")).spec.paused, before.spec.paused);
+      await screenshot(page, "forbidden-action");
+    });
+  });
+
   describe("as a user without rights to the namespace", () => {
     let denied: Dashboard;
     let kubeconfig = "";
@@ -250,11 +282,37 @@ describe("dashboard: kubectl kestrel dashboard in a real headless browser", func
   });
 });
 
-/** A kubeconfig for a fresh ServiceAccount (no RoleBinding: no rights at all), with a short-lived token. */
-async function serviceAccountKubeconfig(namespace: string, name: string): Promise<string> {
+/**
+ * A kubeconfig for a fresh ServiceAccount with a short-lived token: no rights at all, or with
+ * `readOnly` a Role that may get, list and watch what the dashboard reads, and nothing more.
+ */
+async function serviceAccountKubeconfig(namespace: string, name: string, readOnly = false): Promise<string> {
   const kc = testCluster().kc;
   const core = kc.makeApiClient(k8s.CoreV1Api);
   await core.createNamespacedServiceAccount({ namespace, body: { metadata: { name } } });
+  if (readOnly) {
+    const rbac = kc.makeApiClient(k8s.RbacAuthorizationV1Api);
+    const verbs = ["get", "list", "watch"];
+    await rbac.createNamespacedRole({
+      namespace,
+      body: {
+        metadata: { name },
+        rules: [
+          { apiGroups: ["kestrel.dev"], resources: ["rollouts", "analysisruns"], verbs },
+          { apiGroups: ["apps"], resources: ["replicasets"], verbs },
+          { apiGroups: [""], resources: ["events"], verbs },
+        ],
+      },
+    });
+    await rbac.createNamespacedRoleBinding({
+      namespace,
+      body: {
+        metadata: { name },
+        roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name },
+        subjects: [{ kind: "ServiceAccount", name, namespace }],
+      },
+    });
+  }
   const token = await core.createNamespacedServiceAccountToken({
     namespace,
     name,
