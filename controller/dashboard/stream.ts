@@ -65,7 +65,7 @@ export function stream(
   scope: Scope,
   req: http.IncomingMessage,
   res: http.ServerResponse,
-) {
+): void {
   res.writeHead(200, {
     "Content-Type": "text/event-stream",
     "Cache-Control": "no-store",
@@ -97,11 +97,20 @@ export function stream(
         (err: unknown) => {
           if (closed) return;
           if (err) send("problem", { message: watchError(w, scope, err) });
-          // A watch the API server ended (its timeout) resumes at once; a failed one after a while.
-          again(err ? 10_000 : 0);
+          // A watch the API server ended (its timeout) resumes soon; a failed one after a while. A new
+          // watch starts with every object as ADDED, so the page reads again what changed meanwhile.
+          again(err ? 10_000 : 1_000);
         },
       )
-      .then((a) => (closed ? a.abort() : aborts.set(w.kind, a)));
+      .then(
+        (a) => (closed ? a.abort() : aborts.set(w.kind, a)),
+        // Before any request (no current cluster, a credential plugin that failed): say so, try again later.
+        (err: unknown) => {
+          if (closed) return;
+          send("problem", { message: watchError(w, scope, err) });
+          again(10_000);
+        },
+      );
   };
   for (const w of watched) start(w);
   // A comment line now and then keeps proxies and the browser from thinking the stream is dead.
