@@ -188,6 +188,23 @@ describe("dashboard: kubectl kestrel dashboard in a real headless browser", func
     await screenshot(page, "after-undo");
   });
 
+  it("the list's sparkline draws the latest analysis of each Rollout", async () => {
+    await page.goto(dash.url);
+    const spark = page.locator(`tr[data-rollout="${ns()}/checked"] svg.spark`);
+    await spark.waitFor();
+    assert.match(
+      (await spark.getAttribute("aria-label")) ?? "",
+      /^latest analysis Failed: 0\.3(, 0\.3){2,}$/,
+    );
+    assert.ok((await spark.locator("circle").count()) >= 3);
+    assert.equal(
+      await page.locator(`tr[data-rollout="${ns()}/web"] svg.spark`).count(),
+      0,
+      "web has no analysis",
+    );
+    await page.goto(`${dash.url}#/${ns()}/checked`);
+  });
+
   it("narrow window: the Rollout page stays readable (no sideways scrolling of the page)", async () => {
     await page.setViewportSize({ width: 400, height: 800 });
     await page.reload();
