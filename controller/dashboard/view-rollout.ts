@@ -16,7 +16,7 @@ export interface ListRow {
   name: string;
   strategy: "canary" | "blueGreen";
   phase: string;
-  /** "2/4": steps done of all; "" without steps. */
+  /** "2/4": the current step, counted from 1 as the controller's messages count it; "" without steps. */
   step: string;
   weight: number;
   message: string;
@@ -101,7 +101,9 @@ export function listRow(r: StoredRollout, runs: readonly AnalysisRun[]): ListRow
     strategy: r.spec.strategy?.blueGreen ? "blueGreen" : "canary",
     phase: r.status?.phase ?? "Pending",
     step:
-      steps.length > 0 ? `${Math.min(r.status?.currentStepIndex ?? 0, steps.length)}/${steps.length}` : "",
+      steps.length > 0
+        ? `${Math.min((r.status?.currentStepIndex ?? 0) + 1, steps.length)}/${steps.length}`
+        : "",
     weight: r.status?.canary?.weights?.canary.weight ?? 0,
     message: r.status?.message ?? "",
     sparkline: chart?.points.map((p) => p.value) ?? [],

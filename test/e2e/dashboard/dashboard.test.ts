@@ -123,7 +123,8 @@ describe("dashboard: kubectl kestrel dashboard in a real headless browser", func
     await page.keyboard.press("Enter");
     await page.locator("[data-notice]").filter({ hasText: "rollout.kestrel.dev/web promoted" }).waitFor();
     await fieldBecomes(page, "weight", "50%");
-    await fieldBecomes(page, "step", "3/4");
+    // The controller's own words count steps from 1 too: "step 4/4: weight 50, paused until promoted".
+    await fieldBecomes(page, "step", "4/4");
     assert.equal(
       await page.evaluate(() => (window as unknown as { kestrelMarker?: number }).kestrelMarker),
       1,

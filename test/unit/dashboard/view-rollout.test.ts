@@ -82,7 +82,7 @@ const measured = (uid: string, startedAt: string, values: string[]): AnalysisRun
 });
 
 describe("dashboard: a list row", () => {
-  it("phase, steps done of all, weight, and the sparkline of this Rollout's latest run only", () => {
+  it("phase, the current step counted from 1, weight, and the sparkline of this Rollout's latest run only", () => {
     const row = listRow(rollout(1, 20), [
       measured("u1", "2026-01-01T00:00:00Z", ["1", "2"]),
       measured("u1", "2026-01-02T00:00:00Z", ["0.9", "0.8", "0.7"]),
@@ -93,12 +93,19 @@ describe("dashboard: a list row", () => {
       name: "web",
       strategy: "canary",
       phase: "Paused",
-      step: "1/4",
+      step: "2/4",
       weight: 20,
       message: "paused at step 2",
       sparkline: [0.9, 0.8, 0.7],
       sparklinePhase: "Running",
     });
+  });
+});
+
+describe("dashboard: a list row's step", () => {
+  it("all steps done shows the last one, not one past it", () => {
+    assert.equal(listRow(rollout(4), []).step, "4/4");
+    assert.equal(listRow(rollout(undefined), []).step, "1/4");
   });
 });
 
