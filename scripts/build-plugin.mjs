@@ -56,6 +56,32 @@ function packageVersion() {
   return JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8")).version;
 }
 
+/**
+ * The dashboard's page script and style (controller/dashboard/ui/), built for the browser and
+ * embedded in the plugin as strings (controller/dashboard/assets.ts), so nothing is fetched at run time.
+ */
+async function dashboardAssets() {
+  const ui = path.join(root, "controller", "dashboard", "ui");
+  const one = async (entry, options) => {
+    const res = await build({
+      entryPoints: [path.join(ui, entry)],
+      bundle: true,
+      write: false,
+      minify: true,
+      legalComments: "none",
+      logLevel: quiet ? "error" : "warning",
+      ...options,
+    });
+    return res.outputFiles[0].text;
+  };
+  return {
+    KESTREL_DASHBOARD_JS: JSON.stringify(
+      await one("main.ts", { platform: "browser", format: "iife", target: "es2022", outfile: "app.js" }),
+    ),
+    KESTREL_DASHBOARD_CSS: JSON.stringify(await one("style.css", { outfile: "app.css" })),
+  };
+}
+
 async function bundle() {
   fs.mkdirSync(outDir, { recursive: true });
   // Written aside and renamed: two plugin calls that both find the bundle stale (status and promote
@@ -74,7 +100,7 @@ async function bundle() {
     logLevel: quiet ? "error" : "warning",
     plugins: [absentOptionals],
     // `kubectl kestrel version` reads it (controller/cli/version.ts); the executable embeds this bundle.
-    define: { KESTREL_PLUGIN_VERSION: JSON.stringify(packageVersion()) },
+    define: { KESTREL_PLUGIN_VERSION: JSON.stringify(packageVersion()), ...(await dashboardAssets()) },
   });
   fs.renameSync(tmp, bundleFile);
   // bin/launch.cjs's compiled code belongs to the old bundle.

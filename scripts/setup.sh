@@ -11,10 +11,12 @@ cd "$(dirname "$0")/.."
 started=$(date +%s)
 step() { printf '\n==> [%4ds] %s\n' "$(( $(date +%s) - started ))" "$*"; }
 
-step "Debian packages (the real node: containerd, runc, CNI plugins, nftables, iptables, busybox-static, gcc)"
+step "Debian packages (the real node: containerd, runc, CNI plugins, nftables, iptables, busybox-static, gcc; chromium for the dashboard tests)"
 # The real node's runtime and pod network come from Debian; gcc builds the pause image from pause.c.
 # (Prometheus is built from its module: Debian's leaves out kubernetes_sd.)
-packages=(ca-certificates containerd runc containernetworking-plugins nftables iptables busybox-static gcc libc6-dev)
+# chromium runs the dashboard's browser tests headless (driven by playwright-core, which downloads no browser).
+# chromium runs the dashboard's browser tests headless (driven by playwright-core, which downloads no browser).
+packages=(ca-certificates containerd runc containernetworking-plugins nftables iptables busybox-static gcc libc6-dev chromium)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -23,6 +23,7 @@ export const verbs = [
   "create",
   "terminate",
   "version",
+  "dashboard",
 ] as const;
 export type Verb = (typeof verbs)[number];
 
@@ -54,6 +55,9 @@ export interface Command {
   full: boolean;
   /** create analysisrun: the template, name and arguments. */
   run?: RunRequest;
+  /** dashboard: the local port (0 picks a free one) and whether actions are hidden and refused. */
+  port: number;
+  readOnly: boolean;
 }
 
 /** help: the usage text; asked says whether -h asked for it (exit 0) or nothing was given (exit 2). */
@@ -108,6 +112,10 @@ const spec: Record<Verb, { usage: string; flags: readonly string[] }> = {
   },
   terminate: { usage: "terminate analysisrun NAME", flags: [] },
   version: { usage: "version [-o json|yaml]", flags: ["output"] },
+  dashboard: {
+    usage: "dashboard [--port=N] [-A] [--read-only]",
+    flags: ["port", "all-namespaces", "read-only"],
+  },
 };
 
 export const usage = `kubectl kestrel - progressive delivery with automatic rollback
@@ -118,6 +126,7 @@ NAME may also be written rollout/NAME (or ro/NAME); the kind word is optional.
 create analysisrun starts a one-off run from a template (named TEMPLATE-xxxxx unless --name or
 --generate-name); terminate analysisrun stops one (it ends Successful unless a metric failed).
 version prints the plugin's version and the version of every Kestrel controller you may list.
+dashboard serves a web page on 127.0.0.1 (default port 3100) with your kubeconfig's rights; --read-only hides actions.
 status watches until Healthy (exit 0), Degraded (exit 1) or --timeout (exit 1); --watch=false looks once.
 Bad arguments exit 2.
 flags: -n/--namespace, --context, --kubeconfig`;
@@ -135,6 +144,8 @@ const options = {
   watch: { type: "boolean", short: "w" },
   timeout: { type: "string", short: "t" },
   full: { type: "boolean" },
+  port: { type: "string" },
+  "read-only": { type: "boolean" },
   from: { type: "string" },
   "from-cluster-template": { type: "string" },
   name: { type: "string" },
@@ -198,6 +209,8 @@ export function parseCommand(argv: readonly string[]): Parsed {
       revision: revisionOf(values, line),
       full: flag("full") ?? false,
       run,
+      port: portOf(values, line),
+      readOnly: flag("read-only") ?? false,
     },
   };
 }
@@ -259,6 +272,11 @@ const targets: Partial<Record<Verb, TargetParser>> = {
   version: (words, { line }) => {
     if (words.length > 0)
       throw new UsageError(`version takes no arguments; unexpected "${words.join(" ")}"`, line);
+    return { name: "", images: [] };
+  },
+  dashboard: (words, { line }) => {
+    if (words.length > 0)
+      throw new UsageError(`dashboard takes no arguments; unexpected "${words.join(" ")}"`, line);
     return { name: "", images: [] };
   },
   set: (words, { line }) => {
@@ -340,6 +358,16 @@ function undoOf(
   if (dryRun !== undefined && dryRun !== "client" && dryRun !== "none")
     throw new UsageError(`--dry-run must be "client" or "none", not "${dryRun}"`, line);
   return { toRevision, toLastGood, dryRun: dryRun === "client" };
+}
+
+/** The dashboard's port as Argo's plugin: 3100 unless --port names another (0: any free port). */
+export const defaultDashboardPort = 3100;
+function portOf(values: Values, line: string): number {
+  if (values.port === undefined) return defaultDashboardPort;
+  const port = Number(values.port);
+  if (!/^\d+$/.test(values.port) || port > 65535)
+    throw new UsageError(`--port must be a port number from 0 to 65535, not "${values.port}"`, line);
+  return port;
 }
 
 /** history --revision=N. */

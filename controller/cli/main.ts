@@ -4,15 +4,23 @@
  */
 import * as k8s from "@kubernetes/client-node";
 import { stringify } from "yaml";
-import type { AnalysisRun } from "../api/analysis.js";
 import type { StoredRollout } from "../api/rollout.js";
-import { group, version } from "../api/common.js";
-import { abortAnnotation, promoteAnnotation, retryAnnotation } from "../rollout/labels.js";
 import { templateOf } from "../rollout/undo.js";
-import { revisionOf, undoTarget } from "../rollout/revisions.js";
+import {
+  CliError,
+  findUndoTarget,
+  patchSpec,
+  readOwned,
+  readRollout,
+  ro,
+  runAction,
+  undoTo,
+  type KubeCtx,
+} from "./actions.js";
+import { serveDashboard } from "../dashboard/serve.js";
 import { parseCommand, splitPair, UsageError, type Command } from "./args.js";
-import { describeStatus, pointlessTrigger, statusDone, timedOut, type Trigger } from "./decide.js";
-import { configChanges, configColumn, describeConfigChanges, historyRows, lastGood } from "./history.js";
+import { describeStatus, statusDone, timedOut } from "./decide.js";
+import { configChanges, configColumn, describeConfigChanges, historyRows } from "./history.js";
 import { drawTree, roundForPeople } from "./present.js";
 import { rolloutTree } from "./tree.js";
 import {
@@ -23,28 +31,15 @@ import {
   versionData,
   type ControllerLookup,
 } from "./version.js";
-import { createRun, RunCommandError, terminateRun } from "./run-commands.js";
+import { createRun, terminateRun } from "./run-commands.js";
+import { explain } from "./explain.js";
 
-class CliError extends Error {
-  constructor(
-    message: string,
-    readonly code = 1,
-  ) {
-    super(message);
-  }
-}
-
-const ro = { group, version, plural: "rollouts" };
-const merge = k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.MergePatch);
 /** How often status and get --watch look again. */
 const pollMs = 500;
 
-interface Ctx {
+interface Ctx extends KubeCtx {
   kc: k8s.KubeConfig;
-  namespace: string;
   output?: string;
-  api: k8s.CustomObjectsApi;
-  apps: k8s.AppsV1Api;
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -78,25 +73,15 @@ async function main(argv: string[]): Promise<number> {
     case "undo":
       return undo(ctx, cmd);
     case "promote":
-      return trigger(
-        ctx,
-        name,
-        "promote",
-        promoteAnnotation,
-        cmd.full ? "full" : "step",
-        cmd.full ? "promoted to full" : "promoted",
-      );
+      return say(runAction(ctx, name, cmd.full ? "promote-full" : "promote"));
     case "abort":
-      return trigger(ctx, name, "abort", abortAnnotation, "true", "aborted");
     case "retry":
-      return trigger(ctx, name, "retry", retryAnnotation, "true", "retried");
     case "pause":
-      return patchSpec(ctx, name, { paused: true }, "paused");
     case "resume":
-      return patchSpec(ctx, name, { paused: false }, "resumed");
+      return say(runAction(ctx, name, cmd.verb));
     case "restart":
       // Like `kubectl rollout restart`: pods created before now are replaced, a few at a time.
-      return patchSpec(ctx, name, { restartAt: new Date().toISOString() }, "restarted");
+      return say(patchSpec(ctx, name, { restartAt: new Date().toISOString() }, "restarted"));
     case "set":
       return setImage(ctx, name, cmd.images);
     case "create":
@@ -105,6 +90,14 @@ async function main(argv: string[]): Promise<number> {
       return terminateRun(ctx, name);
     case "version":
       return showVersion(ctx);
+    case "dashboard":
+      return serveDashboard({
+        kc,
+        namespace,
+        allNamespaces: cmd.allNamespaces,
+        port: cmd.port,
+        readOnly: cmd.readOnly,
+      });
     case "get": {
       // --watch redraws the tree when it changes, until --timeout (or Ctrl-C).
       const deadline = cmd.timeoutMs > 0 ? Date.now() + cmd.timeoutMs : Infinity;
@@ -118,41 +111,14 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+/** Prints what a verb did, as the plugin always has: one line on stdout, exit 0. */
+async function say(done: Promise<string>): Promise<number> {
+  process.stdout.write(`${await done}\n`);
+  return 0;
+}
+
 function sleep(ms: number): Promise<void> {
   return new Promise((res) => setTimeout(res, ms));
-}
-
-async function read(ctx: Ctx, name: string): Promise<StoredRollout> {
-  return (await ctx.api.getNamespacedCustomObject({
-    ...ro,
-    namespace: ctx.namespace,
-    name,
-  })) as StoredRollout;
-}
-
-/**
- * The Rollout with its ReplicaSets and AnalysisRuns. The three reads go out together (ownership is
- * checked by uid afterwards), so a call costs one round trip instead of three.
- */
-async function readOwned(
-  ctx: Ctx,
-  name: string,
-): Promise<{ r: StoredRollout; replicaSets: k8s.V1ReplicaSet[]; runs: AnalysisRun[] }> {
-  const [r, rsList, runList] = await Promise.all([
-    read(ctx, name),
-    ctx.apps.listNamespacedReplicaSet({ namespace: ctx.namespace }),
-    ctx.api.listNamespacedCustomObject({
-      ...ro,
-      plural: "analysisruns",
-      namespace: ctx.namespace,
-    }) as Promise<{
-      items: AnalysisRun[];
-    }>,
-  ]);
-  const uid = r.metadata.uid;
-  const isOwned = (o: { metadata?: k8s.V1ObjectMeta }): boolean =>
-    o.metadata?.ownerReferences?.some((x) => x.uid === uid) ?? false;
-  return { r, replicaSets: rsList.items.filter(isOwned), runs: runList.items.filter(isOwned) };
 }
 
 function print(ctx: Ctx, data: unknown, text: () => string): void {
@@ -202,7 +168,7 @@ async function status(ctx: Ctx, cmd: Command): Promise<number> {
   const progress = ctx.output ? process.stderr : process.stdout;
   let last = "";
   for (;;) {
-    const r = await read(ctx, cmd.name);
+    const r = await readRollout(ctx, cmd.name);
     const line = describeStatus(r);
     if (line !== last && (cmd.watch || !ctx.output)) progress.write(`${line}\n`);
     last = line;
@@ -247,74 +213,16 @@ async function history(ctx: Ctx, name: string, revision?: number): Promise<numbe
 }
 
 async function undo(ctx: Ctx, cmd: Command): Promise<number> {
-  const name = cmd.name;
-  const { r, replicaSets, runs } = await readOwned(ctx, name);
-  const currentHash = r.status?.currentPodHash ?? "";
-  let revision = cmd.toRevision;
-  if (cmd.toLastGood) {
-    const good = lastGood(historyRows(replicaSets, runs, currentHash), currentHash);
-    if (!good)
-      throw new CliError(`rollout "${name}" has no earlier revision that completed with passing analysis`);
-    revision = good.revision;
-  }
-  // The controller's own choice of target (the previous revision for 0), so both agree.
-  const found = undoTarget(replicaSets, revision, currentHash);
-  if ("error" in found)
-    throw new CliError(
-      revision > 0
-        ? `unable to find the specified revision ${revision}`
-        : `rollout "${name}" has no earlier revision to undo to`,
-    );
-  const target = found.rs;
+  const target = await findUndoTarget(ctx, cmd.name, cmd.toRevision, cmd.toLastGood);
   if (cmd.dryRun) {
     print(ctx, templateOf(target), () => stringify(templateOf(target)).trimEnd());
     return 0;
   }
-  await ctx.api.patchNamespacedCustomObject(
-    {
-      ...ro,
-      namespace: ctx.namespace,
-      name,
-      body: { spec: { rollbackTo: { revision: revisionOf(target) } } },
-    },
-    merge,
-  );
-  process.stdout.write(`rollout.kestrel.dev/${name} rolled back (to revision ${revisionOf(target)})\n`);
-  return 0;
-}
-
-/**
- * Writes a trigger annotation, unless the Rollout's state gives it nothing to act on: then it
- * says which state that is, writes nothing (a stale trigger would fire on the next change) and
- * fails.
- */
-async function trigger(
-  ctx: Ctx,
-  name: string,
-  verb: Trigger,
-  key: string,
-  value: string,
-  done: string,
-): Promise<number> {
-  const why = pointlessTrigger(verb, await read(ctx, name));
-  if (why) throw new CliError(why);
-  await ctx.api.patchNamespacedCustomObject(
-    { ...ro, namespace: ctx.namespace, name, body: { metadata: { annotations: { [key]: value } } } },
-    merge,
-  );
-  process.stdout.write(`rollout.kestrel.dev/${name} ${done}\n`);
-  return 0;
-}
-
-async function patchSpec(ctx: Ctx, name: string, spec: object, done: string): Promise<number> {
-  await read(ctx, name);
-  await ctx.api.patchNamespacedCustomObject({ ...ro, namespace: ctx.namespace, name, body: { spec } }, merge);
-  process.stdout.write(`rollout.kestrel.dev/${name} ${done}\n`);
-  return 0;
+  return say(undoTo(ctx, cmd.name, target));
 }
 
 async function setImage(ctx: Ctx, name: string, pairs: string[]): Promise<number> {
-  const r = await read(ctx, name);
+  const r = await readRollout(ctx, name);
   const workload = r.spec.workloadRef?.name;
   if (workload)
     throw new CliError(
@@ -398,31 +306,6 @@ async function findControllers(ctx: Ctx): Promise<ControllerLookup> {
     if (!denied(err)) throw err;
     return { scope, forbidden: true, controllers: [] };
   }
-}
-
-function explain(err: unknown): string {
-  if (err instanceof CliError || err instanceof UsageError || err instanceof RunCommandError)
-    return err.message;
-  if (err instanceof k8s.ApiException) {
-    let message = String(err.body);
-    try {
-      message = (JSON.parse(String(err.body)) as { message?: string }).message ?? message;
-    } catch {
-      // not JSON
-    }
-    if (err.code === 404) return `not found: ${message}`;
-    if (err.code === 403) return `forbidden (RBAC): ${message}`;
-    return `the API server said ${err.code}: ${message}`;
-  }
-  const e = err as { code?: string; message?: string; cause?: { code?: string } };
-  if (
-    e.code === "ECONNREFUSED" ||
-    e.cause?.code === "ECONNREFUSED" ||
-    /ECONNREFUSED|fetch failed/.test(e.message ?? "")
-  ) {
-    return "no cluster reachable: check --kubeconfig, --context or KUBECONFIG";
-  }
-  return e.message ?? String(err);
 }
 
 main(process.argv.slice(2)).then(

@@ -7,7 +7,7 @@ import { realNodeMode } from "./node/node.js";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { runDemo, stopDemo } from "./demo.js";
+import { dashboardHint, runDemo, stopDemo } from "./demo.js";
 import { freePorts } from "./net.js";
 import { stateDir } from "./paths.js";
 import { startDetached } from "./proc.js";
@@ -84,6 +84,7 @@ async function main(verb: string | undefined): Promise<number> {
     log(`phases: ${timings.map((t) => `${t.name} ${t.seconds.toFixed(1)}s`).join("; ")}`);
     log(`total ${((Date.now() - started) / 1000).toFixed(1)}s`);
   }
+  if (verb === "demo") dashboardHint();
   return 0;
 }
 

@@ -1,4 +1,5 @@
 import * as k8s from "@kubernetes/client-node";
+import { defaultDashboardPort } from "../../controller/cli/args.js";
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
@@ -346,4 +347,11 @@ export async function runDemo(t: DemoTarget, started: RecordedProcess[] = []): P
   log(`  kubectl kestrel undo web -n ${namespace} --to-last-good`);
   log(`  kubectl -n ${namespace} describe rollout web     # every decision as an Event`);
   log("  npm run cluster:down                             # stop everything");
+}
+
+/** The demo's last words (cli.ts prints them after the timings): the same story, in a browser. */
+export function dashboardHint(): void {
+  log("dashboard (the Rollout page shows v3's failed analysis against its threshold, and the rollback):");
+  log(`  kubectl kestrel dashboard -n ${namespace}        # serves the URL below; Ctrl-C stops it`);
+  log(`  http://127.0.0.1:${defaultDashboardPort}/#/${namespace}/web`);
 }

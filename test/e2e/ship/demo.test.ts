@@ -26,6 +26,8 @@ describe("npm run demo", () => {
       assert.match(res.stderr, /explore:/);
       assert.match(res.stderr, /kubectl kestrel get web -n kestrel-demo/);
       assert.match(res.stderr, /kubectl kestrel undo web -n kestrel-demo --to-last-good/);
+      assert.match(res.stderr, /kubectl kestrel dashboard -n kestrel-demo\s/);
+      assert.match(res.stderr, /http:\/\/127\.0\.0\.1:3100\/#\/kestrel-demo\/web\n*$/);
     } finally {
       await run("npm", ["run", "-s", "cluster:down"], {
         env: { ...env, KESTREL_CLUSTER_STATE: path.join(state, "..", "demo-existing") },
