@@ -39,6 +39,9 @@ function world(abortScaleDownDelaySeconds?: number): World {
         canaryService: "web-canary",
         trafficRouting: { gatewayAPI: { httpRoutes: [{ name: "web" }] } },
         steps: [{ setWeight: 30 }, { pause: {} }],
+        // These journeys are about the route-idle rule; the delay after promotion (default 30 s)
+        // has its own table in routed-scale.test.ts.
+        scaleDownDelaySeconds: 0,
         ...(abortScaleDownDelaySeconds !== undefined ? { abortScaleDownDelaySeconds } : {}),
       },
     ),
