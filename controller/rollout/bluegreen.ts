@@ -1,9 +1,11 @@
+import type { V1ReplicaSet } from "@kubernetes/client-node";
 import { podTemplateHashLabel } from "./labels.js";
 import { availableReplicas, hashOf, revisionOf, specReplicas } from "./revisions.js";
 import { isFastUndo, markCompleted, firstVersion } from "./settled.js";
 import { event, requeueIn, type PlanState } from "./state.js";
 import type { Strategy } from "./strategy.js";
 import { postPromotion, promotionGate } from "./bluegreen-gates.js";
+import { splitByDelayLimit } from "./scale-down-limit.js";
 
 /**
  * Blue-green (Argo's strategy.blueGreen): the new revision comes up beside the stable (active)
@@ -61,9 +63,14 @@ function settled(s: PlanState): void {
   const delayMs = (blueGreenOf(s).scaleDownDelaySeconds ?? 30) * 1000;
   const since = switched && s.switchedAt ? s.now.getTime() - Date.parse(s.switchedAt) : 0;
   const left = switched ? Math.max(0, delayMs - since) : delayMs;
-  const others = s.replicaSets.filter((rs) => hashOf(rs) !== s.hash && specReplicas(rs) > 0);
+  const up = s.replicaSets.filter((rs) => hashOf(rs) !== s.hash && specReplicas(rs) > 0);
+  // The one activeService still selects is serving, not waiting: never cut by the limit.
+  const waiting = up.filter((rs) => hashOf(rs) !== previous);
+  const { cut } = splitByDelayLimit(waiting, blueGreenOf(s).scaleDownDelayRevisionLimit);
+  const others = up.filter((rs) => !cut.includes(rs));
   for (const rs of others) s.desired.set(hashOf(rs) ?? "", left > 0 ? specReplicas(rs) : 0);
   if (others.length > 0 && left > 0) requeueIn(s, left);
+  for (const rs of cut) limitedScaleDown(s, rs);
   s.pauseConditions = [];
   s.scaleUpPreviewCheckPoint = false;
   const avail = availableReplicas(s.newRS);
@@ -77,6 +84,18 @@ function settled(s: PlanState): void {
     others.length > 0 && left > 0
       ? `healthy: revision ${s.newRevision} active (${avail}/${replicas} available); previous revision kept ${Math.ceil(left / 1000)}s more (scaleDownDelaySeconds)`
       : `healthy: revision ${s.newRevision} active (${avail}/${replicas} available)`;
+}
+
+/** A previous ReplicaSet beyond scaleDownDelayRevisionLimit: to zero now, with an Event saying why. */
+function limitedScaleDown(s: PlanState, rs: V1ReplicaSet): void {
+  s.desired.set(hashOf(rs) ?? "", 0);
+  const limit = blueGreenOf(s).scaleDownDelayRevisionLimit ?? 0;
+  event(
+    s,
+    "Normal",
+    "ScaleDownDelayRevisionLimit",
+    `scaling down revision ${revisionOf(rs)} without waiting for scaleDownDelaySeconds: scaleDownDelayRevisionLimit ${limit} keeps only the ${limit} newest previous revision(s) up`,
+  );
 }
 
 /**
