@@ -146,7 +146,11 @@ function progress(s: PlanState): void {
   if (!s.scaleUpPreviewCheckPoint) {
     const preview = Math.min(bg.previewReplicaCount ?? s.replicas, s.replicas);
     s.desired.set(s.hash, preview);
-    if (!fullyAvailable(s, preview)) {
+    // At least `preview` available, not exactly: after a promotion whose status write was lost (a
+    // 409, a crash) the ReplicaSet is already above it, and the gate, asked again, promotes again
+    // instead of the preview being scaled back down and up (pods killed for nothing).
+    const ready = s.newRS !== undefined && preview > 0 && availableReplicas(s.newRS) >= preview;
+    if (!ready) {
       s.phase = "Progressing";
       s.message = `preview revision ${s.newRevision}: ${availableReplicas(s.newRS)}/${preview} available behind previewService`;
       return;

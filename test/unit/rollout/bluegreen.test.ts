@@ -220,6 +220,27 @@ describe("blue-green strategy", () => {
     assert.equal(selects(w, "web-active"), v2);
   });
 
+  it("autoPromotionSeconds with previewReplicaCount 1: a status write lost after the promotion (a 409) does not scale the preview back down", () => {
+    const w = world({ autoPromotionSeconds: 5, previewReplicaCount: 1 });
+    w.setImage("web:2");
+    w.reconcile();
+    w.reconcile(); // preview ready: the pause starts now
+    assert.deepEqual(w.split(), { r1: 3, r2: 1 });
+    w.advance(5_000);
+    w.slow = true;
+    const before = structuredClone(w.rollout.status);
+    w.reconcile();
+    assert.deepEqual(w.split(), { r1: 3, r2: 3 }, "promoted: full count");
+    w.rollout.status = before; // the status write met a conflict: the next pass starts from the old status
+    for (let pass = 1; pass <= 3; pass++) {
+      w.reconcile();
+      assert.deepEqual(w.split(), { r1: 3, r2: 3 }, `pass ${pass}: never back to the preview count`);
+    }
+    w.makeAvailable();
+    w.reconcile();
+    assert.equal(selects(w, "web-active"), hashOf(w, 2));
+  });
+
   it("prePromotionAnalysis gates promotion; its failure aborts with activeService untouched, the preview scaled down after abortScaleDownDelaySeconds", () => {
     const w = world({ prePromotionAnalysis: checkRef, abortScaleDownDelaySeconds: 10 });
     const v1 = hashOf(w, 1);
