@@ -136,6 +136,20 @@ function undoToCompleted(s: PlanState): void {
 }
 
 /**
+ * At least `preview` pods available, not exactly `preview` ReplicaSet replicas: a pass that starts
+ * from the status before a promotion (its write lost to a 409 or a crash, or not yet in the cache)
+ * finds the ReplicaSet already above the preview count, its status not yet caught up with the new
+ * spec; the pods counted available before the scale-up still are (a scale-up kills none). The gate,
+ * asked again, then promotes again instead of the preview being scaled down and up for nothing.
+ */
+function previewReady(s: PlanState, preview: number): boolean {
+  if (s.newRS === undefined || preview <= 0) return false;
+  const scaledUp = specReplicas(s.newRS) > preview;
+  const lastSeen = scaledUp ? (s.newRS.status?.availableReplicas ?? 0) : availableReplicas(s.newRS);
+  return lastSeen >= preview;
+}
+
+/**
  * A new revision on its way: preview, then (promotion decided) full scale, then the switch, then
  * post-promotion analysis; the stable revision stays at full scale all along.
  */
@@ -146,11 +160,7 @@ function progress(s: PlanState): void {
   if (!s.scaleUpPreviewCheckPoint) {
     const preview = Math.min(bg.previewReplicaCount ?? s.replicas, s.replicas);
     s.desired.set(s.hash, preview);
-    // At least `preview` available, not exactly: after a promotion whose status write was lost (a
-    // 409, a crash) the ReplicaSet is already above it, and the gate, asked again, promotes again
-    // instead of the preview being scaled back down and up (pods killed for nothing).
-    const ready = s.newRS !== undefined && preview > 0 && availableReplicas(s.newRS) >= preview;
-    if (!ready) {
+    if (!previewReady(s, preview)) {
       s.phase = "Progressing";
       s.message = `preview revision ${s.newRevision}: ${availableReplicas(s.newRS)}/${preview} available behind previewService`;
       return;

@@ -231,11 +231,16 @@ describe("blue-green strategy", () => {
     const before = structuredClone(w.rollout.status);
     w.reconcile();
     assert.deepEqual(w.split(), { r1: 3, r2: 3 }, "promoted: full count");
-    w.rollout.status = before; // the status write met a conflict: the next pass starts from the old status
+    // The status write met a conflict (or the cache had not caught up): the next pass starts from
+    // the old status, and the ReplicaSet controller has not yet observed the scale-up.
+    w.rollout.status = before;
+    const r2 = [...w.replicaSets.values()].find((r) => revisionOf(r) === 2)!;
+    r2.metadata!.generation = (r2.status!.observedGeneration ?? 1) + 1;
     for (let pass = 1; pass <= 3; pass++) {
       w.reconcile();
       assert.deepEqual(w.split(), { r1: 3, r2: 3 }, `pass ${pass}: never back to the preview count`);
     }
+    r2.status!.observedGeneration = r2.metadata!.generation;
     w.makeAvailable();
     w.reconcile();
     assert.equal(selects(w, "web-active"), hashOf(w, 2));
