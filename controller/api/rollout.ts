@@ -381,6 +381,13 @@ export const BlueGreenStrategy = Type.Object(
           "Seconds the previous ReplicaSet stays at full scale after activeService switched away from it (default 30), and never before postPromotionAnalysis passed: the instant way back.",
       }),
     ),
+    scaleDownDelayRevisionLimit: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        description:
+          "How many previous ReplicaSets may stay up waiting out scaleDownDelaySeconds once activeService has left them (default: no limit); the newest keep their pods, older ones are scaled down at once. 0: none waits.",
+      }),
+    ),
     abortScaleDownDelaySeconds: Type.Optional(
       Type.Integer({
         minimum: 0,

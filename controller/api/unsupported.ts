@@ -31,7 +31,6 @@ export const notYet = {
     ),
   },
   blueGreen: {
-    scaleDownDelayRevisionLimit: field("integer"),
     antiAffinity: field("object"),
   },
   canary: {

@@ -1,9 +1,11 @@
+import type { V1ReplicaSet } from "@kubernetes/client-node";
 import { podTemplateHashLabel } from "./labels.js";
 import { availableReplicas, hashOf, revisionOf, specReplicas } from "./revisions.js";
 import { isFastUndo, markCompleted, firstVersion } from "./settled.js";
 import { event, requeueIn, type PlanState } from "./state.js";
 import type { Strategy } from "./strategy.js";
 import { postPromotion, promotionGate } from "./bluegreen-gates.js";
+import { splitByDelayLimit } from "./scale-down-limit.js";
 
 /**
  * Blue-green (Argo's strategy.blueGreen): the new revision comes up beside the stable (active)
@@ -61,9 +63,14 @@ function settled(s: PlanState): void {
   const delayMs = (blueGreenOf(s).scaleDownDelaySeconds ?? 30) * 1000;
   const since = switched && s.switchedAt ? s.now.getTime() - Date.parse(s.switchedAt) : 0;
   const left = switched ? Math.max(0, delayMs - since) : delayMs;
-  const others = s.replicaSets.filter((rs) => hashOf(rs) !== s.hash && specReplicas(rs) > 0);
+  const up = s.replicaSets.filter((rs) => hashOf(rs) !== s.hash && specReplicas(rs) > 0);
+  // The one activeService still selects is serving, not waiting: never cut by the limit.
+  const waiting = up.filter((rs) => hashOf(rs) !== previous);
+  const { cut } = splitByDelayLimit(waiting, blueGreenOf(s).scaleDownDelayRevisionLimit);
+  const others = up.filter((rs) => !cut.includes(rs));
   for (const rs of others) s.desired.set(hashOf(rs) ?? "", left > 0 ? specReplicas(rs) : 0);
   if (others.length > 0 && left > 0) requeueIn(s, left);
+  for (const rs of cut) limitedScaleDown(s, rs);
   s.pauseConditions = [];
   s.scaleUpPreviewCheckPoint = false;
   const avail = availableReplicas(s.newRS);
@@ -77,6 +84,18 @@ function settled(s: PlanState): void {
     others.length > 0 && left > 0
       ? `healthy: revision ${s.newRevision} active (${avail}/${replicas} available); previous revision kept ${Math.ceil(left / 1000)}s more (scaleDownDelaySeconds)`
       : `healthy: revision ${s.newRevision} active (${avail}/${replicas} available)`;
+}
+
+/** A previous ReplicaSet beyond scaleDownDelayRevisionLimit: to zero now, with an Event saying why. */
+function limitedScaleDown(s: PlanState, rs: V1ReplicaSet): void {
+  s.desired.set(hashOf(rs) ?? "", 0);
+  const limit = blueGreenOf(s).scaleDownDelayRevisionLimit ?? 0;
+  event(
+    s,
+    "Normal",
+    "ScaleDownDelayRevisionLimit",
+    `scaling down revision ${revisionOf(rs)} without waiting for scaleDownDelaySeconds: scaleDownDelayRevisionLimit ${limit} keeps only the ${limit} newest previous revision(s) up`,
+  );
 }
 
 /**
@@ -117,6 +136,20 @@ function undoToCompleted(s: PlanState): void {
 }
 
 /**
+ * At least `preview` pods available, not exactly `preview` ReplicaSet replicas: a pass that starts
+ * from the status before a promotion (its write lost to a 409 or a crash, or not yet in the cache)
+ * finds the ReplicaSet already above the preview count, its status not yet caught up with the new
+ * spec; the pods counted available before the scale-up still are (a scale-up kills none). The gate,
+ * asked again, then promotes again instead of the preview being scaled down and up for nothing.
+ */
+function previewReady(s: PlanState, preview: number): boolean {
+  if (s.newRS === undefined || preview <= 0) return false;
+  const scaledUp = specReplicas(s.newRS) > preview;
+  const lastSeen = scaledUp ? (s.newRS.status?.availableReplicas ?? 0) : availableReplicas(s.newRS);
+  return lastSeen >= preview;
+}
+
+/**
  * A new revision on its way: preview, then (promotion decided) full scale, then the switch, then
  * post-promotion analysis; the stable revision stays at full scale all along.
  */
@@ -127,7 +160,7 @@ function progress(s: PlanState): void {
   if (!s.scaleUpPreviewCheckPoint) {
     const preview = Math.min(bg.previewReplicaCount ?? s.replicas, s.replicas);
     s.desired.set(s.hash, preview);
-    if (!fullyAvailable(s, preview)) {
+    if (!previewReady(s, preview)) {
       s.phase = "Progressing";
       s.message = `preview revision ${s.newRevision}: ${availableReplicas(s.newRS)}/${preview} available behind previewService`;
       return;

@@ -42,7 +42,8 @@ const invalidSpec = (r: Rollout) =>
  * Fault drill (issue 7): 500 randomly generated Rollouts and AnalysisTemplates, valid and
  * invalid, are created through the API while two real canaries step (one of them with a step
  * analysis against the real Prometheus). The controller must not crash or stall: it stays alive
- * and ready, the canaries complete, every valid Rollout reaches Healthy, and every invalid object
+ * and ready, the canaries complete, every valid Rollout (canary or blue-green, whose Services the
+ * drill creates first) reaches Healthy, and every invalid object
  * gets a clear answer: refused at create with a message naming the wrong field, or InvalidSpec
  * (condition and Warning Event) naming it. No valid object is refused. The seed is printed;
  * KESTREL_DRILL_SEED=<seed> reproduces the same objects.
@@ -139,6 +140,14 @@ describe("Drill: 500 random valid and invalid objects while rollouts are in flig
         created.push({ object, accepted: false, message: apiMessage(err) });
       }
     };
+    // The Services the blue-green Rollouts name exist before them.
+    const core = testCluster().kc.makeApiClient(k8s.CoreV1Api);
+    for (const o of objects)
+      for (const name of o.services ?? [])
+        await core.createNamespacedService({
+          namespace: ns(),
+          body: { metadata: { name }, spec: { ports: [{ port: 80 }], selector: { app: o.name } } },
+        });
     for (const kind of ["AnalysisTemplate", "Rollout"] as const) {
       const batch = objects.filter((o) => o.kind === kind);
       for (let i = 0; i < batch.length; i += concurrency) {

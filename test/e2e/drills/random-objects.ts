@@ -26,6 +26,8 @@ export interface GeneratedObject {
   message?: RegExp;
   /** For a template only the controller can judge: the Rollout whose InvalidSpec reports it. */
   probe?: string;
+  /** Services a blue-green Rollout names, to create before it. */
+  services?: string[];
 }
 
 /** mulberry32: a small, fast, well-distributed 32-bit PRNG; plenty for test data. */
@@ -171,7 +173,8 @@ export function generateObjects(seed: number, opts: GeneratorOptions): Generated
     const name = `ro-${tag}-${i}`;
     const manifest = validRollout(rnd, name, usable);
     if (!rnd.chance(invalidShare)) {
-      rollouts.push({ kind: "Rollout", name, manifest, expect: "valid" });
+      const services = rnd.chance(0.3) ? makeBlueGreen(rnd, name, manifest, usable) : undefined;
+      rollouts.push({ kind: "Rollout", name, manifest, expect: "valid", ...(services ? { services } : {}) });
       continue;
     }
     rollouts.push({ kind: "Rollout", name, manifest, ...breakRollout(rnd, manifest, usable, tag, i) });
@@ -447,6 +450,44 @@ function validRollout(
   const metadata: Record<string, unknown> = { name };
   if (rnd.chance(0.2)) metadata.annotations = { "kubernetes.io/change-cause": `deploy ${rnd.word()}` };
   return { apiVersion: "kestrel.dev/v1alpha1", kind: "Rollout", metadata, spec };
+}
+
+/**
+ * Turns a valid Rollout into a valid blue-green one (in place), Argo's fields chosen at random:
+ * with or without a preview Service, manual or automatic promotion, analyses, metadata. Returns
+ * the Services it names, which the drill creates first.
+ */
+function makeBlueGreen(
+  rnd: Random,
+  name: string,
+  r: Record<string, unknown>,
+  templates: readonly TemplateInfo[],
+): string[] {
+  const services = [`${name}-active`];
+  const bg: Record<string, unknown> = { activeService: services[0] };
+  if (rnd.chance(0.5)) services.push((bg.previewService = `${name}-preview`));
+  const pick = <T>(p: number, value: () => T): T | undefined => (rnd.chance(p) ? value() : undefined);
+  Object.assign(bg, {
+    autoPromotionEnabled: pick(0.5, () => rnd.chance(0.5)),
+    autoPromotionSeconds: pick(0.3, () => rnd.int(1, 60)),
+    previewReplicaCount: pick(0.3, () => rnd.int(1, 3)),
+    scaleDownDelaySeconds: pick(0.3, () => rnd.int(0, 60)),
+    scaleDownDelayRevisionLimit: pick(0.3, () => rnd.int(0, 3)),
+    abortScaleDownDelaySeconds: pick(0.3, () => rnd.int(0, 60)),
+    maxUnavailable: pick(0.2, () => rnd.pick([0, 1, "25%"])),
+    activeMetadata: pick(0.2, () => ({ labels: { role: "active" } })),
+    previewMetadata: pick(0.2, () => ({ labels: { role: "preview" } })),
+    onFailure: pick(0.2, () => rnd.pick([{ action: "abort" }, { action: "undo" }])),
+  });
+  for (const when of ["prePromotionAnalysis", "postPromotionAnalysis"]) {
+    if (templates.length === 0 || !rnd.chance(0.2)) continue;
+    const t = rnd.pick(templates);
+    const args = t.requiredArgs.map((a) => ({ name: a, value: rnd.word() }));
+    bg[when] = { templates: [{ templateName: t.name }], ...(args.length ? { args } : {}) };
+  }
+  for (const k of Object.keys(bg)) if (bg[k] === undefined) delete bg[k];
+  set(r, ["spec", "strategy"], { blueGreen: bg });
+  return services;
 }
 
 /** Breaks exactly one thing in a valid Rollout (in place); says what and how it must be caught. */

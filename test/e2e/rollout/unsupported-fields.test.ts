@@ -48,9 +48,6 @@ const routes = { managedRoutes: [{ name: "header-route" }] };
 /** Argo Rollouts' fields Kestrel refuses, each with a value an Argo manifest would hold. */
 const cases: Case[] = [
   ro("spec.rollbackWindow", "spec.rollbackWindow", { revisions: 3 }),
-  ro("spec.strategy.blueGreen.scaleDownDelayRevisionLimit", "spec.strategy", {
-    blueGreen: { activeService: "web", scaleDownDelayRevisionLimit: 1 },
-  }),
   ro("spec.strategy.blueGreen.antiAffinity", "spec.strategy", {
     blueGreen: {
       activeService: "web",

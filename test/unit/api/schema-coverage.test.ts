@@ -162,6 +162,10 @@ const implementedBy: Record<string, { file: string; reads: string }> = {
     file: "controller/rollout/bluegreen.ts",
     reads: "scaleDownDelaySeconds ?? 30",
   },
+  "spec.strategy.blueGreen.scaleDownDelayRevisionLimit": {
+    file: "controller/rollout/bluegreen.ts",
+    reads: "blueGreenOf(s).scaleDownDelayRevisionLimit",
+  },
   "spec.strategy.blueGreen.abortScaleDownDelaySeconds": {
     file: "controller/rollout/bluegreen.ts",
     reads: "abortScaleDownDelaySeconds ?? 30",

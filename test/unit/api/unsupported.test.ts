@@ -34,7 +34,6 @@ const analysisFields = [
 const refusedByCrd: Record<string, string[]> = {
   "rollouts.kestrel.dev": [
     "spec.rollbackWindow",
-    "spec.strategy.blueGreen.scaleDownDelayRevisionLimit",
     "spec.strategy.blueGreen.antiAffinity",
     ...rolloutAnalysisFields.map((f) => `spec.strategy.blueGreen.prePromotionAnalysis.${f}`),
     ...rolloutAnalysisFields.map((f) => `spec.strategy.blueGreen.postPromotionAnalysis.${f}`),

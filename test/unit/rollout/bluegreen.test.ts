@@ -92,6 +92,75 @@ describe("blue-green strategy", () => {
     assert.deepEqual(w.split(), { r1: 0, r2: 3 });
   });
 
+  it("scaleDownDelayRevisionLimit 0: the previous revision is kept while activeService selects it, then goes to zero at once instead of 30s later", () => {
+    const w = world({ scaleDownDelayRevisionLimit: 0 });
+    const v1 = hashOf(w, 1);
+    w.setImage("web:2");
+    w.reconcile();
+    const v2 = hashOf(w, 2);
+    for (let pass = 1; selects(w, "web-active") === v1; pass++) {
+      assert.ok(pass < 10, "activeService switches within 10 passes");
+      w.reconcile();
+      assert.equal(w.split().r1, 3, `pass ${pass}: r1 kept while activeService selected it before this pass`);
+    }
+    assert.equal(selects(w, "web-active"), v2);
+    w.reconcile();
+    assert.equal(w.rollout.status?.stableRS, v2);
+    assert.deepEqual(w.split(), { r1: 0, r2: 3 }, "no wait for scaleDownDelaySeconds");
+    const limited = w.events.filter((e) => e.reason === "ScaleDownDelayRevisionLimit");
+    assert.equal(limited.length, 1);
+    assert.match(limited[0]!.message, /revision 1 .*scaleDownDelayRevisionLimit 0/);
+    assert.equal(w.rollout.status?.phase, "Healthy");
+  });
+
+  it("scaleDownDelayRevisionLimit 0, undo to revision 1: revision 2 keeps its pods until activeService has left it", () => {
+    const w = world({ scaleDownDelayRevisionLimit: 0 });
+    w.setImage("web:2");
+    w.settle();
+    const v2 = hashOf(w, 2);
+    assert.deepEqual(w.split(), { r1: 0, r2: 3 }, "limit 0: revision 1 went at once");
+    w.rollout.spec.rollbackTo = { revision: 0 };
+    for (let pass = 1; selects(w, "web-active") === v2; pass++) {
+      assert.ok(pass < 10, "activeService switches within 10 passes");
+      w.reconcile();
+      const r2 = [...w.replicaSets.values()].find((r) => hashOf(w, 2) === r.metadata?.labels?.[hashLabel]);
+      assert.equal(r2?.spec?.replicas, 3, `pass ${pass}: revision 2 kept while activeService selected it`);
+    }
+    w.reconcile();
+    assert.deepEqual(w.split(), { r2: 0, r3: 3 }, "then at once, without scaleDownDelaySeconds");
+  });
+
+  for (const { limit, r1 } of [
+    { limit: 1, r1: 0 },
+    { limit: 2, r1: 3 },
+    { limit: undefined, r1: 3 },
+  ]) {
+    it(`scaleDownDelayRevisionLimit ${limit ?? "unset"}, two previous revisions up when revision 3 takes activeService: r2 waits 30s, r1 ${r1 === 0 ? "goes at once" : "waits too"}`, () => {
+      const w = world(limit === undefined ? {} : { scaleDownDelayRevisionLimit: limit });
+      w.setImage("web:2");
+      w.settle();
+      w.setImage("web:3");
+      w.reconcile();
+      const v3 = hashOf(w, 3);
+      while (selects(w, "web-active") !== v3) w.reconcile();
+      // Revision 1 is up again beside revision 2 (scaled by hand), both left by activeService.
+      const r1rs = [...w.replicaSets.values()].find((r) => revisionOf(r) === 1)!;
+      r1rs.spec!.replicas = 3;
+      r1rs.status = { ...r1rs.status, replicas: 3, availableReplicas: 3 };
+      w.reconcile();
+      assert.equal(w.rollout.status?.stableRS, v3);
+      assert.deepEqual(w.split(), { r1, r2: 3, r3: 3 });
+      assert.equal(
+        w.events.some((e) => e.reason === "ScaleDownDelayRevisionLimit"),
+        r1 === 0,
+        "an Event says why a revision went without its delay",
+      );
+      w.advance(30_000);
+      w.reconcile();
+      assert.deepEqual(w.split(), { r1: 0, r2: 0, r3: 3 }, "the delay over, only the active revision is up");
+    });
+  }
+
   it("previewReplicaCount 1 and autoPromotionEnabled false: 1 preview pod, paused until promote, then 3 before the switch", () => {
     const w = world({ previewReplicaCount: 1, autoPromotionEnabled: false });
     const v1 = hashOf(w, 1);
@@ -149,6 +218,32 @@ describe("blue-green strategy", () => {
     w.advance(1_000);
     w.reconcile();
     assert.equal(selects(w, "web-active"), v2);
+  });
+
+  it("autoPromotionSeconds with previewReplicaCount 1: a status write lost after the promotion (a 409) does not scale the preview back down", () => {
+    const w = world({ autoPromotionSeconds: 5, previewReplicaCount: 1 });
+    w.setImage("web:2");
+    w.reconcile();
+    w.reconcile(); // preview ready: the pause starts now
+    assert.deepEqual(w.split(), { r1: 3, r2: 1 });
+    w.advance(5_000);
+    w.slow = true;
+    const before = structuredClone(w.rollout.status);
+    w.reconcile();
+    assert.deepEqual(w.split(), { r1: 3, r2: 3 }, "promoted: full count");
+    // The status write met a conflict (or the cache had not caught up): the next pass starts from
+    // the old status, and the ReplicaSet controller has not yet observed the scale-up.
+    w.rollout.status = before;
+    const r2 = [...w.replicaSets.values()].find((r) => revisionOf(r) === 2)!;
+    r2.metadata!.generation = (r2.status!.observedGeneration ?? 1) + 1;
+    for (let pass = 1; pass <= 3; pass++) {
+      w.reconcile();
+      assert.deepEqual(w.split(), { r1: 3, r2: 3 }, `pass ${pass}: never back to the preview count`);
+    }
+    r2.status!.observedGeneration = r2.metadata!.generation;
+    w.makeAvailable();
+    w.reconcile();
+    assert.equal(selects(w, "web-active"), hashOf(w, 2));
   });
 
   it("prePromotionAnalysis gates promotion; its failure aborts with activeService untouched, the preview scaled down after abortScaleDownDelaySeconds", () => {
