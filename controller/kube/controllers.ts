@@ -103,14 +103,19 @@ export class Controllers {
       keys: () => this.caches.analysisRuns.list().map(objectKey),
       resyncMs: config.resyncSeconds * 1000,
     });
-    // RolloutGroups: a change to a group, or to any Rollout a group lists, enqueues the group.
-    this.groupCache = new KindCache<GroupObject>(
+    [this.groupCache, this.groups] = this.groupWiring(scope);
+  }
+
+  /** RolloutGroups: a change to a group, or to any Rollout a group lists, enqueues the group. */
+  private groupWiring(scope: CacheScope): [KindCache<GroupObject>, Runner] {
+    const { kc, config, log } = this.deps;
+    const cache = new KindCache<GroupObject>(
       { ...groupKind, labelSelector: instanceSelector(config.instanceId) },
       scope,
-      (_e, obj) => this.groups.enqueue(objectKey(obj)),
+      (_e, obj) => runner.enqueue(objectKey(obj)),
     );
     const groups = new GroupReconciler({
-      groups: this.groupCache,
+      groups: cache,
       rollouts: this.caches.rollouts,
       custom: kc.makeApiClient(k8s.CustomObjectsApi),
       apps: kc.makeApiClient(k8s.AppsV1Api),
@@ -118,15 +123,16 @@ export class Controllers {
       log,
       canAct: () => this.canAct(),
     });
-    this.groups = new Runner({
+    const runner: Runner = new Runner({
       kind: "RolloutGroup",
       reconcile: (key) => groups.reconcile(key),
       workers: 1,
       log,
-      metrics: deps.metrics,
-      keys: () => this.groupCache.list().map(objectKey),
+      metrics: this.deps.metrics,
+      keys: () => cache.list().map(objectKey),
       resyncMs: config.resyncSeconds * 1000,
     });
+    return [cache, runner];
   }
 
   /** The groups that list this Rollout (a member's change may release, fail or settle a group). */
