@@ -26,11 +26,18 @@ const done = (r: MemberRelease): boolean => r.state === "Healthy" || r.state ===
 export function advanceRelease(s: GroupState): MemberRelease | undefined {
   const byName = new Map(s.release.members.map((r) => [r.name, r]));
   const spec = new Map(s.input.group.spec.members.map((m) => [m.name, m.dependsOn ?? []]));
+  joinLateEdits(s);
+  // The edits of one change arrive one by one: nothing moves until they have had time to land.
+  const settling = s.input.now.getTime() - Date.parse(s.release.startedAt ?? "") < releaseSettleMs;
   for (const name of s.order) {
     const r = byName.get(name);
     const m = s.members.get(name);
     if (!r || !m) continue;
-    if (r.state === "Held" && (spec.get(name) ?? []).every((d) => done(byName.get(d) ?? heldStub))) {
+    if (
+      !settling &&
+      r.state === "Held" &&
+      (spec.get(name) ?? []).every((d) => done(byName.get(d) ?? heldStub))
+    ) {
       s.actions.push({ kind: "releaseMember", name, released: r.hash ?? "" });
       r.state = "Moving";
       event(s, "Normal", "MemberReleased", `${name}: its dependencies are Healthy; moving to ${r.hash}`);
@@ -52,3 +59,16 @@ export function advanceRelease(s: GroupState): MemberRelease | undefined {
 }
 
 const heldStub: MemberRelease = { name: "", state: "Held" };
+
+/** How long after a release starts its members wait for the rest of the change's edits. */
+export const releaseSettleMs = 5000;
+
+/** A member whose template changes while it has not moved yet joins the release in progress. */
+function joinLateEdits(s: GroupState): void {
+  for (const r of s.release.members) {
+    const hash = s.members.get(r.name)?.hash;
+    if ((r.state !== "Unchanged" && r.state !== "Held") || hash === undefined || hash === r.hash) continue;
+    r.hash = hash;
+    r.state = hash === r.previousHash ? "Unchanged" : "Held";
+  }
+}

@@ -4,7 +4,7 @@ import { dependencyOrder } from "../../../controller/group/order.js";
 import { planGroup } from "../../../controller/group/plan.js";
 import type { GroupAction, MemberView } from "../../../controller/group/types.js";
 
-const now = new Date("2026-01-01T00:00:00Z");
+const start = Date.parse("2026-01-01T00:00:00Z");
 const chain: RolloutGroupSpec = {
   members: [
     { name: "web", dependsOn: ["api"] },
@@ -34,12 +34,15 @@ const moving = (hash: string, stable: string, over: Partial<MemberView> = {}): M
 
 class Group {
   g: RolloutGroup;
+  /** Each reconcile is 10 s after the previous one (past the release's settling time). */
+  t = start;
   constructor(spec: RolloutGroupSpec = chain) {
     this.g = { metadata: { name: "shop", namespace: "ns", generation: 1 }, spec };
   }
   /** One reconcile: the plan's status is written back, as the shell does. */
   plan(members: Record<string, MemberView>): GroupAction[] {
-    const p = planGroup({ group: this.g, members: new Map(Object.entries(members)), now });
+    this.t += 10_000;
+    const p = planGroup({ group: this.g, members: new Map(Object.entries(members)), now: new Date(this.t) });
     this.g = { ...this.g, status: p.status };
     return p.actions;
   }
@@ -55,6 +58,7 @@ const all = (web: MemberView, api: MemberView, db: MemberView) => ({ web, api, "
 function startedRelease(spec: RolloutGroupSpec = chain): Group {
   const g = new Group(spec);
   g.plan(all(healthy("w1"), healthy("a1"), healthy("d1")));
+  g.plan(all(moving("w2", "w1"), moving("a2", "a1"), moving("d2", "d1")));
   g.plan(all(moving("w2", "w1"), moving("a2", "a1"), moving("d2", "d1")));
   return g;
 }
@@ -132,6 +136,8 @@ describe("RolloutGroup planner", () => {
     const g = new Group();
     g.plan(all(healthy("w1"), healthy("a1"), healthy("d1")));
     let actions = g.plan(all(moving("w2", "w1"), moving("a2", "a1"), moving("d2", "d1")));
+    assert.deepEqual(writes(actions), [], "the release settles before anything moves");
+    actions = g.plan(all(moving("w2", "w1"), moving("a2", "a1"), moving("d2", "d1")));
     assert.deepEqual(writes(actions), [{ kind: "releaseMember", name: "db-adapter", released: "d2" }]);
     assert.equal(g.last?.number, 2);
     // db-adapter moving but not yet Healthy: nothing else released.
@@ -152,6 +158,15 @@ describe("RolloutGroup planner", () => {
     assert.ok(reasons(actions).includes("ReleaseSucceeded"));
     assert.equal(g.g.status?.phase, "Healthy");
     assert.equal(g.last?.outcome, "Succeeded");
+  });
+
+  it("edits arriving one by one join the release: web changed first waits for api changed after it", () => {
+    const g = new Group();
+    g.plan(all(healthy("w1"), healthy("a1"), healthy("d1")));
+    assert.deepEqual(writes(g.plan(all(moving("w2", "w1"), healthy("a1"), healthy("d1")))), []);
+    const actions = g.plan(all(moving("w2", "w1"), moving("a2", "a1"), healthy("d1")));
+    assert.deepEqual(writes(actions), [{ kind: "releaseMember", name: "api", released: "a2" }]);
+    assert.equal(g.last?.number, 2, "one release, not two");
   });
 
   it("a member Healthy but not fully available does not release the next one", () => {
@@ -233,6 +248,7 @@ describe("RolloutGroup planner", () => {
       onFailure: "abort",
     });
     g.plan({ x: healthy("x1"), y: healthy("y1"), z: healthy("z1") });
+    g.plan({ x: moving("x2", "x1"), y: moving("y2", "y1"), z: moving("z2", "z1") });
     const started = g.plan({ x: moving("x2", "x1"), y: moving("y2", "y1"), z: moving("z2", "z1") });
     assert.deepEqual(writes(started), [
       { kind: "releaseMember", name: "x", released: "x2" },
