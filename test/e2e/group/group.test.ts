@@ -88,11 +88,21 @@ describe("RolloutGroup: db-adapter <- api <- web", () => {
     await timeline.started;
     await apply(ns(), chain("shop", "undo"));
     await changeAll(ns(), "shop");
-    const moved = await waitForPhase(ns(), "web", "Paused", 90_000);
+    // Held members are Paused too: wait for web's own pause step, after the group released it.
+    const moved = await waitFor(
+      "web at its pause step, released by the group",
+      async () => {
+        const r = await waitForPhase(ns(), "web", "Paused", 1_000);
+        return r.status?.message?.includes("held by") ? undefined : r;
+      },
+      { timeoutMs: 120_000 },
+    );
     const fresh: Record<string, string> = {};
     for (const name of members)
       fresh[name] = await waitFor(`${name} hash`, async () => {
-        const s = timeline.samples.findLast((x) => x.name === name && x.current !== old[name]);
+        const s = timeline.samples.findLast(
+          (x) => x.rsReplicas === undefined && x.name === name && x.current !== old[name],
+        );
         return s?.current;
       });
     assert.equal(moved.status?.currentPodHash, fresh.web);
@@ -129,7 +139,8 @@ describe("RolloutGroup: db-adapter <- api <- web", () => {
         healthyAt(n, (m) => old[m]),
         failedAt,
       );
-    const undoStarts = (n: string) => firstIndex(s, (x) => x.name === n && x.current === old[n], failedAt);
+    const undoStarts = (n: string) =>
+      firstIndex(s, (x) => x.rsReplicas === undefined && x.name === n && x.current === old[n], failedAt);
     assert.ok(
       back("web") >= 0 && back("web") < undoStarts("api"),
       `api undone before web was back: ${JSON.stringify(s.slice(failedAt))}`,
@@ -161,7 +172,7 @@ describe("RolloutGroup: onFailure freeze", () => {
     // Watched for the whole window: no member's template goes back to its old revision.
     await new Promise((r) => setTimeout(r, 8_000));
     timeline.stop();
-    const undone = timeline.samples.filter((x) => x.current === old[x.name]);
+    const undone = timeline.samples.filter((x) => x.rsReplicas === undefined && x.current === old[x.name]);
     assert.deepEqual(undone, [], "a member was undone under freeze");
     assert.equal((await groupStatus(ns(), "shop")).phase, "Frozen");
   });
