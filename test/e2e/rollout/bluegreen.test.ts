@@ -1,11 +1,9 @@
 import * as k8s from "@kubernetes/client-node";
 import assert from "node:assert/strict";
-import path from "node:path";
 import { podSuccessRateTemplate } from "../../apps/success-rate.js";
-import { repoRoot } from "../../cluster/paths.js";
 import { testCluster } from "../support/cluster.js";
 import { useController } from "../support/controller.js";
-import { kubectl, kubectlBinary, run, type CommandResult } from "../support/kubectl.js";
+import { kestrelPlugin as kestrel, kubectl } from "../support/kubectl.js";
 import { useNamespace } from "../support/namespace.js";
 import { apply, getRollout, revisions, waitForPhase } from "../support/rollouts.js";
 import {
@@ -96,18 +94,6 @@ async function servedOnlyBy(loadIp: string, version: string, what: string): Prom
 async function selectorOf(namespace: string, service: string): Promise<string | undefined> {
   const svc = await core().readNamespacedService({ namespace, name: service });
   return svc.spec?.selector?.[hashLabel];
-}
-
-/** `kubectl kestrel ...` through kubectl's plugin discovery, as a user types it. */
-function kestrel(args: string[]): Promise<CommandResult> {
-  return run(kubectlBinary(), ["kestrel", ...args], {
-    timeoutMs: 120_000,
-    env: {
-      ...process.env,
-      PATH: `${path.join(repoRoot, "bin")}:${process.env.PATH}`,
-      KUBECONFIG: testCluster().kubeconfigPath,
-    },
-  });
 }
 
 describe("blue-green on the real node: manual promotion, the preview, and a switch without a failed request", () => {

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import type { BlueGreenStrategy } from "../../../controller/api/rollout.js";
 import { revisionOf } from "../../../controller/rollout/revisions.js";
-import { checkRef, checkTemplates, rollout, service, World } from "./world.js";
+import { checkRef, checkTemplates, rollout, service, passes, World } from "./world.js";
 
 /**
  * Blue-green followed pass by pass, as journey.test.ts does for the canary: every line is what one
@@ -59,25 +59,12 @@ function line(w: World): string {
   );
 }
 
-/** Runs one reconcile after `before` and records its line. */
-function passes(w: World): { seen: string[]; pass: (before?: () => void) => void } {
-  const seen: string[] = [];
-  return {
-    seen,
-    pass: (before) => {
-      before?.();
-      w.reconcile();
-      seen.push(line(w));
-    },
-  };
-}
-
 describe("blue-green pass by pass", () => {
   it("auto-promotion with slow pods: preview, full scale, the switch, the previous revision kept 30s", () => {
     const w = world();
     w.slow = true;
     w.setImage("web:2");
-    const { seen, pass } = passes(w);
+    const { seen, pass } = passes(w, line);
     pass();
     pass();
     pass(() => w.makeAvailable());
@@ -101,7 +88,7 @@ describe("blue-green pass by pass", () => {
   it("prePromotionAnalysis: started, waited for, Inconclusive pauses it, a promote accepts the verdict and promotes", () => {
     const w = world({ prePromotionAnalysis: checkRef });
     w.setImage("web:2");
-    const { seen, pass } = passes(w);
+    const { seen, pass } = passes(w, line);
     pass();
     pass();
     const run = [...w.analysisRuns.keys()][0]!;
@@ -124,7 +111,7 @@ describe("blue-green pass by pass", () => {
     const w = world({ autoPromotionEnabled: false });
     w.rollout.spec.paused = true;
     w.setImage("web:2");
-    const { seen, pass } = passes(w);
+    const { seen, pass } = passes(w, line);
     pass();
     pass();
     pass(() => (w.rollout.spec.paused = false));
@@ -143,7 +130,7 @@ describe("blue-green pass by pass", () => {
   it("autoPromotionSeconds 20: paused, counting down in whole seconds, then promoting by itself", () => {
     const w = world({ autoPromotionSeconds: 20 });
     w.setImage("web:2");
-    const { seen, pass } = passes(w);
+    const { seen, pass } = passes(w, line);
     pass();
     pass();
     pass(() => w.advance(5_500));
@@ -160,7 +147,7 @@ describe("blue-green pass by pass", () => {
   it("an abort of the preview: activeService never moved, the preview back on the stable revision, the new ReplicaSet kept 10s", () => {
     const w = world({ autoPromotionEnabled: false, abortScaleDownDelaySeconds: 10 });
     w.setImage("web:2");
-    const { seen, pass } = passes(w);
+    const { seen, pass } = passes(w, line);
     pass();
     pass();
     pass(() => w.annotate("kestrel.dev/abort", "true"));
@@ -184,7 +171,7 @@ describe("blue-green pass by pass", () => {
     w.settle();
     w.events = [];
     w.slow = true;
-    const { seen, pass } = passes(w);
+    const { seen, pass } = passes(w, line);
     pass(() => (w.rollout.spec.rollbackTo = { revision: 0 }));
     pass();
     pass(() => w.makeAvailable());
@@ -203,7 +190,7 @@ describe("blue-green pass by pass", () => {
     w.setImage("web:2");
     w.settle();
     w.events = [];
-    const { seen, pass } = passes(w);
+    const { seen, pass } = passes(w, line);
     pass(() => w.advance(60_000));
     pass(() => w.annotate("kestrel.dev/abort", "true"));
     pass(() => w.advance(9_000));
@@ -222,7 +209,7 @@ describe("blue-green pass by pass", () => {
     w.settle();
     w.events = [];
     w.slow = true;
-    const { seen, pass } = passes(w);
+    const { seen, pass } = passes(w, line);
     pass(() => w.annotate("kestrel.dev/promote", "true"));
     pass();
     pass(() => w.makeAvailable());

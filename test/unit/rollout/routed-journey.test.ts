@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import type { HTTPRoute } from "../../../controller/traffic/httproute.js";
 import { revisionOf } from "../../../controller/rollout/revisions.js";
-import { World, checkRef, checkTemplates, rollout, service } from "./world.js";
+import { passes, World, checkRef, checkTemplates, rollout, service } from "./world.js";
 
 /**
  * A canary behind a Gateway API route followed pass by pass: phase, message, replicas per
@@ -88,24 +88,12 @@ function line(w: World): string {
   return text;
 }
 
-function passes(w: World): { seen: string[]; pass: (before?: () => void) => void } {
-  const seen: string[] = [];
-  return {
-    seen,
-    pass: (before) => {
-      before?.();
-      w.reconcile();
-      seen.push(line(w));
-    },
-  };
-}
-
 describe("a routed canary pass by pass", () => {
   it("slow pods: the weight rises only onto available pods, promotion at 100, the old ReplicaSet kept while another writer puts weight on the canary", () => {
     const w = world();
     w.slow = true;
     w.setImage("web:2");
-    const { seen, pass } = passes(w);
+    const { seen, pass } = passes(w, line);
     pass();
     pass(() => w.makeAvailable());
     pass();
@@ -132,7 +120,7 @@ describe("a routed canary pass by pass", () => {
     w.setImage("web:2");
     w.settle();
     w.events = [];
-    const { seen, pass } = passes(w);
+    const { seen, pass } = passes(w, line);
     pass(() => w.annotate("kestrel.dev/abort", "true"));
     pass(() => w.advance(4_000));
     pass(() => setCanaryWeight(w, 30));
@@ -170,7 +158,7 @@ describe("a routed canary held by its background analysis", () => {
     w.settle();
     w.events = [];
     w.setImage("web:2");
-    const { seen, pass } = passes(w);
+    const { seen, pass } = passes(w, line);
     pass();
     pass();
     pass();

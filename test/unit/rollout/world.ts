@@ -293,3 +293,22 @@ export const checkTemplates = (): TemplateLookup => ({
   ]),
   cluster: new Map(),
 });
+
+/**
+ * For journey tests: `pass(before)` runs `before`, then one reconcile, and records `line(world)`;
+ * `seen` is every line so far, compared whole against lines worked out by hand.
+ */
+export function passes(
+  w: World,
+  line: (w: World) => string,
+): { seen: string[]; pass: (before?: () => void) => void } {
+  const seen: string[] = [];
+  return {
+    seen,
+    pass: (before) => {
+      before?.();
+      w.reconcile();
+      seen.push(line(w));
+    },
+  };
+}
