@@ -37,13 +37,16 @@ export function observedActive(s: PlanState): string | undefined {
   return s.services.get(blueGreenOf(s).activeService ?? "")?.spec?.selector?.[podTemplateHashLabel];
 }
 
-/** Every replica spec.template's ReplicaSet is to have exists and serves. */
+/**
+ * Every replica spec.template's ReplicaSet is to have exists and serves. Zero replicas count only
+ * when the Rollout itself is scaled to zero (then 0 of 0 is all there is, as in Argo).
+ */
 export function fullyAvailable(s: PlanState, replicas: number): boolean {
   return (
     s.newRS !== undefined &&
     specReplicas(s.newRS) === replicas &&
     availableReplicas(s.newRS) >= replicas &&
-    replicas > 0
+    (replicas > 0 || s.replicas === 0)
   );
 }
 
@@ -143,7 +146,9 @@ function undoToCompleted(s: PlanState): void {
  * asked again, then promotes again instead of the preview being scaled down and up for nothing.
  */
 function previewReady(s: PlanState, preview: number): boolean {
-  if (s.newRS === undefined || preview <= 0) return false;
+  if (s.newRS === undefined) return false;
+  // A Rollout scaled to zero has a zero preview, and 0 of 0 is all it will ever have.
+  if (preview <= 0) return s.replicas === 0;
   const scaledUp = specReplicas(s.newRS) > preview;
   const lastSeen = scaledUp ? (s.newRS.status?.availableReplicas ?? 0) : availableReplicas(s.newRS);
   return lastSeen >= preview;

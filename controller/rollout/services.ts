@@ -45,7 +45,11 @@ export function serviceTarget(s: PlanState, field: ServiceField): string | undef
   return s.abort ? s.stableHash : s.hash;
 }
 
-/** Fully available: every replica it has and is about to have serves (and it has at least one). */
+/**
+ * Fully available: every replica it has and is about to have serves, and it has at least one,
+ * unless the Rollout itself is scaled to zero: then no revision has pods and the Service follows
+ * the revisions as they are, else it never settles (Argo counts 0 of 0 as available).
+ */
 function readiness(
   s: PlanState,
   hash: string,
@@ -53,7 +57,7 @@ function readiness(
 ): { ready: boolean; have: number; want: number } {
   const want = Math.max(specReplicas(rs), s.desired.get(hash) ?? 0);
   const have = availableReplicas(rs);
-  return { ready: rs !== undefined && want > 0 && have >= want, have, want };
+  return { ready: rs !== undefined && (want > 0 || s.replicas === 0) && have >= want, have, want };
 }
 
 /**

@@ -26,6 +26,25 @@ describe("blue-green edges", () => {
     assert.equal(w.rollout.status?.phase, "Healthy");
   });
 
+  it("replicas 0: each revision is Healthy with both Services on it, and stays so (0 of 0 is all there is)", () => {
+    const w = world();
+    w.rollout.spec.replicas = 0;
+    for (const image of ["web:1", "web:2"]) {
+      if (image !== "web:1") w.setImage(image);
+      w.settle();
+      const phases = [w.reconcile(), w.reconcile()].map(() => w.rollout.status?.phase);
+      const hash = w.rollout.status!.currentPodHash!;
+      assert.deepEqual(phases, ["Healthy", "Healthy"], `${image}: ${w.rollout.status?.message}`);
+      assert.equal(w.services.get("web-active")!.spec!.selector![hashLabel], hash, image);
+      assert.equal(w.services.get("web-preview")!.spec!.selector![hashLabel], hash, image);
+      assert.deepEqual(
+        Object.values(w.split()),
+        Object.values(w.split()).map(() => 0),
+        image,
+      );
+    }
+  });
+
   it("an Inconclusive prePromotionAnalysis with no message says 'no verdict'", () => {
     const w = world({ prePromotionAnalysis: checkRef });
     w.settle();
