@@ -15,7 +15,6 @@ step "Debian packages (the real node: containerd, runc, CNI plugins, nftables, i
 # The real node's runtime and pod network come from Debian; gcc builds the pause image from pause.c.
 # (Prometheus is built from its module: Debian's leaves out kubernetes_sd.)
 # chromium runs the dashboard's browser tests headless (driven by playwright-core, which downloads no browser).
-# chromium runs the dashboard's browser tests headless (driven by playwright-core, which downloads no browser).
 packages=(ca-certificates containerd runc containernetworking-plugins nftables iptables busybox-static gcc libc6-dev chromium)
 missing=()
 for p in "${packages[@]}"; do
