@@ -45,10 +45,12 @@ function serveLoopDelay(registry: client.Registry, monitor: LoopDelayMonitor): v
   }
 }
 
-export function createMetrics(registry = new client.Registry()) {
-  // The event-loop delay monitor stays at 10 ms (its histogram records whole intervals, so a
-  // coarser one, 1 s was tried, adds its length to every lag figure) but runs only while there is
-  // work: see serveLoopDelay.
+/**
+ * Node's own figures (prefixed kestrel_) and the event-loop delay. The monitor stays at 10 ms (its
+ * histogram records whole intervals, so a coarser one, 1 s was tried, adds its length to every lag
+ * figure) but runs only while there is work: see serveLoopDelay.
+ */
+function processMetrics(registry: client.Registry): LoopDelayMonitor {
   client.collectDefaultMetrics({
     register: registry,
     prefix: "kestrel_",
@@ -56,12 +58,36 @@ export function createMetrics(registry = new client.Registry()) {
   });
   const loopDelay = new LoopDelayMonitor();
   serveLoopDelay(registry, loopDelay);
-  /** Counted from the cache when scraped, so an idle controller runs no timer for it. */
+  return loopDelay;
+}
+
+/** kestrel_rollouts{phase}: counted from the cache when scraped, so an idle controller runs no timer for it. */
+function phaseGauge(registry: client.Registry) {
   let phases: () => ReadonlyMap<string, number> = () => new Map();
+  return {
+    rolloutsByPhase: new client.Gauge({
+      name: "kestrel_rollouts",
+      help: "Rollouts known to the controller, by phase",
+      labelNames: ["phase"],
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const [phase, n] of phases()) this.set({ phase }, n);
+      },
+    }),
+    /** Where kestrel_rollouts comes from: asked at each scrape. */
+    countPhasesWith(source: () => ReadonlyMap<string, number>): void {
+      phases = source;
+    },
+  };
+}
+
+export function createMetrics(registry = new client.Registry()) {
   return {
     registry,
     /** Runners call loopDelay.working() for every key, so the delay monitor runs while there is work. */
-    loopDelay,
+    loopDelay: processMetrics(registry),
+    ...phaseGauge(registry),
     reconciles: new client.Counter({
       name: "kestrel_reconciles_total",
       help: "Reconciles by kind and result (success, error, conflict)",
@@ -81,20 +107,6 @@ export function createMetrics(registry = new client.Registry()) {
       labelNames: ["kind"],
       registers: [registry],
     }),
-    rolloutsByPhase: new client.Gauge({
-      name: "kestrel_rollouts",
-      help: "Rollouts known to the controller, by phase",
-      labelNames: ["phase"],
-      registers: [registry],
-      collect() {
-        this.reset();
-        for (const [phase, n] of phases()) this.set({ phase }, n);
-      },
-    }),
-    /** Where kestrel_rollouts comes from: asked at each scrape. */
-    countPhasesWith(source: () => ReadonlyMap<string, number>): void {
-      phases = source;
-    },
     isLeader: new client.Gauge({
       name: "kestrel_leader",
       help: "1 while this process holds the leader lease",
