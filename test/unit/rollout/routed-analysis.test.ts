@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import type { CanaryStep } from "../../../controller/api/rollout.js";
-import { World, checkRef, checkTemplates, rollout, service } from "./world.js";
+import { World, checkRef, checkTemplates, rollout, addWebRouteAndServices } from "./world.js";
 
 /**
  * A background analysis that starts with a canary behind a traffic router. The canary's first
@@ -31,20 +31,7 @@ function routedWorld(steps: CanaryStep[]): World {
     ),
   );
   w.templates = checkTemplates();
-  w.routes.set("web", {
-    metadata: { name: "web", namespace: "ns", resourceVersion: "1" },
-    spec: {
-      rules: [
-        {
-          backendRefs: [
-            { name: "web-stable", port: 80, weight: 100 },
-            { name: "web-canary", port: 80, weight: 0 },
-          ],
-        },
-      ],
-    },
-  });
-  for (const name of ["web-stable", "web-canary"]) w.services.set(name, service(name));
+  addWebRouteAndServices(w);
   w.settle();
   return w;
 }

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import type { HTTPRoute } from "../../../controller/traffic/httproute.js";
 import { revisionOf } from "../../../controller/rollout/revisions.js";
-import { passes, World, checkRef, checkTemplates, rollout, service } from "./world.js";
+import { passes, webRoute, World, checkRef, checkTemplates, rollout, service } from "./world.js";
 
 /**
  * A canary behind a Gateway API route followed pass by pass: phase, message, replicas per
@@ -15,17 +15,7 @@ const hashLabel = "rollouts-pod-template-hash";
 
 function route(): HTTPRoute {
   return {
-    metadata: { name: "web", namespace: "ns", resourceVersion: "1" },
-    spec: {
-      rules: [
-        {
-          backendRefs: [
-            { name: "web-stable", port: 80, weight: 100 },
-            { name: "web-canary", port: 80, weight: 0 },
-          ],
-        },
-      ],
-    },
+    ...webRoute(),
     status: { parents: [{ parentRef: { name: "gw" }, conditions: [{ type: "Accepted", status: "True" }] }] },
   };
 }

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import type { Rollout } from "../../../controller/api/rollout.js";
-import { World, rollout, service } from "./world.js";
+import { World, rollout, addWebRouteAndServices } from "./world.js";
 
 /**
  * dynamicStableScale, scaleDownDelaySeconds and scaleDownDelayRevisionLimit behind a Gateway API
@@ -24,20 +24,7 @@ function routedWorld(canary: Canary): World {
       },
     ),
   );
-  w.routes.set("web", {
-    metadata: { name: "web", namespace: "ns", resourceVersion: "1" },
-    spec: {
-      rules: [
-        {
-          backendRefs: [
-            { name: "web-stable", port: 80, weight: 100 },
-            { name: "web-canary", port: 80, weight: 0 },
-          ],
-        },
-      ],
-    },
-  });
-  for (const name of ["web-stable", "web-canary"]) w.services.set(name, service(name));
+  addWebRouteAndServices(w);
   w.settle();
   return w;
 }

@@ -312,3 +312,26 @@ export function passes(
     },
   };
 }
+
+/** HTTPRoute `web` as a user writes it: one rule, all on web-stable, web-canary at 0. */
+export function webRoute(): HTTPRoute {
+  return {
+    metadata: { name: "web", namespace: "ns", resourceVersion: "1" },
+    spec: {
+      rules: [
+        {
+          backendRefs: [
+            { name: "web-stable", port: 80, weight: 100 },
+            { name: "web-canary", port: 80, weight: 0 },
+          ],
+        },
+      ],
+    },
+  };
+}
+
+/** Route `web` and the web-stable and web-canary Services a routed canary names. */
+export function addWebRouteAndServices(w: World): void {
+  w.routes.set("web", webRoute());
+  for (const name of ["web-stable", "web-canary"]) w.services.set(name, service(name));
+}
