@@ -17,6 +17,19 @@ export interface RunPlan {
   requeueAfterMs?: number;
 }
 
+/**
+ * When the shell should plan the run again after a pass: at once if a slot is due already (a
+ * measurement and its write took longer than the interval; waiting for the watch to bring back
+ * our own write would leave the run to chance), else at the next slot or when a measurement
+ * still in progress (a Job) asks to be checked. A metric still in progress is due until it ends,
+ * so its slot counts by its own check time, never as "due now". Undefined: nothing more to do.
+ */
+export function nextLookMs(next: RunPlan, inProgress: ReadonlyMap<string, number>): number | undefined {
+  const dueNow = next.due.some((d) => !inProgress.has(d.metric.name));
+  const after = Math.min(dueNow ? 0 : Infinity, next.requeueAfterMs ?? Infinity, ...[...inProgress.values()]);
+  return Number.isFinite(after) ? after : undefined;
+}
+
 function emptyResult(name: string): MetricResult {
   return {
     name,

@@ -11,7 +11,7 @@ import {
 import { providers as defaultProviders } from "../analysis/providers/registry.js";
 import { redact } from "../analysis/redact.js";
 import { resolveRunSpec } from "../analysis/resolve.js";
-import { planRun, recordMeasurement } from "../analysis/run.js";
+import { nextLookMs, planRun, recordMeasurement } from "../analysis/run.js";
 import { isTerminalPhase } from "../api/phases.js";
 import type { Logger } from "../log.js";
 import type { Metrics } from "../metrics.js";
@@ -66,7 +66,11 @@ export class AnalysisReconciler {
   async reconcile(key: string): Promise<ReconcileResult> {
     const [namespace = "", name = ""] = key.split("/");
     const cached = this.d.runs.get(name, namespace);
-    if (!cached || cached.metadata?.deletionTimestamp) return {};
+    if (!cached || cached.metadata?.deletionTimestamp) {
+      // Deleted, or not in the cache yet: its add event queues it again.
+      this.d.log.debug("analysis run not in the cache or being deleted; nothing to do", { namespace, name });
+      return {};
+    }
     const log = this.d.log.child({
       namespace,
       analysisRun: name,
@@ -89,10 +93,10 @@ export class AnalysisReconciler {
       }),
     );
     // A measurement still running (a Job) is not recorded: its slot stays due until it ends.
-    let checkAgainMs: number | undefined;
+    const inProgress = new Map<string, number>();
     for (const { metric, provider, outcome, times } of results) {
       if (outcome.phase === "Running") {
-        checkAgainMs = Math.min(checkAgainMs ?? Infinity, outcome.checkAgainMs);
+        inProgress.set(metric.name, outcome.checkAgainMs);
         log.debug("measurement running", { metric: metric.name, detail: outcome.message });
         continue;
       }
@@ -115,9 +119,8 @@ export class AnalysisReconciler {
         to: status.phase,
         detail: status.message,
       });
-    const next = planRun({ ...run, status }, new Date());
-    const after = Math.min(next.requeueAfterMs ?? Infinity, checkAgainMs ?? Infinity);
-    return Number.isFinite(after) ? { requeueAfterMs: after } : {};
+    const after = nextLookMs(planRun({ ...run, status }, new Date()), inProgress);
+    return after === undefined ? {} : { requeueAfterMs: after };
   }
 
   /**

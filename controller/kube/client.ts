@@ -17,8 +17,19 @@ export const idleSocketMs = 30_000;
 export class KeepAliveKubeConfig extends k8s.KubeConfig {
   private readonly agents = new Map<string, http.Agent>();
 
+  /**
+   * @param requestTimeoutMs every API request (not watches, which have their own timeout) is
+   *   aborted after this long. client-node sets none, so one answer that never came (a socket
+   *   the other end lost) would hold a worker and its key forever: the key's later events only
+   *   mark it dirty, and nothing reconciles it again.
+   */
+  constructor(private readonly requestTimeoutMs = 60_000) {
+    super();
+  }
+
   override async applySecurityAuthentication(context: k8s.RequestContext): Promise<void> {
     await super.applySecurityAuthentication(context);
+    if (!context.getSignal()) context.setSignal(AbortSignal.timeout(this.requestTimeoutMs));
     const fresh = context.getAgent();
     // Proxy agents are left alone: their options are not plain TLS settings.
     if (!fresh || (fresh.constructor !== https.Agent && fresh.constructor !== http.Agent)) return;

@@ -21,6 +21,8 @@ export interface RunnerOptions {
   /** Every key the primary cache holds; enqueued on each resync, so no edge is ever relied upon. */
   keys: () => Iterable<string>;
   resyncMs: number;
+  /** A reconcile still running after this long is logged (default 30 s): its key waits meanwhile. */
+  slowReconcileMs?: number;
 }
 
 /**
@@ -68,6 +70,7 @@ export class Runner {
       this.opts.metrics.loopDelay.working();
       this.opts.metrics.queueDepth.set({ kind: this.opts.kind }, this.queue.length);
       const end = this.opts.metrics.reconcileSeconds.startTimer({ kind: this.opts.kind });
+      const slow = this.warnIfSlow(key);
       try {
         const result = await this.opts.reconcile(key);
         this.queue.forget(key);
@@ -87,6 +90,7 @@ export class Runner {
           });
         this.queue.addRateLimited(key);
       } finally {
+        clearTimeout(slow);
         end();
         this.opts.metrics.loopDelay.working();
         this.queue.done(key);
@@ -96,5 +100,24 @@ export class Runner {
       // events, /healthz, the lease renewal) until the queue is empty.
       await nextTurn();
     }
+  }
+
+  /**
+   * A key whose reconcile never ends is never reconciled again (its events only mark it dirty),
+   * so one that takes unusually long is said out loud, with what it is.
+   */
+  private warnIfSlow(key: string): NodeJS.Timeout {
+    const ms = this.opts.slowReconcileMs ?? 30_000;
+    const timer = setTimeout(() => {
+      const [namespace, name] = key.split("/");
+      this.opts.log.warn("reconcile still running; its key waits until it ends", {
+        namespace,
+        name,
+        kind: this.opts.kind,
+        seconds: ms / 1000,
+      });
+    }, ms);
+    timer.unref();
+    return timer;
   }
 }

@@ -72,6 +72,9 @@ export async function queryPrometheus(q: PrometheusQuery): Promise<QueryResult |
       new URLSearchParams({ query: q.query, timeout: `${Math.max(1, timeoutMs / 1000)}s` }),
       {
         timeout: timeoutMs,
+        // axios's timeout is the socket's idle time; this bounds the whole exchange, so a server
+        // that trickles bytes (or a connection stuck half-open) never holds the run's worker.
+        signal: AbortSignal.timeout(timeoutMs + 1_000),
         headers,
         auth: q.basicAuth,
         httpAgent: q.lookup ? new http.Agent({ lookup: q.lookup }) : undefined,
@@ -92,7 +95,7 @@ export async function queryPrometheus(q: PrometheusQuery): Promise<QueryResult |
     };
   } catch (err) {
     const e = err as AxiosError;
-    if (e.code === "ECONNABORTED" || e.code === "ETIMEDOUT") {
+    if (e.code === "ECONNABORTED" || e.code === "ETIMEDOUT" || e.code === "ERR_CANCELED") {
       return { kind: "timeout", message: `no answer within ${timeoutMs / 1000}s from ${q.address}` };
     }
     return { kind: "unreachable", message: `cannot reach ${q.address}: ${e.code ?? ""} ${e.message}`.trim() };

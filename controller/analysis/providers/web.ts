@@ -31,6 +31,8 @@ export async function callWeb(req: WebRequest): Promise<WebAnswer> {
       headers: req.headers,
       data: req.body,
       timeout: req.timeoutSeconds * 1000,
+      // The timeout above is the socket's idle time; this bounds the whole exchange.
+      signal: AbortSignal.timeout(req.timeoutSeconds * 1000 + 1_000),
       httpAgent: new http.Agent({ lookup: req.lookup }),
       httpsAgent: new https.Agent({ lookup: req.lookup, rejectUnauthorized: !req.insecure }),
       maxRedirects: 0,
@@ -50,7 +52,7 @@ export async function callWeb(req: WebRequest): Promise<WebAnswer> {
     if (code === "ENOTFOUND" || code === "EAI_AGAIN") return { kind: "dns", host: hostname };
     if (code === "ECONNREFUSED")
       return { kind: "refused", address: `${hostname}:${port || (protocol === "https:" ? "443" : "80")}` };
-    if (code === "ECONNABORTED" || code === "ETIMEDOUT")
+    if (code === "ECONNABORTED" || code === "ETIMEDOUT" || code === "ERR_CANCELED")
       return { kind: "timeout", seconds: req.timeoutSeconds };
     return { kind: "unreachable", message: `${code ?? "error"}: ${e.message}` };
   }

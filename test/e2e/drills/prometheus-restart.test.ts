@@ -44,10 +44,13 @@ describe("Drill: Prometheus restarts mid-analysis", () => {
     await waitUntilScraped(app);
   });
   after(async () => app?.stop());
-  // Whatever a test did, the next one starts with Prometheus up.
+  // Whatever a test did, the next one starts with Prometheus up and the app's rate in it again
+  // (a test that ends right after the restart would leave the next one an empty window).
   afterEach(async function () {
     this.timeout(180_000);
-    if (process.env.KESTREL_CLUSTER !== "existing") await startComponent("prometheus");
+    if (process.env.KESTREL_CLUSTER === "existing") return;
+    await startComponent("prometheus");
+    if (app) await waitUntilScraped(app);
   });
 
   /** A success-rate template as a user writes it, tolerant of a data gap by its own limits. */

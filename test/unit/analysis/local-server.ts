@@ -73,3 +73,14 @@ export const json =
     res.writeHead(status, { "content-type": "application/json" });
     res.end(JSON.stringify(body));
   };
+
+/**
+ * Starts an answer and then sends one byte every 200 ms, never ending it: the socket is never
+ * idle, so only a bound on the whole exchange stops the caller waiting.
+ */
+export const trickling: Handler = (_req, res) => {
+  res.writeHead(200, { "content-type": "application/json" });
+  res.write("{");
+  const timer = setInterval(() => res.write(" "), 200);
+  res.on("close", () => clearInterval(timer));
+};

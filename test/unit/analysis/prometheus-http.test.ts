@@ -4,7 +4,7 @@ import type { Metric } from "../../../controller/api/analysis.js";
 import { openGuard, type AddressGuard } from "../../../controller/analysis/address-guard.js";
 import type { MeasureContext } from "../../../controller/analysis/provider.js";
 import { prometheusProvider, queryPrometheus } from "../../../controller/analysis/providers/prometheus.js";
-import { closedPort, json, LocalServer } from "./local-server.js";
+import { closedPort, json, LocalServer, trickling } from "./local-server.js";
 
 const vector = (...values: string[]) => ({
   status: "success",
@@ -99,6 +99,14 @@ describe("Prometheus provider: the query", () => {
 
   it("no answer within the timeout is a timeout, naming the seconds and the address", async () => {
     server.handler = () => undefined; // never answers
+    assert.deepEqual(await queryPrometheus({ address: server.url, query: "x", timeoutSeconds: 1 }), {
+      kind: "timeout",
+      message: `no answer within 1s from ${server.url}`,
+    });
+  });
+
+  it("an answer that trickles on past the timeout is a timeout too (the whole exchange is bounded)", async () => {
+    server.handler = trickling;
     assert.deepEqual(await queryPrometheus({ address: server.url, query: "x", timeoutSeconds: 1 }), {
       kind: "timeout",
       message: `no answer within 1s from ${server.url}`,

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import type { AnalysisRun, Metric } from "../../../controller/api/analysis.js";
 import type { MeasurementOutcome } from "../../../controller/analysis/measure.js";
-import { errorRetryMs, planRun, recordMeasurement } from "../../../controller/analysis/run.js";
+import { errorRetryMs, nextLookMs, planRun, recordMeasurement } from "../../../controller/analysis/run.js";
 import { at, run, t0 } from "./run-fixture.js";
 
 /** Takes `phases` measurements, one per due slot, and returns the run's final status. */
@@ -151,6 +151,48 @@ describe("AnalysisRun planner", () => {
     const once = recordMeasurement(r, plan.status, "m", { phase: "Failed", message: "x" }, times);
     const twice = recordMeasurement(r, once, "m", { phase: "Failed", message: "x" }, times);
     assert.equal(twice.metricResults?.[0]?.failed, 1);
+  });
+
+  describe("nextLookMs: when the shell plans the run again", () => {
+    /** A 1 s-interval run with one errored measurement that finished at t0. */
+    function afterOneError(): AnalysisRun {
+      const r = run({ interval: "1s", failureLimit: 5 });
+      const first = planRun(r, new Date(t0));
+      r.status = recordMeasurement(
+        r,
+        first.status,
+        "m",
+        { phase: "Error", message: "Prometheus unreachable" },
+        { scheduledAt: first.due[0]!.scheduledAt, startedAt: at(0), finishedAt: at(0) },
+      );
+      return r;
+    }
+    const none = new Map<string, number>();
+
+    it("at once when the next slot has passed already (the write took longer than the interval)", () => {
+      assert.equal(nextLookMs(planRun(afterOneError(), new Date(t0 + 1_500)), none), 0);
+    });
+    it("at the next slot when it is still ahead", () => {
+      assert.equal(nextLookMs(planRun(afterOneError(), new Date(t0 + 400)), none), 600);
+    });
+    it("a slot still being measured (a Job) waits for its own check time, not 0", () => {
+      const late = planRun(afterOneError(), new Date(t0 + 1_500));
+      assert.equal(nextLookMs(late, new Map([["m", 5_000]])), 5_000);
+    });
+    it("never again once the run has ended", () => {
+      const r = run({ failureLimit: 0 });
+      const first = planRun(r, new Date(t0));
+      r.status = recordMeasurement(
+        r,
+        first.status,
+        "m",
+        { phase: "Failed", message: "x" },
+        { scheduledAt: first.due[0]!.scheduledAt, startedAt: at(0), finishedAt: at(0) },
+      );
+      const ended = planRun(r, new Date(t0 + 60_000));
+      assert.equal(ended.status.phase, "Failed");
+      assert.equal(nextLookMs(ended, none), undefined);
+    });
   });
 
   it("schedules by interval and initialDelay", () => {

@@ -4,7 +4,7 @@ import type { Metric } from "../../../controller/api/analysis.js";
 import { openGuard, type AddressGuard } from "../../../controller/analysis/address-guard.js";
 import type { MeasureContext } from "../../../controller/analysis/provider.js";
 import { callWeb, webProvider, type WebRequest } from "../../../controller/analysis/providers/web.js";
-import { closedPort, json, LocalServer } from "./local-server.js";
+import { closedPort, json, LocalServer, trickling } from "./local-server.js";
 
 /**
  * The Web provider's HTTP call against a real server on 127.0.0.1: what is sent, and how each
@@ -84,6 +84,11 @@ describe("Web provider: the HTTP call", () => {
 
   it("no answer within timeoutSeconds is a timeout, naming the seconds", async () => {
     server.handler = () => undefined; // never answers
+    assert.deepEqual(await callWeb(get(server.url, { timeoutSeconds: 1 })), { kind: "timeout", seconds: 1 });
+  });
+
+  it("an answer that trickles on past timeoutSeconds is a timeout too (the whole exchange is bounded)", async () => {
+    server.handler = trickling;
     assert.deepEqual(await callWeb(get(server.url, { timeoutSeconds: 1 })), { kind: "timeout", seconds: 1 });
   });
 

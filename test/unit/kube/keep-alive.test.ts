@@ -1,6 +1,8 @@
 import * as k8s from "@kubernetes/client-node";
 import assert from "node:assert/strict";
+import http from "node:http";
 import https from "node:https";
+import type { AddressInfo } from "node:net";
 import { KeepAliveKubeConfig } from "../../../controller/kube/client.js";
 
 function config(token: string, ca = "Y2E="): KeepAliveKubeConfig {
@@ -40,5 +42,29 @@ describe("KeepAliveKubeConfig: API requests share keep-alive connections", () =>
     kc.clusters[0] = { ...kc.clusters[0]!, caData: "b3RoZXI=" };
     const second = (await authenticate(kc)).getAgent();
     assert.notEqual(first, second);
+  });
+
+  it("aborts an API request that gets no answer, so a worker is never held forever", async () => {
+    // A real server that accepts the request and never answers it.
+    const held: http.ServerResponse[] = [];
+    const server = http.createServer((_req, res) => held.push(res));
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const { port } = server.address() as AddressInfo;
+    const kc = new KeepAliveKubeConfig(200);
+    kc.loadFromOptions({
+      clusters: [{ name: "c", server: `http://127.0.0.1:${port}`, skipTLSVerify: true }],
+      users: [{ name: "u", token: "t" }],
+      contexts: [{ name: "x", cluster: "c", user: "u" }],
+      currentContext: "x",
+    });
+    try {
+      const started = Date.now();
+      await assert.rejects(kc.makeApiClient(k8s.CoreV1Api).listNamespace(), /abort/i);
+      assert.ok(held.length === 1, "the request reached the server");
+      assert.ok(Date.now() - started < 5_000, "aborted after the timeout, not left waiting");
+    } finally {
+      for (const res of held) res.destroy();
+      server.close();
+    }
   });
 });

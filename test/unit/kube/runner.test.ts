@@ -36,3 +36,39 @@ describe("Runner: a resync of many keys shares the event loop", () => {
     }
   });
 });
+
+describe("Runner: a reconcile that does not end is reported", () => {
+  it("logs a warning naming the key once a reconcile outlasts slowReconcileMs, and none for a quick one", async () => {
+    const warnings: { message: string; fields?: Record<string, unknown> }[] = [];
+    const log = {
+      ...silentLogger,
+      warn: (message: string, fields?: Record<string, unknown>) => warnings.push({ message, fields }),
+    };
+    let release = (): void => undefined;
+    const held = new Promise<void>((r) => (release = r));
+    const runner = new Runner({
+      kind: "AnalysisRun",
+      reconcile: async (key) => {
+        if (key === "ns/stuck") await held;
+        return {};
+      },
+      workers: 2,
+      log,
+      metrics: createMetrics(),
+      keys: () => ["ns/stuck", "ns/quick"],
+      resyncMs: 3_600_000,
+      slowReconcileMs: 50,
+    });
+    runner.start();
+    try {
+      await new Promise((r) => setTimeout(r, 150));
+      assert.deepEqual(
+        warnings.map((w) => [w.message, w.fields?.name]),
+        [["reconcile still running; its key waits until it ends", "stuck"]],
+      );
+    } finally {
+      release();
+      await runner.stop();
+    }
+  });
+});
