@@ -5,6 +5,7 @@ import path from "node:path";
 import { freePorts, httpGet } from "../../cluster/net.js";
 import { repoRoot } from "../../cluster/paths.js";
 import { testCluster } from "./cluster.js";
+import { keepFailureLog } from "./failure-logs.js";
 import { waitFor } from "./wait.js";
 
 const main = path.join(repoRoot, "controller", "main.ts");
@@ -127,6 +128,7 @@ export function useController(namespace: () => string, extraArgs: string[] = [])
   afterEach(function () {
     if (this.currentTest?.state === "failed" && controller) {
       process.stderr.write(`--- controller log (${controller.logFile}) ---\n${controller.tail(60)}\n`);
+      keepFailureLog(this.currentTest.fullTitle(), controller.logFile, controller.tail(25));
     }
   });
   return () => controller!;
