@@ -74,22 +74,6 @@ export function validateCondition(source: string): string | undefined {
   }
 }
 
-const functions = new Set([
-  "len",
-  "isNaN",
-  "default",
-  "all",
-  "any",
-  "none",
-  "one",
-  "filter",
-  "map",
-  "abs",
-  "min",
-  "max",
-  "sum",
-  "avg",
-]);
 const binaryOps = new Set([
   "==",
   "!=",
@@ -127,7 +111,7 @@ function validate(node: Expression): void {
     case "CallExpression": {
       const callee = node.callee as Expression;
       if (callee.type !== "Identifier" || !functions.has(callee.name as string)) {
-        throw new ConditionError(`unknown function; available: ${[...functions].join(", ")}`);
+        throw new ConditionError(`unknown function; available: ${[...functions.keys()].join(", ")}`);
       }
       (node.arguments as Expression[]).forEach(validate);
       return;
@@ -255,82 +239,118 @@ function binary(node: Expression, sub: (n: Expression) => Value, ctx: { noData: 
   return apply(l, r);
 }
 
+/** What a function of the condition language is given: its arguments, evaluated on demand. */
+interface CallArgs {
+  /** The i-th argument's value (a function like default() may not need every one). */
+  arg(i: number): Value;
+  /** The i-th argument as a list of numbers: a scalar is a list of one. */
+  list(i: number): number[];
+  /** Evaluates the predicate (the second argument) with `#` bound to each item. */
+  each(items: number[], fn: (v: boolean, x: number) => void): void;
+  /** Evaluates the expression (the second argument) with `#` bound to x. */
+  mapOne(x: number): number;
+}
+
+/** A missing value (result[5] of 3, an absent key) read by fn() counts as `fallback` instead. */
+function orWhenMissing(fn: () => Value, fallback: () => Value): Value {
+  try {
+    return fn();
+  } catch (err) {
+    if (err instanceof MissingValue) return fallback();
+    throw err;
+  }
+}
+
+/** How many items satisfy the predicate, then what each quantifier makes of it. */
+const quantifier =
+  (verdict: (yes: number, total: number) => boolean) =>
+  (a: CallArgs): Value => {
+    let yes = 0;
+    const items = a.list(0);
+    a.each(items, (v) => (yes += v ? 1 : 0));
+    return verdict(yes, items.length);
+  };
+
+const functions = new Map<string, (a: CallArgs) => Value>([
+  [
+    "len",
+    (a) => {
+      const v = a.arg(0);
+      return Array.isArray(v) ? v.length : typeof v === "string" ? v.length : 1;
+    },
+  ],
+  [
+    "isNaN",
+    (a) =>
+      orWhenMissing(
+        () => Number.isNaN(a.arg(0)),
+        () => true,
+      ),
+  ],
+  [
+    "default",
+    (a) =>
+      orWhenMissing(
+        () => {
+          const v = a.arg(0);
+          return v === undefined || v === null || Number.isNaN(v) ? a.arg(1) : v;
+        },
+        () => a.arg(1),
+      ),
+  ],
+  ["all", quantifier((yes, total) => yes === total)],
+  ["any", quantifier((yes) => yes > 0)],
+  ["none", quantifier((yes) => yes === 0)],
+  ["one", quantifier((yes) => yes === 1)],
+  [
+    "filter",
+    (a) => {
+      const out: number[] = [];
+      a.each(a.list(0), (v, x) => v && out.push(x));
+      return out;
+    },
+  ],
+  ["map", (a) => a.list(0).map((x) => a.mapOne(x))],
+  ["abs", (a) => Math.abs(num(a.arg(0)))],
+  ["min", (a) => Math.min(...a.list(0))],
+  ["max", (a) => Math.max(...a.list(0))],
+  ["sum", (a) => a.list(0).reduce((x, y) => x + y, 0)],
+  [
+    "avg",
+    (a) => {
+      const xs = a.list(0);
+      return xs.length ? xs.reduce((x, y) => x + y, 0) / xs.length : Number.NaN;
+    },
+  ],
+]);
+
 function call(node: Expression, result: Value, it: Value, ctx: { noData: boolean }): Value {
   const name = (node.callee as Expression).name as string;
+  const fn = functions.get(name);
+  if (!fn) throw new ConditionError(`unknown function ${name}`);
   const args = node.arguments as Expression[];
   const arg = (i: number): Value => {
     const a = args[i];
     if (!a) throw new ConditionError(`${name}() needs ${i + 1} argument(s)`);
     return evaluate(a, result, it, ctx);
   };
-  const list = (i: number): number[] => {
-    const v = arg(i);
-    if (Array.isArray(v)) return v as number[];
-    return [num(v)];
+  const body = (what: string): Expression => {
+    const b = args[1];
+    if (!b) throw new ConditionError(`${name}() needs ${what}`);
+    return b;
   };
-  const each = (items: number[], fn: (v: boolean, x: number) => void): void => {
-    const body = args[1];
-    if (!body) throw new ConditionError(`${name}() needs a predicate like {# > 0.9}`);
-    for (const x of items) fn(truthy(evaluate(body, result, x, ctx)), x);
-  };
-  switch (name) {
-    case "len": {
-      const v = arg(0);
-      return Array.isArray(v) ? v.length : typeof v === "string" ? v.length : 1;
-    }
-    case "isNaN": {
-      try {
-        return Number.isNaN(arg(0));
-      } catch (err) {
-        if (err instanceof MissingValue) return true;
-        throw err;
-      }
-    }
-    case "default": {
-      try {
-        const v = arg(0);
-        return v === undefined || v === null || Number.isNaN(v) ? arg(1) : v;
-      } catch (err) {
-        if (err instanceof MissingValue) return arg(1);
-        throw err;
-      }
-    }
-    case "all":
-    case "any":
-    case "none":
-    case "one": {
-      let yes = 0;
-      const items = list(0);
-      each(items, (v) => (yes += v ? 1 : 0));
-      if (name === "all") return yes === items.length;
-      if (name === "any") return yes > 0;
-      if (name === "none") return yes === 0;
-      return yes === 1;
-    }
-    case "filter": {
-      const out: number[] = [];
-      each(list(0), (v, x) => v && out.push(x));
-      return out;
-    }
-    case "map": {
-      const body = args[1];
-      if (!body) throw new ConditionError("map() needs an expression like {# * 100}");
-      return list(0).map((x) => num(evaluate(body, result, x, ctx)));
-    }
-    case "abs":
-      return Math.abs(num(arg(0)));
-    case "min":
-      return Math.min(...list(0));
-    case "max":
-      return Math.max(...list(0));
-    case "sum":
-      return list(0).reduce((a, b) => a + b, 0);
-    case "avg": {
-      const xs = list(0);
-      return xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : Number.NaN;
-    }
-  }
-  throw new ConditionError(`unknown function ${name}`);
+  return fn({
+    arg,
+    list: (i) => {
+      const v = arg(i);
+      return Array.isArray(v) ? (v as number[]) : [num(v)];
+    },
+    each: (items, each) => {
+      const predicate = body("a predicate like {# > 0.9}");
+      for (const x of items) each(truthy(evaluate(predicate, result, x, ctx)), x);
+    },
+    mapOne: (x) => num(evaluate(body("an expression like {# * 100}"), result, x, ctx)),
+  });
 }
 
 const isObject = (v: Value): v is { [key: string]: Value } =>
