@@ -174,34 +174,83 @@ export function observe(
     newRSName: `${ro.metadata.name}-${hash}`,
     sameRevision,
     routing: routingOf(spec, input.routes),
-    actions: [],
-    clearAnnotations: {},
     stableHash,
     abort,
+    ...carriedOver(prev, { sameRevision, abort, stepsHash, now: input.now }),
+    ...freshOutputs(),
+  };
+}
+
+/**
+ * What the last status says of a release still under way: the step, pauses, attempt and abort
+ * carry on while the revision is the same; a new revision starts them over.
+ */
+function carriedOver(
+  prev: RolloutStatus,
+  o: { sameRevision: boolean; abort: boolean; stepsHash: string; now: Date },
+): Pick<
+  PlanState,
+  | "abortedAt"
+  | "abortReason"
+  | "stepIndex"
+  | "pauseConditions"
+  | "attempt"
+  | "inconclusiveAccepted"
+  | "lastProgressAt"
+  | "restartedAt"
+  | "canaryScaleDownAt"
+  | "scaleUpPreviewCheckPoint"
+  | "switchedAt"
+> {
+  const { sameRevision, abort } = o;
+  return {
     abortedAt: abort ? prev.abortedAt : undefined,
     abortReason: abort ? (getCondition(prev.conditions, "Progressing")?.message ?? "aborted") : "",
-    stepIndex: sameRevision && prev.currentStepHash === stepsHash ? (prev.currentStepIndex ?? 0) : 0,
+    stepIndex: sameRevision && prev.currentStepHash === o.stepsHash ? (prev.currentStepIndex ?? 0) : 0,
     pauseConditions: sameRevision ? [...(prev.pauseConditions ?? [])] : [],
     attempt: sameRevision ? (prev.canary?.attempt ?? 0) : 0,
     inconclusiveAccepted: sameRevision ? prev.canary?.inconclusiveAccepted : undefined,
+    lastProgressAt: prev.lastProgressAt ?? o.now.toISOString(),
+    restartedAt: prev.restartedAt,
+    canaryScaleDownAt: abort ? prev.canary?.canaryScaleDownAt : undefined,
+    scaleUpPreviewCheckPoint: abort
+      ? false
+      : sameRevision && Boolean(prev.blueGreen?.scaleUpPreviewCheckPoint),
+    switchedAt: prev.blueGreen?.switchedAt,
+  };
+}
+
+/** What the pipeline's stages decide, empty at the start of every pass. */
+function freshOutputs(): Pick<
+  PlanState,
+  | "actions"
+  | "clearAnnotations"
+  | "requeueAfterMs"
+  | "deadlineExceeded"
+  | "newRevision"
+  | "desired"
+  | "phase"
+  | "message"
+  | "weight"
+  | "paused"
+  | "serviceWaits"
+  | "trafficCondition"
+  | "activeHash"
+> {
+  return {
+    actions: [],
+    clearAnnotations: {},
     requeueAfterMs: undefined,
     deadlineExceeded: false,
-    lastProgressAt: prev.lastProgressAt ?? input.now.toISOString(),
     newRevision: 0,
     desired: new Map(),
     phase: "Progressing",
     message: "",
     weight: 0,
     paused: false,
-    restartedAt: prev.restartedAt,
     serviceWaits: [],
-    canaryScaleDownAt: abort ? prev.canary?.canaryScaleDownAt : undefined,
     trafficCondition: undefined,
     activeHash: undefined,
-    scaleUpPreviewCheckPoint: abort
-      ? false
-      : sameRevision && Boolean(prev.blueGreen?.scaleUpPreviewCheckPoint),
-    switchedAt: prev.blueGreen?.switchedAt,
   };
 }
 
