@@ -154,19 +154,14 @@ describe("AnalysisRun planner", () => {
   });
 
   describe("nextLookMs: when the shell plans the run again", () => {
-    /** A 1 s-interval run with one errored measurement that finished at t0. */
-    function afterOneError(): AnalysisRun {
-      const r = run({ interval: "1s", failureLimit: 5 });
+    /** The run after its first measurement, of this phase, finished at t0. */
+    function afterOne(r: AnalysisRun, phase: MeasurementOutcome["phase"]): AnalysisRun {
       const first = planRun(r, new Date(t0));
-      r.status = recordMeasurement(
-        r,
-        first.status,
-        "m",
-        { phase: "Error", message: "Prometheus unreachable" },
-        { scheduledAt: first.due[0]!.scheduledAt, startedAt: at(0), finishedAt: at(0) },
-      );
+      const times = { scheduledAt: first.due[0]!.scheduledAt, startedAt: at(0), finishedAt: at(0) };
+      r.status = recordMeasurement(r, first.status, "m", { phase, message: phase }, times);
       return r;
     }
+    const afterOneError = (): AnalysisRun => afterOne(run({ interval: "1s", failureLimit: 5 }), "Error");
     const none = new Map<string, number>();
 
     it("at once when the next slot has passed already (the write took longer than the interval)", () => {
@@ -180,15 +175,7 @@ describe("AnalysisRun planner", () => {
       assert.equal(nextLookMs(late, new Map([["m", 5_000]])), 5_000);
     });
     it("never again once the run has ended", () => {
-      const r = run({ failureLimit: 0 });
-      const first = planRun(r, new Date(t0));
-      r.status = recordMeasurement(
-        r,
-        first.status,
-        "m",
-        { phase: "Failed", message: "x" },
-        { scheduledAt: first.due[0]!.scheduledAt, startedAt: at(0), finishedAt: at(0) },
-      );
+      const r = afterOne(run({ failureLimit: 0 }), "Failed");
       const ended = planRun(r, new Date(t0 + 60_000));
       assert.equal(ended.status.phase, "Failed");
       assert.equal(nextLookMs(ended, none), undefined);
