@@ -1,13 +1,14 @@
 import * as k8s from "@kubernetes/client-node";
 import assert from "node:assert/strict";
-import { gatewayRollout, gatewayRoute, routeHost, routeWeights } from "../../traffic/gateway-rollout.js";
+import { gatewayRollout, routeHost, routeWeights } from "../../traffic/gateway-rollout.js";
 import { startRequestLoop, type Answer } from "../../traffic/request-loop.js";
 import { testCluster } from "../support/cluster.js";
 import { useController } from "../support/controller.js";
-import { readRoute, sendThroughGateway, useGateway, waitForRouteAccepted } from "../support/gateway.js";
+import { setUpGatewayApp } from "../support/gateway-app.js";
+import { readRoute, useGateway } from "../support/gateway.js";
 import { useNamespace } from "../support/namespace.js";
 import { annotate, apply, getRollout, revisions, waitForPhase } from "../support/rollouts.js";
-import { createService, useRealNode } from "../support/sample-app.js";
+import { useRealNode } from "../support/sample-app.js";
 import { waitFor } from "../support/wait.js";
 
 /**
@@ -20,20 +21,6 @@ import { waitFor } from "../support/wait.js";
 const deadlineAnnotation = "kestrel.dev/scale-down-deadline";
 const apps = (): k8s.AppsV1Api => testCluster().kc.makeApiClient(k8s.AppsV1Api);
 const core = (): k8s.CoreV1Api => testCluster().kc.makeApiClient(k8s.CoreV1Api);
-
-async function setUp(namespace: string, app: string, rollout: object): Promise<void> {
-  const gateway = testCluster().gateway!;
-  await createService(namespace, `${app}-stable`, { app });
-  await createService(namespace, `${app}-canary`, { app });
-  await apply(namespace, gatewayRoute(app, namespace, gateway));
-  await apply(namespace, rollout);
-  await waitForPhase(namespace, app, "Healthy", 120_000);
-  await waitForRouteAccepted(namespace, app, gateway.name);
-  await waitFor("a first 200 through the gateway", async () => {
-    const t = await sendThroughGateway(gateway.url, routeHost(app, namespace), 1);
-    return Object.keys(t.failures).length === 0 ? true : undefined;
-  });
-}
 
 const failuresOf = (answers: readonly Answer[]): Answer[] => answers.filter((a) => a.status !== 200);
 
@@ -53,7 +40,7 @@ describe("Rollout: dynamicStableScale through the real Gateway", () => {
         abortScaleDownDelaySeconds: 2,
         canary: { dynamicStableScale: true },
       });
-    await setUp(ns(), "dyn", rollout("v1"));
+    await setUpGatewayApp(ns(), "dyn", rollout("v1"));
     await apply(ns(), rollout("v2"));
     await waitFor(
       "the route at 50/50 and the Rollout paused",
@@ -144,7 +131,7 @@ describe("Rollout: scaleDownDelaySeconds through the real Gateway", () => {
         steps: [{ setWeight: 50 }],
         canary: { scaleDownDelaySeconds: delaySeconds },
       });
-    await setUp(ns(), "late", rollout("v1"));
+    await setUpGatewayApp(ns(), "late", rollout("v1"));
     const loop = startRequestLoop(gateway().url, routeHost("late", ns()));
     let deadline: number;
     let old = "";

@@ -1,14 +1,15 @@
 import * as k8s from "@kubernetes/client-node";
 import assert from "node:assert/strict";
 import { podSuccessRateTemplate } from "../../apps/success-rate.js";
-import { gatewayRollout, gatewayRoute, routeHost, routeWeights } from "../../traffic/gateway-rollout.js";
+import { gatewayRollout, routeHost, routeWeights } from "../../traffic/gateway-rollout.js";
 import { cutover, startRequestLoop } from "../../traffic/request-loop.js";
 import { testCluster } from "../support/cluster.js";
 import { useController } from "../support/controller.js";
+import { setUpGatewayApp } from "../support/gateway-app.js";
 import { readRoute, sendThroughGateway, useGateway, waitForRouteAccepted } from "../support/gateway.js";
 import { useNamespace } from "../support/namespace.js";
-import { annotate, apply, getRollout, revisions, runsOf, waitForPhase } from "../support/rollouts.js";
-import { createService, podMetric, useRealNode } from "../support/sample-app.js";
+import { annotate, apply, getRollout, revisions, runsOf } from "../support/rollouts.js";
+import { podMetric, useRealNode } from "../support/sample-app.js";
 import { promQuery } from "../support/metrics-app.js";
 import { waitFor } from "../support/wait.js";
 
@@ -57,22 +58,6 @@ async function servedByHash(namespace: string, app: string, after: number): Prom
   return served;
 }
 
-/** Services, route and the first Rollout (v1, healthy), then a first 200 through the gateway. */
-async function setUp(namespace: string, app: string, rollout: object): Promise<void> {
-  const gateway = testCluster().gateway!;
-  await createService(namespace, `${app}-stable`, { app });
-  await createService(namespace, `${app}-canary`, { app });
-  await apply(namespace, gatewayRoute(app, namespace, gateway));
-  await apply(namespace, rollout);
-  await waitForPhase(namespace, app, "Healthy", 120_000);
-  await waitForRouteAccepted(namespace, app, gateway.name);
-  // Traefik loads a route just after it reports it; until then it answers 404.
-  await waitFor("a first 200 through the gateway", async () => {
-    const t = await sendThroughGateway(gateway.url, routeHost(app, namespace), 1);
-    return Object.keys(t.failures).length === 0 ? true : undefined;
-  });
-}
-
 describe("Rollout: real requests through the Gateway follow the canary's weight", () => {
   useRealNode();
   const gateway = useGateway();
@@ -90,7 +75,7 @@ describe("Rollout: real requests through the Gateway follow the canary's weight"
       { pause: {} },
     ];
     const rollout = (version: string): object => gatewayRollout("web", { replicas: 5, version, steps });
-    await setUp(ns(), "web", rollout("v1"));
+    await setUpGatewayApp(ns(), "web", rollout("v1"));
     const host = routeHost("web", ns());
     await apply(ns(), rollout("v2"));
     const [stableRs, canaryRs] = await waitFor("the v2 ReplicaSet", async () => {
@@ -171,7 +156,7 @@ describe("Rollout: a bad canary behind the Gateway is judged on its own pods and
         analysis: { template: "pod-success-rate", namespace: ns() },
         abortScaleDownDelaySeconds: 60,
       });
-    await setUp(ns(), "bad", rollout("v1", 0));
+    await setUpGatewayApp(ns(), "bad", rollout("v1", 0));
     const loop = startRequestLoop(gateway().url, routeHost("bad", ns()));
     // Reads of the route through the canary and its abort: when did its weight reach 0?
     let canaryHadWeight = false;
