@@ -111,7 +111,12 @@ export class BenchController {
    */
   async start(readyTimeoutMs = 10 * 60_000): Promise<StartTimes> {
     if (!this.port) this.port = (await freePorts(1))[0]!;
+    // KESTREL_BENCH_NODE_ARGS: node's own flags for the controller, e.g. "--cpu-prof
+    // --cpu-prof-dir=/tmp/prof" to profile it under the benchmark's load (node refuses
+    // --cpu-prof in NODE_OPTIONS). The profile is written when the controller is stopped.
+    const nodeArgs = (process.env.KESTREL_BENCH_NODE_ARGS ?? "").split(/\s+/).filter(Boolean);
     const args = [
+      ...nodeArgs,
       entry,
       `--kubeconfig=${this.opts.kubeconfig}`,
       `--namespaces=${this.opts.namespaces.join(",")}`,
@@ -137,7 +142,7 @@ export class BenchController {
     }
     child.once("exit", () => out.end());
     log(
-      `controller pid ${child.pid}: node ${[path.relative(repoRoot, entry), ...args.slice(1)].join(" ")} (code cache ${codeCache ? "present" : "absent"}; log ${this.logFile})`,
+      `controller pid ${child.pid}: node ${[...nodeArgs, path.relative(repoRoot, entry), ...args.slice(nodeArgs.length + 1)].join(" ")} (code cache ${codeCache ? "present" : "absent"}; log ${this.logFile})`,
     );
     const deadline = Date.now() + readyTimeoutMs;
     let servingMs: number | undefined;

@@ -7,6 +7,7 @@ import type { Metrics } from "../metrics.js";
 import type { Action } from "../rollout/actions.js";
 import { applyOrder, isSpecRewrite } from "../rollout/apply-order.js";
 import { podTemplateHashLabel } from "../rollout/labels.js";
+import { pacePlan } from "../rollout/status-pace.js";
 import {
   namedServices,
   planRefusedTemplate,
@@ -177,7 +178,8 @@ export class RolloutReconciler {
     const ro = this.d.caches.rollouts.get(name, namespace);
     if (!ro || ro.metadata?.deletionTimestamp) return {}; // its ReplicaSets go with it (owner references)
     const now = new Date();
-    const plan = planRollout(await this.inputOf(ro, now));
+    // A status that only reports may wait for the pace (controller/rollout/status-pace.ts).
+    const plan = pacePlan(ro.status, planRollout(await this.inputOf(ro, now)), now);
     const log = this.d.log.child({ namespace, rollout: name, revision: plan.status?.currentPodHash });
 
     // Config snapshots: the current revision's copies exist (level-based: a crash after creating its
