@@ -22,6 +22,7 @@ import { applyAction, ignoreNotFound, type RolloutObject } from "./rollout-actio
 import { readRoutes } from "./route-writer.js";
 import type { ReconcileResult } from "./runner.js";
 import { writeStatus } from "./status-writer.js";
+import { WrittenAhead } from "./written-ahead.js";
 
 export const rolloutKinds = {
   rollouts: {
@@ -93,6 +94,9 @@ export function templateRefusal(err: unknown): string | undefined {
 
 /** The imperative shell around planRollout: read caches, plan, apply actions, write status last. */
 export class RolloutReconciler {
+  /** Our own writes of each Rollout until the watch shows them (written-ahead.ts). */
+  private readonly writtenAhead = new WrittenAhead<RolloutObject>();
+
   constructor(private readonly d: RolloutReconcilerDeps) {}
 
   /**
@@ -175,7 +179,7 @@ export class RolloutReconciler {
 
   async reconcile(key: string): Promise<ReconcileResult> {
     const [namespace = "", name = ""] = key.split("/");
-    const ro = this.d.caches.rollouts.get(name, namespace);
+    const ro = this.writtenAhead.read(key, this.d.caches.rollouts.get(name, namespace));
     if (!ro || ro.metadata?.deletionTimestamp) return {}; // its ReplicaSets go with it (owner references)
     const now = new Date();
     // A status that only reports may wait for the pace (controller/rollout/status-pace.ts).
@@ -193,11 +197,17 @@ export class RolloutReconciler {
     // write's resourceVersion. A pass that meets a 409 is planned again from the newer object.
     let current = ro;
     for (const step of applyOrder(plan)) {
-      if (step.kind === "writeStatus") current = (await this.writePlannedStatus(ro, step.status, log)) ?? ro;
-      else if (step.kind === "event") await this.apply(ro, step, log);
+      if (step.kind === "writeStatus") {
+        const written = await this.writePlannedStatus(ro, step.status, log);
+        if (written) this.writtenAhead.record(key, current, written);
+        current = written ?? current;
+      } else if (step.kind === "event") await this.apply(ro, step, log);
       else if (step.kind === "updateRollout") {
         this.mayAct();
-        await this.apply(current, step, log);
+        const updated = await this.apply(current, step, log);
+        if (updated) this.writtenAhead.record(key, current, updated);
+        else this.writtenAhead.forget(key);
+        current = updated ?? current;
       } else if (!(await this.applyObject(ro, step, now, log))) return {};
     }
     if (plan.actions.some(isSpecRewrite)) return {};
