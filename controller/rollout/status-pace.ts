@@ -8,7 +8,8 @@ import type { Action, Plan } from "./actions.js";
  * (about 28 per canary of 4 through five steps, 3,781 of the 6,173 requests of 100 canaries
  * stepping at once), and on a busy API server the write that moves a Rollout on waits behind
  * them. A decision (phase, step, weights, conditions' status or reason, anything else) is never
- * held back, nor is a pass that acts on another object.
+ * held back, nor is a pass that acts on another object, nor a report once the Rollout is at a
+ * phase other than Progressing.
  */
 export const reportingPaceMs = 1_000;
 
@@ -48,7 +49,9 @@ export function paceStatusWrite(
   actions: readonly Action[],
   now: Date,
 ): { write: true } | { write: false; waitMs: number } {
-  if (!observed || actions.length > 0) return { write: true };
+  // Only while Progressing, where pods coming up make the reports: a Rollout that has arrived
+  // (Healthy, Paused, Degraded) shows its final counts with the phase, as a reader expects.
+  if (!observed || actions.length > 0 || planned.phase !== "Progressing") return { write: true };
   if (!isDeepStrictEqual(decisions(observed), decisions(planned))) return { write: true };
   const last = lastWrittenAt(observed);
   const age = last === undefined ? Infinity : now.getTime() - last;

@@ -119,6 +119,14 @@ describe("status pace: a status write that only reports waits for the pace; a de
       );
     });
 
+  it("counts only on a Rollout that is Healthy or Paused: written at once, its final counts with its phase", () => {
+    for (const phase of ["Healthy", "Paused"]) {
+      const observed = { ...written(), phase };
+      const planned = { ...onePodMore(), phase };
+      assert.deepEqual(paceStatusWrite(observed, planned, [], new Date(t0 + 300)), { write: true }, phase);
+    }
+  });
+
   it("a Rollout never written (no status) or with no condition to date its last write: written", () => {
     assert.deepEqual(paceStatusWrite(undefined, onePodMore(), [], new Date(t0)), { write: true });
     const undated = { ...written(), conditions: [] };
