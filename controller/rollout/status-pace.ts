@@ -1,6 +1,7 @@
 import { isDeepStrictEqual } from "node:util";
 import type { RolloutStatus } from "../api/rollout.js";
 import type { Action, Plan } from "./actions.js";
+import { dropUndefined } from "./status.js";
 
 /**
  * At most one status write a second that only reports: replica counts rising as pods become
@@ -27,8 +28,7 @@ function decisions(status: RolloutStatus): unknown {
   const rest: Record<string, unknown> = { ...status };
   for (const f of reportingFields) delete rest[f];
   rest.conditions = status.conditions?.map(({ message: _m, lastUpdateTime: _u, ...c }) => c);
-  // As the API server stores it: undefined fields gone, dates as text.
-  return JSON.parse(JSON.stringify(rest)) as unknown;
+  return dropUndefined(rest);
 }
 
 /** When the status was last written, as far as it shows: its newest condition update. */

@@ -152,6 +152,7 @@ export function selectorString(selector: V1LabelSelector): string {
   return parts.join(",");
 }
 
-function dropUndefined<T extends object>(value: T): T {
+/** The value as the API server stores it: undefined fields gone, dates as text. */
+export function dropUndefined<T extends object>(value: T): T {
   return JSON.parse(JSON.stringify(value)) as T;
 }
