@@ -59,6 +59,53 @@ export function watchError(w: Watched, scope: Scope, err: unknown): string {
   return `cannot watch ${w.plural} ${where}: ${why}`;
 }
 
+/** What one SSE connection holds open: its watches' aborts and their restart timers. */
+interface Connection {
+  closed: boolean;
+  aborts: Map<string, AbortController>;
+  timers: Set<NodeJS.Timeout>;
+  send(event: string, data: unknown): void;
+}
+
+/**
+ * Watches one kind for the page and starts the watch again whenever it ends: soon when the API
+ * server ended it (its timeout), after a while when it failed. A new watch starts with every
+ * object as ADDED, so the page reads again what changed meanwhile.
+ */
+function keepWatching(kc: k8s.KubeConfig, scope: Scope, w: Watched, c: Connection): void {
+  if (c.closed) return;
+  const again = (ms: number): void => {
+    const t = setTimeout(() => {
+      c.timers.delete(t);
+      keepWatching(kc, scope, w, c);
+    }, ms);
+    c.timers.add(t);
+  };
+  const failed = (err: unknown): void => {
+    if (c.closed) return;
+    c.send("problem", { message: watchError(w, scope, err) });
+    again(10_000);
+  };
+  void new k8s.Watch(kc)
+    .watch(
+      watchPath(w, scope),
+      { timeoutSeconds: 300 },
+      (type, obj: Obj) => {
+        const change = type === "ERROR" ? undefined : changeOf(w.kind, obj);
+        if (change) c.send("change", change);
+      },
+      (err: unknown) => {
+        if (err) failed(err);
+        else if (!c.closed) again(1_000);
+      },
+    )
+    .then(
+      (a) => (c.closed ? a.abort() : c.aborts.set(w.kind, a)),
+      // Before any request (no current cluster, a credential plugin that failed): say so, try again later.
+      failed,
+    );
+}
+
 /** Serves one SSE connection until the page goes away; each watch restarts when it ends. */
 export function stream(
   kc: k8s.KubeConfig,
@@ -71,55 +118,20 @@ export function stream(
     "Cache-Control": "no-store",
     Connection: "keep-alive",
   });
-  const send = (event: string, data: unknown): void => {
-    res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+  const c: Connection = {
+    closed: false,
+    aborts: new Map(),
+    timers: new Set(),
+    send: (event, data) => res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`),
   };
-  let closed = false;
-  const aborts = new Map<string, AbortController>();
-  const timers = new Set<NodeJS.Timeout>();
-  const start = (w: Watched): void => {
-    if (closed) return;
-    const again = (ms: number): void => {
-      const t = setTimeout(() => {
-        timers.delete(t);
-        start(w);
-      }, ms);
-      timers.add(t);
-    };
-    void new k8s.Watch(kc)
-      .watch(
-        watchPath(w, scope),
-        { timeoutSeconds: 300 },
-        (type, obj: Obj) => {
-          const change = type === "ERROR" ? undefined : changeOf(w.kind, obj);
-          if (change) send("change", change);
-        },
-        (err: unknown) => {
-          if (closed) return;
-          if (err) send("problem", { message: watchError(w, scope, err) });
-          // A watch the API server ended (its timeout) resumes soon; a failed one after a while. A new
-          // watch starts with every object as ADDED, so the page reads again what changed meanwhile.
-          again(err ? 10_000 : 1_000);
-        },
-      )
-      .then(
-        (a) => (closed ? a.abort() : aborts.set(w.kind, a)),
-        // Before any request (no current cluster, a credential plugin that failed): say so, try again later.
-        (err: unknown) => {
-          if (closed) return;
-          send("problem", { message: watchError(w, scope, err) });
-          again(10_000);
-        },
-      );
-  };
-  for (const w of watched) start(w);
+  for (const w of watched) keepWatching(kc, scope, w, c);
   // A comment line now and then keeps proxies and the browser from thinking the stream is dead.
   const keepAlive = setInterval(() => res.write(": keep-alive\n\n"), 25_000);
-  send("ready", { watching: watched.map((w) => w.plural) });
+  c.send("ready", { watching: watched.map((w) => w.plural) });
   req.on("close", () => {
-    closed = true;
+    c.closed = true;
     clearInterval(keepAlive);
-    for (const t of timers) clearTimeout(t);
-    for (const a of aborts.values()) a.abort();
+    for (const t of c.timers) clearTimeout(t);
+    for (const a of c.aborts.values()) a.abort();
   });
 }
