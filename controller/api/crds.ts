@@ -7,6 +7,7 @@ import {
   analysisTemplateRootRules,
 } from "./analysis.js";
 import { group, version } from "./common.js";
+import { RolloutGroupSpec, RolloutGroupStatus, memberRules } from "./group.js";
 import { RolloutSpec, RolloutStatus } from "./rollout.js";
 import type { ValidationRule } from "./unsupported.js";
 
@@ -173,6 +174,21 @@ export function allCrds(): V1CustomResourceDefinition[] {
           jsonPath: ".status.metricResults[*].phase",
           description: "Each metric's phase",
         },
+        { name: "Message", type: "string", jsonPath: ".status.message", priority: 1 },
+        age,
+      ],
+    }),
+    crd({
+      kind: "RolloutGroup",
+      shortName: "rog",
+      scope: "Namespaced",
+      description:
+        "Rollouts released together in dependency order and, when one fails, rolled back together in reverse order.",
+      spec: RolloutGroupSpec,
+      status: RolloutGroupStatus,
+      rootRules: memberRules,
+      columns: [
+        { name: "Phase", type: "string", jsonPath: ".status.phase" },
         { name: "Message", type: "string", jsonPath: ".status.message", priority: 1 },
         age,
       ],

@@ -16,6 +16,7 @@ import { ConfigSnapshotter, configKinds, type ConfigCaches } from "./config-snap
 import { verdictHandoff } from "./verdict-handoff.js";
 import { instanceSelector } from "../rollout/labels.js";
 import { atRest } from "./start-order.js";
+import { GroupReconciler, groupKind, type GroupObject } from "./group-reconciler.js";
 
 export interface ControllerDeps {
   kc: k8s.KubeConfig;
@@ -34,6 +35,8 @@ export class Controllers {
   private readonly sourceIndex = new SourceIndex();
   private readonly rollouts: Runner;
   private readonly runs: Runner;
+  private readonly groups: Runner;
+  private readonly groupCache: KindCache<GroupObject>;
   private readonly events: EventRecorder;
   private workersStarted = false;
   /**
@@ -106,6 +109,44 @@ export class Controllers {
       keys: () => this.caches.analysisRuns.list().map(objectKey),
       resyncMs: config.resyncSeconds * 1000,
     });
+    [this.groupCache, this.groups] = this.groupWiring(scope);
+  }
+
+  /** RolloutGroups: a change to a group, or to any Rollout a group lists, enqueues the group. */
+  private groupWiring(scope: CacheScope): [KindCache<GroupObject>, Runner] {
+    const { kc, config, log } = this.deps;
+    const cache = new KindCache<GroupObject>(
+      { ...groupKind, labelSelector: instanceSelector(config.instanceId) },
+      scope,
+      (_e, obj) => runner.enqueue(objectKey(obj)),
+    );
+    const groups = new GroupReconciler({
+      groups: cache,
+      rollouts: this.caches.rollouts,
+      custom: kc.makeApiClient(k8s.CustomObjectsApi),
+      apps: kc.makeApiClient(k8s.AppsV1Api),
+      events: this.events,
+      log,
+      canAct: () => this.canAct(),
+    });
+    const runner: Runner = new Runner({
+      kind: "RolloutGroup",
+      reconcile: (key) => groups.reconcile(key),
+      workers: 1,
+      log,
+      metrics: this.deps.metrics,
+      keys: () => cache.list().map(objectKey),
+      resyncMs: config.resyncSeconds * 1000,
+    });
+    return [cache, runner];
+  }
+
+  /** The groups that list this Rollout (a member's change may release, fail or settle a group). */
+  private enqueueGroupsOf(ro: k8s.KubernetesObject): void {
+    // The Rollout cache starts before the group cache exists in the constructor's order.
+    if (!this.groupCache || !this.groups) return;
+    for (const g of this.groupCache.list(ro.metadata?.namespace))
+      if (g.spec.members.some((m) => m.name === ro.metadata?.name)) this.groups.enqueue(objectKey(g));
   }
 
   private canAct: () => boolean = () => false;
@@ -125,6 +166,7 @@ export class Controllers {
       rollouts: new KindCache({ ...rolloutKinds.rollouts, labelSelector }, scope, (e, obj) => {
         this.sourceIndex.update(objectKey(obj), e === "delete" ? undefined : obj);
         if (!this.listing || !atRest(obj)) this.rollouts.enqueue(objectKey(obj));
+        this.enqueueGroupsOf(obj);
       }),
       // A Deployment that a Rollout's spec.workloadRef names: its template is that Rollout's.
       deployments: new KindCache(rolloutKinds.deployments, scope, (_e, obj) =>
@@ -170,7 +212,7 @@ export class Controllers {
 
   private allCaches(): { start(): Promise<void>; stop(): Promise<void>; health(): Record<string, string> }[] {
     const config = [this.configCaches.configMaps, this.configCaches.secrets].filter((c) => c !== undefined);
-    return [...Object.values(this.caches), ...config];
+    return [...Object.values(this.caches), ...config, this.groupCache];
   }
 
   async startInformers(): Promise<void> {
@@ -192,6 +234,7 @@ export class Controllers {
     this.workersStarted = true;
     this.rollouts.start();
     this.runs.start();
+    this.groups.start();
   }
 
   readiness(): { ready: boolean; checks: Record<string, string> } {
@@ -207,7 +250,7 @@ export class Controllers {
   }
 
   async stop(): Promise<void> {
-    await Promise.all([this.rollouts.stop(), this.runs.stop()]);
+    await Promise.all([this.rollouts.stop(), this.runs.stop(), this.groups.stop()]);
     await this.events.flush();
     await Promise.all(this.allCaches().map((c) => c.stop()));
   }

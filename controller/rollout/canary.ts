@@ -1,6 +1,7 @@
 import { buildRun } from "./analysis.js";
 import { judgeBackground, type BackgroundJudgement } from "./background.js";
 import { currentSplit, holdForInconclusive, splitFor, walkSteps, weightAt } from "./canary-steps.js";
+import { groupHold } from "./group-hold.js";
 import { promoteAnnotation } from "./labels.js";
 import { nextSplit, type SplitTarget } from "./replicas.js";
 import { revisionOf } from "./revisions.js";
@@ -47,8 +48,12 @@ function stepCanary(s: PlanState): void {
   // scaling, no promotion): an Inconclusive run until a person promotes or aborts, a metric whose
   // latest measurement did not pass until one does.
   const judgement = judge();
+  const held = groupHold(s);
   const hold =
-    Boolean(s.spec.paused) || judgement.state === "inconclusive" || judgement.state === "undecided";
+    Boolean(s.spec.paused) ||
+    held !== undefined ||
+    judgement.state === "inconclusive" ||
+    judgement.state === "undecided";
   let waitingFor = hold ? "" : walkSteps(s);
   waitingFor = backgroundAnalysis(s, judgement) ?? waitingFor;
   if (s.spec.paused) {
@@ -58,6 +63,10 @@ function stepCanary(s: PlanState): void {
       s.pauseConditions.push({ reason: "BlockedByPausedSpec", startTime: s.now.toISOString() });
   } else {
     s.pauseConditions = s.pauseConditions.filter((p) => p.reason !== "BlockedByPausedSpec");
+  }
+  if (held !== undefined) {
+    s.paused = true;
+    waitingFor = held;
   }
   // Never promote on no evidence: the steps may end before the background analysis has
   // measured (or even exists); the canary then waits, stable untouched, for its first pass.

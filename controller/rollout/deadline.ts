@@ -1,3 +1,4 @@
+import { groupHold } from "./group-hold.js";
 import { getCondition } from "./conditions.js";
 import { availableReplicas } from "./revisions.js";
 import { event, isCanary, requeueIn, type PlanState } from "./state.js";
@@ -17,7 +18,8 @@ export function progressDeadline(s: PlanState): void {
     prev.updatedReplicas !== (s.newRS?.status?.replicas ?? 0);
   s.lastProgressAt = progressed || !prev.lastProgressAt ? s.now.toISOString() : prev.lastProgressAt;
   const seconds = spec.progressDeadlineSeconds ?? 600;
-  const waitingForUser = spec.paused || s.pauseConditions.length > 0;
+  // A RolloutGroup member held for its dependencies waits for them, not for progress of its own.
+  const waitingForUser = spec.paused || s.pauseConditions.length > 0 || groupHold(s) !== undefined;
   const rollingOut = s.hash !== s.stableHash || observedAvailable < s.replicas;
   if (!rollingOut || s.abort || waitingForUser) return;
   const since = s.now.getTime() - Date.parse(s.lastProgressAt);

@@ -47,3 +47,12 @@ export function instanceSelector(instanceId: string | undefined): string {
  * once it is scaled down, or when the ReplicaSet serves again.
  */
 export const scaleDownDeadlineAnnotation = "kestrel.dev/scale-down-deadline";
+
+/**
+ * On Rollouts that belong to a RolloutGroup, written by the group controller: the group's name,
+ * and the pod template hash the group has released this member to move to. A member whose new
+ * template is not the released one is held (as spec.paused holds it) until its group releases
+ * it, so no member moves before the members it depends on, whatever order the edits arrive in.
+ */
+export const groupAnnotation = "kestrel.dev/group";
+export const groupReleasedAnnotation = "kestrel.dev/group-released";

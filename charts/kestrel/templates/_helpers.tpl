@@ -31,10 +31,10 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{/* What the controller does in a namespace it watches: the one list of rules for both scopes. */}}
 {{- define "kestrel.workloadRules" -}}
 - apiGroups: ["kestrel.dev"]
-  resources: ["rollouts", "analysisruns", "analysistemplates"]
+  resources: ["rollouts", "analysisruns", "analysistemplates", "rolloutgroups"]
   verbs: ["get", "list", "watch"]
 - apiGroups: ["kestrel.dev"]
-  resources: ["rollouts", "rollouts/status", "analysisruns", "analysisruns/status"]
+  resources: ["rollouts", "rollouts/status", "analysisruns", "analysisruns/status", "rolloutgroups/status"]
   verbs: ["update", "patch"]
 - apiGroups: ["kestrel.dev"]
   resources: ["analysisruns"]

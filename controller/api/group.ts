@@ -1,0 +1,138 @@
+import Type, { type Static } from "typebox";
+import { Condition } from "./common.js";
+import type { ValidationRule } from "./unsupported.js";
+
+/**
+ * The RolloutGroup kind: several Rollouts released in dependency order and, when one fails,
+ * rolled back together in reverse order. Kestrel's own addition (Argo has no such kind).
+ */
+
+const memberName = Type.String({
+  minLength: 1,
+  maxLength: 63,
+  description: "A Rollout in the group's namespace.",
+});
+
+export const maxMembers = 16;
+const maxDependsOn = 8;
+
+export const GroupMember = Type.Object(
+  {
+    name: memberName,
+    dependsOn: Type.Optional(
+      Type.Array(memberName, {
+        maxItems: maxDependsOn,
+        description:
+          "Members that must be Healthy at their new revision before this one may move (each must be another member of this group).",
+      }),
+    ),
+  },
+  {
+    "x-kubernetes-validations": [
+      {
+        rule: "!has(self.dependsOn) || self.dependsOn.all(d, d != self.name)",
+        message: "a member cannot depend on itself: remove its own name from dependsOn",
+        fieldPath: ".dependsOn",
+      },
+    ],
+  },
+);
+
+export const RolloutGroupSpec = Type.Object({
+  members: Type.Array(GroupMember, {
+    minItems: 1,
+    maxItems: maxMembers,
+    description: "The member Rollouts by name, each with the members it waits for.",
+  }),
+  onFailure: Type.Optional(
+    Type.Unsafe<"undo" | "abort" | "freeze">({
+      type: "string",
+      enum: ["undo", "abort", "freeze"],
+      description:
+        "When a member fails (analysis failed or aborted): undo (default) every moved member to the last good release, in reverse dependency order, each after the previous is fully available; abort every moving member; freeze: stop where it is (nothing undone) and alert, for releases whose steps cannot be reversed.",
+    }),
+  ),
+});
+
+export const memberRules: ValidationRule[] = [
+  {
+    rule: "self.spec.members.all(a, self.spec.members.exists_one(b, b.name == a.name))",
+    message: "spec.members: each member name must appear once",
+    fieldPath: ".spec.members",
+  },
+  {
+    rule: "self.spec.members.all(m, !has(m.dependsOn) || m.dependsOn.all(d, self.spec.members.exists(o, o.name == d)))",
+    message:
+      "spec.members[].dependsOn: every name must be a member of this group (add it to spec.members or remove it)",
+    fieldPath: ".spec.members",
+  },
+  {
+    // Two-member cycles are expressible here; longer ones are refused by the controller (condition).
+    rule: "self.spec.members.all(a, !has(a.dependsOn) || a.dependsOn.all(d, self.spec.members.all(b, b.name != d || !has(b.dependsOn) || !b.dependsOn.exists(e, e == a.name))))",
+    message: "spec.members[].dependsOn: two members depend on each other (a cycle): remove one direction",
+    fieldPath: ".spec.members",
+  },
+];
+
+export const MemberRelease = Type.Object({
+  name: Type.String(),
+  hash: Type.Optional(Type.String({ description: "The member's pod template hash in this release." })),
+  previousHash: Type.Optional(
+    Type.String({ description: "Its hash in the last good release (the undo target)." }),
+  ),
+  state: Type.String({
+    description: "Held, Moving, Healthy, Failed, Undoing, Undone, Aborted, Frozen or Unchanged.",
+  }),
+});
+
+export const GroupRelease = Type.Object({
+  number: Type.Integer({ minimum: 1 }),
+  outcome: Type.String({
+    description: "Progressing, Succeeded, RollingBack, RolledBack, Aborted or Frozen.",
+  }),
+  startedAt: Type.Optional(Type.String({ format: "date-time" })),
+  finishedAt: Type.Optional(Type.String({ format: "date-time" })),
+  failedMember: Type.Optional(Type.String()),
+  failure: Type.Optional(
+    Type.String({ description: "Why the failed member failed (its abort message: the metric)." }),
+  ),
+  rollbackOrder: Type.Optional(
+    Type.Array(Type.String(), { description: "Members undone, in the order undone." }),
+  ),
+  members: Type.Array(MemberRelease),
+});
+
+export const RolloutGroupStatus = Type.Object({
+  phase: Type.Optional(
+    Type.String({
+      description: "Healthy, Progressing, RollingBack, RolledBack, Aborted, Frozen or Invalid.",
+    }),
+  ),
+  message: Type.Optional(Type.String()),
+  observedGeneration: Type.Optional(Type.Integer()),
+  /** The memory of the group: the controller resumes from here after a crash. */
+  releases: Type.Optional(
+    Type.Array(GroupRelease, { description: "Releases, newest last (the last 10 kept)." }),
+  ),
+  conditions: Type.Optional(Type.Array(Condition)),
+});
+
+export type RolloutGroupSpec = Static<typeof RolloutGroupSpec>;
+export type RolloutGroupStatus = Static<typeof RolloutGroupStatus>;
+export type GroupRelease = Static<typeof GroupRelease>;
+export type MemberRelease = Static<typeof MemberRelease>;
+
+export interface RolloutGroup {
+  apiVersion?: string;
+  kind?: string;
+  metadata: {
+    name?: string;
+    namespace?: string;
+    generation?: number;
+    resourceVersion?: string;
+    uid?: string;
+    creationTimestamp?: Date | string;
+  };
+  spec: RolloutGroupSpec;
+  status?: RolloutGroupStatus;
+}

@@ -1,0 +1,161 @@
+import type { GroupRelease, RolloutGroupStatus } from "../api/group.js";
+import { removeCondition, setCondition } from "../rollout/conditions.js";
+import { dependencyOrder } from "./order.js";
+import { advanceRelease } from "./release.js";
+import { advanceRollback } from "./rollback.js";
+import {
+  terminalOutcomes,
+  type GroupInput,
+  type GroupPlan,
+  type GroupState,
+  type MemberView,
+} from "./types.js";
+import { startRelease, claimMembers } from "./start.js";
+import { onFailure } from "./failure.js";
+
+export const keptReleases = 10;
+/** How often a release in progress is looked at again besides the member changes that enqueue it. */
+const pollMs = 2000;
+
+/**
+ * The RolloutGroup as one pure function: the group, its members' Rollouts and the time in; the
+ * actions in order, the new status and when to look again out. The release state lives in the
+ * group's status, so a restarted controller resumes where the last one stopped.
+ */
+export function planGroup(input: GroupInput): GroupPlan {
+  const { group, now } = input;
+  const name = group.metadata.name ?? "";
+  const prev: RolloutGroupStatus = group.status ?? {};
+  const found = dependencyOrder(group.spec);
+  if ("cycle" in found)
+    return invalid(input, `spec.members[].dependsOn: a cycle among ${found.cycle.join(", ")}`);
+  const actions: GroupPlan["actions"] = [];
+  let conditions = prev.conditions;
+  // A Rollout another group claimed first is refused here, by name, and left alone.
+  const refused = [...input.members].filter(([, m]) => m.claimedBy !== undefined && m.claimedBy !== name);
+  const members = new Map(
+    [...input.members].filter(([, m]) => m.claimedBy === undefined || m.claimedBy === name),
+  );
+  if (refused.length > 0) {
+    const message = refused
+      .map(
+        ([n, m]) =>
+          `Rollout ${n} already belongs to RolloutGroup ${m.claimedBy}; a Rollout belongs to at most one group`,
+      )
+      .join("; ");
+    conditions = setCondition(
+      conditions,
+      { type: "MemberConflict", status: "True", reason: "MemberInAnotherGroup", message },
+      now,
+    );
+    if (prev.conditions?.find((c) => c.type === "MemberConflict")?.message !== message)
+      actions.push({ kind: "event", type: "Warning", reason: "MemberInAnotherGroup", message });
+  } else conditions = removeCondition(conditions, "MemberConflict");
+  conditions = removeCondition(conditions, "InvalidSpec");
+  actions.push(...claimMembers(name, found.order, members));
+
+  const releases = structuredClone(prev.releases ?? []);
+  let release = releases.at(-1);
+  if (!release || terminalOutcomes.has(release.outcome)) {
+    const next = startRelease(found.order, members, release, now);
+    if (next) {
+      releases.push(next);
+      release = next;
+      if (next.outcome === "Progressing")
+        actions.push({
+          kind: "event",
+          type: "Normal",
+          reason: "ReleaseStarted",
+          message: `release ${next.number}: ${changed(next)} changed`,
+        });
+    }
+  }
+  const s: GroupState = { input, name, order: found.order, members, release: release!, actions };
+  if (release) step(s);
+  const status: RolloutGroupStatus = {
+    observedGeneration: group.metadata.generation,
+    releases: releases.slice(-keptReleases),
+    conditions,
+    ...summary(release, members),
+  };
+  const busy = release?.outcome === "Progressing" || release?.outcome === "RollingBack";
+  return { actions, status, ...(busy ? { requeueAfterMs: pollMs } : {}) };
+}
+
+function step(s: GroupState): void {
+  if (s.release.outcome === "Progressing") {
+    const failed = advanceRelease(s);
+    if (failed) onFailure(s, failed);
+    else if (s.release.members.every((r) => r.state === "Healthy" || r.state === "Unchanged")) {
+      s.release.outcome = "Succeeded";
+      s.release.finishedAt = s.input.now.toISOString();
+      s.actions.push({
+        kind: "event",
+        type: "Normal",
+        reason: "ReleaseSucceeded",
+        message: `release ${s.release.number}: every member Healthy at its new revision`,
+      });
+    }
+  }
+  if (s.release.outcome === "RollingBack" && advanceRollback(s)) {
+    s.release.outcome = "RolledBack";
+    s.release.finishedAt = s.input.now.toISOString();
+    s.actions.push({
+      kind: "event",
+      type: "Normal",
+      reason: "GroupRolledBack",
+      message: `release ${s.release.number} rolled back after ${s.release.failedMember} failed; undone in order: ${(s.release.rollbackOrder ?? []).join(", ") || "none"}`,
+    });
+  }
+}
+
+const changed = (r: GroupRelease): string =>
+  r.members
+    .filter((m) => m.state !== "Unchanged")
+    .map((m) => m.name)
+    .join(", ");
+
+function summary(
+  release: GroupRelease | undefined,
+  members: ReadonlyMap<string, MemberView>,
+): Pick<RolloutGroupStatus, "phase" | "message"> {
+  if (!release) return { phase: "Progressing", message: `waiting for members (${members.size} found)` };
+  const n = `release ${release.number}`;
+  const states = release.members.map((m) => `${m.name} ${m.state}`).join(", ");
+  switch (release.outcome) {
+    case "Succeeded":
+      return { phase: "Healthy", message: `${n} succeeded: ${states}` };
+    case "Progressing":
+      return { phase: "Progressing", message: `${n}: ${states}` };
+    case "RollingBack":
+    case "RolledBack":
+      return {
+        phase: release.outcome,
+        message: `${n}: ${release.failedMember} failed (${release.failure ?? "aborted"}); undone so far in order: ${(release.rollbackOrder ?? []).join(", ") || "none"}`,
+      };
+    default:
+      return {
+        phase: release.outcome,
+        message: `${n}: ${release.failedMember} failed (${release.failure ?? "aborted"}); ${states}`,
+      };
+  }
+}
+
+function invalid(input: GroupInput, message: string): GroupPlan {
+  const prev = input.group.status ?? {};
+  const was = prev.conditions?.find((c) => c.type === "InvalidSpec")?.message;
+  return {
+    actions: was === message ? [] : [{ kind: "event", type: "Warning", reason: "InvalidSpec", message }],
+    status: {
+      ...prev,
+      observedGeneration: input.group.metadata.generation,
+      phase: "Invalid",
+      message: `invalid spec: ${message}`,
+      conditions: setCondition(
+        prev.conditions,
+        { type: "InvalidSpec", status: "True", reason: "InvalidSpec", message },
+        input.now,
+      ),
+    },
+  };
+}

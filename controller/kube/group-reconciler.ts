@@ -1,0 +1,135 @@
+import type * as k8s from "@kubernetes/client-node";
+import { apiVersion, group, version } from "../api/common.js";
+import type { RolloutGroup } from "../api/group.js";
+import { planGroup } from "../group/plan.js";
+import type { GroupAction } from "../group/types.js";
+import type { Logger } from "../log.js";
+import {
+  abortAnnotation,
+  groupAnnotation,
+  groupReleasedAnnotation,
+  podTemplateHashLabel,
+  revisionAnnotation,
+} from "../rollout/labels.js";
+import type { EventRecorder } from "./events.js";
+import { memberView } from "./group-view.js";
+import type { KindCache } from "./informers.js";
+import { mergePatch, rolloutKind, type RolloutObject } from "./rollout-actions.js";
+import type { ReconcileResult } from "./runner.js";
+import { writeStatus } from "./status-writer.js";
+
+export type GroupObject = RolloutGroup & k8s.KubernetesObject;
+
+export const groupKind = {
+  name: "rolloutgroups",
+  group,
+  version,
+  plural: "rolloutgroups",
+  namespaced: true,
+} as const;
+
+export interface GroupReconcilerDeps {
+  groups: KindCache<GroupObject>;
+  rollouts: KindCache<RolloutObject>;
+  custom: k8s.CustomObjectsApi;
+  apps: k8s.AppsV1Api;
+  events: EventRecorder;
+  log: Logger;
+  canAct: () => boolean;
+}
+
+/** Reads the group and its members from the caches, plans, applies the plan in order, writes status last. */
+export class GroupReconciler {
+  constructor(private readonly d: GroupReconcilerDeps) {}
+
+  async reconcile(key: string): Promise<ReconcileResult> {
+    const [namespace = "", name = ""] = key.split("/");
+    const g = this.d.groups.get(name, namespace);
+    if (!g || g.metadata?.deletionTimestamp) return {};
+    const log = this.d.log.child({ namespace, rolloutGroup: name });
+    const groups = this.d.groups.list(namespace);
+    const members = new Map(
+      g.spec.members.flatMap((m) => {
+        const ro = this.d.rollouts.get(m.name, namespace);
+        return ro ? [[m.name, memberView(ro, groups)] as const] : [];
+      }),
+    );
+    const plan = planGroup({ group: g, members, now: new Date() });
+    if (!this.d.canAct()) throw new Error("not the leader: no write");
+    // Each member write starts from the object the previous write returned (its resourceVersion).
+    const latest = new Map<string, RolloutObject>();
+    for (const a of plan.actions) await this.apply(g, a, latest, log);
+    await writeStatus(this.d.custom, groupKind, g, plan.status);
+    return plan.requeueAfterMs === undefined ? {} : { requeueAfterMs: plan.requeueAfterMs };
+  }
+
+  private async apply(
+    g: GroupObject,
+    a: GroupAction,
+    latest: Map<string, RolloutObject>,
+    log: Logger,
+  ): Promise<void> {
+    const namespace = g.metadata?.namespace ?? "";
+    if (a.kind === "event") {
+      const involved = {
+        apiVersion: g.apiVersion ?? apiVersion,
+        kind: "RolloutGroup",
+        name: g.metadata?.name ?? "",
+        namespace,
+        uid: g.metadata?.uid,
+      };
+      this.d.events.emit(involved, { type: a.type, reason: a.reason, message: a.message });
+      if (a.type === "Warning") log.warn(a.message, { reason: a.reason });
+      else log.info(a.message, { reason: a.reason });
+      return;
+    }
+    const ro = latest.get(a.name) ?? this.d.rollouts.get(a.name, namespace);
+    if (!ro) return;
+    const body = await this.patchOf(g, a, ro);
+    const written = (await this.d.custom.patchNamespacedCustomObject(
+      { ...rolloutKind, namespace, name: a.name, body },
+      mergePatch,
+    )) as RolloutObject;
+    latest.set(a.name, written);
+    log.info("member written", { member: a.name, action: a.kind });
+  }
+
+  /** A merge patch carrying the resourceVersion read: a Rollout changed since answers 409 and requeues. */
+  private async patchOf(g: GroupObject, a: Exclude<GroupAction, { kind: "event" }>, ro: RolloutObject) {
+    const resourceVersion = ro.metadata?.resourceVersion;
+    switch (a.kind) {
+      case "releaseMember":
+        return {
+          metadata: {
+            resourceVersion,
+            annotations: { [groupAnnotation]: g.metadata?.name, [groupReleasedAnnotation]: a.released },
+          },
+        };
+      case "abortMember":
+        return {
+          metadata: { resourceVersion, annotations: { [abortAnnotation]: `group ${g.metadata?.name}` } },
+        };
+      case "undoMember":
+        return {
+          metadata: { resourceVersion },
+          spec: { rollbackTo: { revision: await this.revisionOf(ro, a.toHash) } },
+        };
+    }
+  }
+
+  /** The revision number of a member's ReplicaSet with this pod template hash (the undo target). */
+  private async revisionOf(ro: RolloutObject, hash: string): Promise<number> {
+    const namespace = ro.metadata?.namespace ?? "";
+    const list = await this.d.apps.listNamespacedReplicaSet({
+      namespace,
+      labelSelector: `${podTemplateHashLabel}=${hash}`,
+    });
+    const rs = list.items.find((r) => r.metadata?.ownerReferences?.some((o) => o.uid === ro.metadata?.uid));
+    const revision = Number(rs?.metadata?.annotations?.[revisionAnnotation]);
+    if (!rs || !Number.isInteger(revision) || revision < 1)
+      throw new Error(
+        `undo of ${ro.metadata?.name} to ${hash}: no ReplicaSet with that pod template hash and a revision`,
+      );
+    return revision;
+  }
+}

@@ -1,0 +1,32 @@
+import type { RolloutGroup } from "../api/group.js";
+import type { MemberView } from "../group/types.js";
+import { groupAnnotation, groupReleasedAnnotation } from "../rollout/labels.js";
+import type { RolloutObject } from "./rollout-actions.js";
+
+/**
+ * What the group planner sees of one member Rollout. claimedBy: the group named by the Rollout's
+ * kestrel.dev/group annotation, while that group still exists and lists it (a stale annotation
+ * left by a deleted group, or by one that dropped the member, claims nothing).
+ */
+export function memberView(ro: RolloutObject, groups: readonly RolloutGroup[]): MemberView {
+  const annotations = ro.metadata?.annotations ?? {};
+  const group = annotations[groupAnnotation];
+  const name = ro.metadata?.name;
+  const claimer = groups.find(
+    (g) => g.metadata.name === group && g.spec.members.some((m) => m.name === name),
+  );
+  const status = ro.status ?? {};
+  return {
+    hash: status.currentPodHash,
+    stableHash: status.stableRS,
+    phase: status.phase,
+    message: status.message,
+    observed: status.observedGeneration === ro.metadata?.generation,
+    available: (status.availableReplicas ?? 0) >= (ro.spec.replicas ?? 1),
+    aborted: Boolean(status.abort),
+    undoAsked: ro.spec.rollbackTo !== undefined,
+    group,
+    released: annotations[groupReleasedAnnotation],
+    claimedBy: claimer ? group : undefined,
+  };
+}
