@@ -56,3 +56,12 @@ export const scaleDownDeadlineAnnotation = "kestrel.dev/scale-down-deadline";
  */
 export const groupAnnotation = "kestrel.dev/group";
 export const groupReleasedAnnotation = "kestrel.dev/group-released";
+
+/**
+ * Requests to a RolloutGroup, written by `kubectl kestrel` on the group: start the release now
+ * (skip the wait for the rest of a change's edits), and undo every member to release N. The
+ * value is `N@<time>` for an undo and `<time>` for a start: a request is acted on once, the
+ * group's status recording the last value it handled, so a repeated command is a new request.
+ */
+export const groupReleaseStartAnnotation = "kestrel.dev/release-start";
+export const groupUndoToReleaseAnnotation = "kestrel.dev/undo-to-release";
