@@ -99,6 +99,18 @@ export const GroupRelease = Type.Object({
   rollbackOrder: Type.Optional(
     Type.Array(Type.String(), { description: "Members undone, in the order undone." }),
   ),
+  undoTo: Type.Optional(
+    Type.Integer({
+      minimum: 1,
+      description: "Set on a release that undoes every member to release undoTo (kubectl kestrel undo group/NAME).",
+    }),
+  ),
+  startedBy: Type.Optional(
+    Type.String({
+      description:
+        "Change (a member's template changed) or Command (kubectl kestrel release start: members move without waiting for more edits).",
+    }),
+  ),
   members: Type.Array(MemberRelease),
 });
 
@@ -115,6 +127,18 @@ export const RolloutGroupStatus = Type.Object({
     Type.Array(GroupRelease, { description: "Releases, newest last (the last 10 kept)." }),
   ),
   conditions: Type.Optional(Type.Array(Condition)),
+  handledRequests: Type.Optional(
+    Type.Object(
+      {
+        releaseStart: Type.Optional(Type.String()),
+        undoToRelease: Type.Optional(Type.String()),
+      },
+      {
+        description:
+          "The last value of each request annotation (kestrel.dev/release-start, kestrel.dev/undo-to-release) acted on.",
+      },
+    ),
+  ),
 });
 
 export type RolloutGroupSpec = Static<typeof RolloutGroupSpec>;
@@ -132,6 +156,7 @@ export interface RolloutGroup {
     resourceVersion?: string;
     uid?: string;
     creationTimestamp?: Date | string;
+    annotations?: Record<string, string>;
   };
   spec: RolloutGroupSpec;
   status?: RolloutGroupStatus;
