@@ -102,7 +102,8 @@ export const GroupRelease = Type.Object({
   undoTo: Type.Optional(
     Type.Integer({
       minimum: 1,
-      description: "Set on a release that undoes every member to release undoTo (kubectl kestrel undo group/NAME).",
+      description:
+        "Set on a release that undoes every member to release undoTo (kubectl kestrel undo group/NAME).",
     }),
   ),
   startedBy: Type.Optional(

@@ -12,6 +12,7 @@ import {
 } from "./types.js";
 import { startRelease, claimMembers } from "./start.js";
 import { onFailure } from "./failure.js";
+import { startNow, undoToRelease, type RequestState } from "./requests.js";
 
 export const keptReleases = 10;
 /** How often a release in progress is looked at again besides the member changes that enqueue it. */
@@ -55,6 +56,16 @@ export function planGroup(input: GroupInput): GroupPlan {
   actions.push(...claimMembers(name, found.order, members));
 
   const releases = structuredClone(prev.releases ?? []);
+  const requests: RequestState = {
+    annotations: group.metadata.annotations ?? {},
+    order: found.order,
+    members,
+    releases,
+    handled: { ...prev.handledRequests },
+    actions,
+    now,
+  };
+  undoToRelease(requests);
   let release = releases.at(-1);
   if (!release || terminalOutcomes.has(release.outcome)) {
     const next = startRelease(found.order, members, release, now);
@@ -70,6 +81,7 @@ export function planGroup(input: GroupInput): GroupPlan {
         });
     }
   }
+  startNow(requests);
   const s: GroupState = { input, name, order: found.order, members, release: release!, actions };
   if (release) step(s);
   const status: RolloutGroupStatus = {
@@ -77,6 +89,7 @@ export function planGroup(input: GroupInput): GroupPlan {
     releases: releases.slice(-keptReleases),
     conditions,
     ...summary(release, members),
+    ...(Object.keys(requests.handled).length > 0 ? { handledRequests: requests.handled } : {}),
   };
   const busy = release?.outcome === "Progressing" || release?.outcome === "RollingBack";
   return { actions, status, ...(busy ? { requeueAfterMs: pollMs } : {}) };
@@ -104,10 +117,16 @@ function step(s: GroupState): void {
       kind: "event",
       type: "Normal",
       reason: "GroupRolledBack",
-      message: `release ${s.release.number} rolled back after ${s.release.failedMember} failed; undone in order: ${(s.release.rollbackOrder ?? []).join(", ") || "none"}`,
+      message: `release ${s.release.number} ${why(s.release)}; undone in order: ${(s.release.rollbackOrder ?? []).join(", ") || "none"}`,
     });
   }
 }
+
+/** Why a release rolls back: a member failed, or a person asked to undo to an earlier release. */
+const why = (r: GroupRelease): string =>
+  r.undoTo !== undefined
+    ? `undoes the group to release ${r.undoTo} (kubectl kestrel undo)`
+    : `rolls back: ${r.failedMember} failed (${r.failure ?? "aborted"})`;
 
 const changed = (r: GroupRelease): string =>
   r.members
@@ -131,7 +150,7 @@ function summary(
     case "RolledBack":
       return {
         phase: release.outcome,
-        message: `${n}: ${release.failedMember} failed (${release.failure ?? "aborted"}); undone so far in order: ${(release.rollbackOrder ?? []).join(", ") || "none"}`,
+        message: `${n} ${why(release)}; undone so far in order: ${(release.rollbackOrder ?? []).join(", ") || "none"}`,
       };
     default:
       return {

@@ -28,7 +28,10 @@ export function advanceRelease(s: GroupState): MemberRelease | undefined {
   const spec = new Map(s.input.group.spec.members.map((m) => [m.name, m.dependsOn ?? []]));
   joinLateEdits(s);
   // The edits of one change arrive one by one: nothing moves until they have had time to land.
-  const settling = s.input.now.getTime() - Date.parse(s.release.startedAt ?? "") < releaseSettleMs;
+  // `kubectl kestrel release start` says the change is complete: no wait.
+  const settling =
+    s.release.startedBy !== "Command" &&
+    s.input.now.getTime() - Date.parse(s.release.startedAt ?? "") < releaseSettleMs;
   for (const name of s.order) {
     const r = byName.get(name);
     const m = s.members.get(name);

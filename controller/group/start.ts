@@ -54,6 +54,7 @@ export function startRelease(
     number: last.number + 1,
     outcome: "Progressing",
     startedAt: at,
+    startedBy: "Change",
     members: order.map((name) => {
       const previousHash = members.get(name)?.stableHash ?? hashOf(name);
       const hash = hashOf(name);
