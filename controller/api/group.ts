@@ -81,7 +81,8 @@ export const MemberRelease = Type.Object({
     Type.String({ description: "Its hash in the last good release (the undo target)." }),
   ),
   state: Type.String({
-    description: "Held, Moving, Healthy, Failed, Undoing, Undone, Aborted, Frozen or Unchanged.",
+    description:
+      "Held, Moving, Healthy, Failed, Undoing, Undone, Aborted, Frozen, Unchanged or Removed (taken out of spec.members during the release, left where it was).",
   }),
 });
 

@@ -13,6 +13,8 @@ import {
 import { startRelease, claimMembers } from "./start.js";
 import { onFailure } from "./failure.js";
 import { startNow, undoToRelease, type RequestState } from "./requests.js";
+import { forgetRemoved, letGoRemoved } from "./removed.js";
+import { refuseMembers } from "./refused.js";
 
 export const keptReleases = 10;
 /** How often a release in progress is looked at again besides the member changes that enqueue it. */
@@ -31,27 +33,9 @@ export function planGroup(input: GroupInput): GroupPlan {
   if ("cycle" in found)
     return invalid(input, `spec.members[].dependsOn: a cycle among ${found.cycle.join(", ")}`);
   const actions: GroupPlan["actions"] = [];
-  let conditions = prev.conditions;
-  // A Rollout another group claimed first is refused here, by name, and left alone.
-  const refused = [...input.members].filter(([, m]) => m.claimedBy !== undefined && m.claimedBy !== name);
-  const members = new Map(
-    [...input.members].filter(([, m]) => m.claimedBy === undefined || m.claimedBy === name),
-  );
-  if (refused.length > 0) {
-    const message = refused
-      .map(
-        ([n, m]) =>
-          `Rollout ${n} already belongs to RolloutGroup ${m.claimedBy}; a Rollout belongs to at most one group`,
-      )
-      .join("; ");
-    conditions = setCondition(
-      conditions,
-      { type: "MemberConflict", status: "True", reason: "MemberInAnotherGroup", message },
-      now,
-    );
-    if (prev.conditions?.find((c) => c.type === "MemberConflict")?.message !== message)
-      actions.push({ kind: "event", type: "Warning", reason: "MemberInAnotherGroup", message });
-  } else conditions = removeCondition(conditions, "MemberConflict");
+  const refused = refuseMembers(name, input.members, prev.conditions, now, actions);
+  const members = refused.members;
+  let conditions = refused.conditions;
   conditions = removeCondition(conditions, "InvalidSpec");
   actions.push(...claimMembers(name, found.order, members));
 
@@ -72,6 +56,7 @@ export function planGroup(input: GroupInput): GroupPlan {
     if (next) {
       releases.push(next);
       release = next;
+      conditions = forgetRemoved(conditions);
       if (next.outcome === "Progressing")
         actions.push({
           kind: "event",
@@ -82,6 +67,7 @@ export function planGroup(input: GroupInput): GroupPlan {
     }
   }
   startNow(requests);
+  conditions = letGoRemoved(input, release, conditions, actions);
   const s: GroupState = { input, name, order: found.order, members, release: release!, actions };
   if (release) step(s);
   const status: RolloutGroupStatus = {
@@ -99,7 +85,7 @@ function step(s: GroupState): void {
   if (s.release.outcome === "Progressing") {
     const failed = advanceRelease(s);
     if (failed) onFailure(s, failed);
-    else if (s.release.members.every((r) => r.state === "Healthy" || r.state === "Unchanged")) {
+    else if (s.release.members.every((r) => ["Healthy", "Unchanged", "Removed"].includes(r.state))) {
       s.release.outcome = "Succeeded";
       s.release.finishedAt = s.input.now.toISOString();
       s.actions.push({

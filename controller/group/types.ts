@@ -16,6 +16,8 @@ export interface MemberView {
   aborted: boolean;
   /** spec.rollbackTo is set: an undo was asked and not yet acted on. */
   undoAsked: boolean;
+  /** spec.strategy.blueGreen: such a Rollout cannot be held by a group yet. */
+  blueGreen?: boolean;
   /** The kestrel.dev/group annotation: the group that holds this Rollout. */
   group: string | undefined;
   /** The kestrel.dev/group-released annotation. */
@@ -28,6 +30,8 @@ export interface GroupInput {
   group: RolloutGroup;
   /** By member name; a member whose Rollout does not exist is absent. */
   members: ReadonlyMap<string, MemberView>;
+  /** Rollouts marked as this group's (kestrel.dev/group) that spec.members no longer lists. */
+  strays?: ReadonlyMap<string, MemberView>;
   now: Date;
 }
 
@@ -37,6 +41,8 @@ export type GroupAction =
   | { kind: "releaseMember"; name: string; released: string }
   /** Undoes a member to the revision whose pod template hash is `toHash` (spec.rollbackTo). */
   | { kind: "undoMember"; name: string; toHash: string }
+  /** Drops the group's marks from a Rollout no longer listed; pause: leave it paused where it is. */
+  | { kind: "leaveMember"; name: string; pause: boolean }
   /** The kestrel.dev/abort trigger. */
   | { kind: "abortMember"; name: string };
 

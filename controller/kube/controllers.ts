@@ -73,6 +73,7 @@ export class Controllers {
       metrics: deps.metrics,
       canAct: () => this.canAct(),
       config: new ConfigSnapshotter(kc.makeApiClient(k8s.CoreV1Api), this.configCaches, this.events),
+      groupExists: (name, namespace) => this.groupCache?.get(name, namespace) !== undefined,
     });
     this.rollouts = new Runner({
       kind: "Rollout",
@@ -118,7 +119,12 @@ export class Controllers {
     const cache = new KindCache<GroupObject>(
       { ...groupKind, labelSelector: instanceSelector(config.instanceId) },
       scope,
-      (_e, obj) => runner.enqueue(objectKey(obj)),
+      (e, obj) => {
+        runner.enqueue(objectKey(obj));
+        // A deleted group holds nothing: its members look again and move on as Rollouts of their own.
+        if (e === "delete")
+          for (const m of obj.spec.members) this.rollouts.enqueue(`${obj.metadata?.namespace}/${m.name}`);
+      },
     );
     const groups = new GroupReconciler({
       groups: cache,

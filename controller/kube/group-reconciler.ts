@@ -17,6 +17,7 @@ import type { KindCache } from "./informers.js";
 import { mergePatch, rolloutKind, type RolloutObject } from "./rollout-actions.js";
 import type { ReconcileResult } from "./runner.js";
 import { writeStatus } from "./status-writer.js";
+import { WrittenAhead } from "./written-ahead.js";
 
 export type GroupObject = RolloutGroup & k8s.KubernetesObject;
 
@@ -40,11 +41,17 @@ export interface GroupReconcilerDeps {
 
 /** Reads the group and its members from the caches, plans, applies the plan in order, writes status last. */
 export class GroupReconciler {
+  /**
+   * Our status writes until the watch shows them: a pass planned from the older cached group would
+   * meet a 409 on its status write after its events and member writes went out, and send them again.
+   */
+  private readonly writtenAhead = new WrittenAhead<GroupObject>();
+
   constructor(private readonly d: GroupReconcilerDeps) {}
 
   async reconcile(key: string): Promise<ReconcileResult> {
     const [namespace = "", name = ""] = key.split("/");
-    const g = this.d.groups.get(name, namespace);
+    const g = this.writtenAhead.read(key, this.d.groups.get(name, namespace));
     if (!g || g.metadata?.deletionTimestamp) return {};
     const log = this.d.log.child({ namespace, rolloutGroup: name });
     const groups = this.d.groups.list(namespace);
@@ -54,12 +61,23 @@ export class GroupReconciler {
         return ro ? [[m.name, memberView(ro, groups)] as const] : [];
       }),
     );
-    const plan = planGroup({ group: g, members, now: new Date() });
+    const listed = new Set(g.spec.members.map((m) => m.name));
+    const strays = new Map(
+      this.d.rollouts
+        .list(namespace)
+        .filter(
+          (ro) =>
+            ro.metadata?.annotations?.[groupAnnotation] === name && !listed.has(ro.metadata?.name ?? ""),
+        )
+        .map((ro) => [ro.metadata?.name ?? "", memberView(ro, groups)] as const),
+    );
+    const plan = planGroup({ group: g, members, strays, now: new Date() });
     if (!this.d.canAct()) throw new Error("not the leader: no write");
     // Each member write starts from the object the previous write returned (its resourceVersion).
     const latest = new Map<string, RolloutObject>();
     for (const a of plan.actions) await this.apply(g, a, latest, log);
-    await writeStatus(this.d.custom, groupKind, g, plan.status);
+    const written = await writeStatus(this.d.custom, groupKind, g, plan.status);
+    if (written) this.writtenAhead.record(key, g, written as GroupObject);
     return plan.requeueAfterMs === undefined ? {} : { requeueAfterMs: plan.requeueAfterMs };
   }
 
@@ -104,6 +122,14 @@ export class GroupReconciler {
             resourceVersion,
             annotations: { [groupAnnotation]: g.metadata?.name, [groupReleasedAnnotation]: a.released },
           },
+        };
+      case "leaveMember":
+        return {
+          metadata: {
+            resourceVersion,
+            annotations: { [groupAnnotation]: null, [groupReleasedAnnotation]: null },
+          },
+          ...(a.pause ? { spec: { paused: true } } : {}),
         };
       case "abortMember":
         return {

@@ -25,6 +25,7 @@ export function memberView(ro: RolloutObject, groups: readonly RolloutGroup[]): 
     available: (status.availableReplicas ?? 0) >= (ro.spec.replicas ?? 1),
     aborted: Boolean(status.abort),
     undoAsked: ro.spec.rollbackTo !== undefined,
+    blueGreen: ro.spec.strategy?.blueGreen !== undefined,
     group,
     released: annotations[groupReleasedAnnotation],
     claimedBy: claimer ? group : undefined,

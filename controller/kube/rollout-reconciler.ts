@@ -6,7 +6,7 @@ import type { Logger } from "../log.js";
 import type { Metrics } from "../metrics.js";
 import type { Action } from "../rollout/actions.js";
 import { applyOrder, isSpecRewrite } from "../rollout/apply-order.js";
-import { podTemplateHashLabel } from "../rollout/labels.js";
+import { groupAnnotation, podTemplateHashLabel } from "../rollout/labels.js";
 import { pacePlan } from "../rollout/status-pace.js";
 import {
   namedServices,
@@ -72,6 +72,8 @@ export interface RolloutReconcilerDeps {
   canAct: () => boolean;
   /** spec.configSnapshots: reads sources and makes the copies. */
   config?: ConfigSnapshotter;
+  /** Whether a RolloutGroup exists (a member of a deleted group is not held). */
+  groupExists?: (name: string, namespace: string) => boolean;
 }
 
 export { jsonPatch, rolloutPatch } from "./rollout-actions.js";
@@ -141,7 +143,9 @@ export class RolloutReconciler {
     const live = (o: k8s.KubernetesObject): boolean => !o.metadata?.deletionTimestamp;
     const { analysisRuns, analysisTemplates, clusterAnalysisTemplates } = this.d.caches;
     const replicaSets = this.d.caches.replicaSets.ownedBy(uid).filter(live);
+    const group = ro.metadata?.annotations?.[groupAnnotation];
     return {
+      groupExists: group === undefined || (this.d.groupExists?.(group, namespace) ?? true),
       rollout: ro,
       workload: this.workloadOf(ro),
       replicaSets,

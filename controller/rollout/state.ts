@@ -39,6 +39,8 @@ export interface PlanInput {
   configSources?: ConfigSources;
   /** With spec.configSnapshots: sourceKey(kind, copy) of copies an undo pinned that no longer exist. */
   configPinnedGone?: ReadonlySet<string>;
+  /** false when the RolloutGroup its kestrel.dev/group annotation names is gone (it holds nothing then). */
+  groupExists?: boolean;
   now: Date;
 }
 
@@ -71,6 +73,7 @@ export interface PlanState {
   readonly stepsHash: string;
   readonly byHash: ReadonlyMap<string, V1ReplicaSet>;
   readonly annotations: Readonly<Record<string, string>>;
+  readonly groupExists: boolean;
   readonly runs: ReadonlyMap<string, AnalysisRun>;
   /** Trigger annotations already acted upon (recorded in status before their removal). */
   readonly handled: ReadonlySet<string>;
@@ -163,6 +166,7 @@ export function observe(
     stepsHash,
     byHash,
     annotations: ro.metadata.annotations ?? {},
+    groupExists: input.groupExists ?? true,
     runs: new Map((input.analysisRuns ?? []).map((r) => [r.metadata.name ?? "", r])),
     handled: new Set(prev.handledTriggers ?? []),
     limits: surgeLimits(

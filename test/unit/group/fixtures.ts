@@ -40,10 +40,19 @@ export class Group {
     this.g = { metadata: { name: "shop", namespace: "ns", generation: 1 }, spec };
   }
   /** One reconcile: the plan's status is written back, as the shell does. */
-  plan(members: Record<string, MemberView>, afterMs = 10_000): GroupAction[] {
+  plan(
+    members: Record<string, MemberView>,
+    afterMs = 10_000,
+    strays: Record<string, MemberView> = {},
+  ): GroupAction[] {
     this.t += afterMs;
     const group = { ...this.g, metadata: { ...this.g.metadata, annotations: this.annotations } };
-    const p = planGroup({ group, members: new Map(Object.entries(members)), now: new Date(this.t) });
+    const p = planGroup({
+      group,
+      members: new Map(Object.entries(members)),
+      strays: new Map(Object.entries(strays)),
+      now: new Date(this.t),
+    });
     this.g = { ...this.g, status: p.status };
     return p.actions;
   }

@@ -157,3 +157,66 @@ describe("RolloutGroup requests", () => {
     });
   });
 });
+
+describe("RolloutGroup: a member taken out of spec.members", () => {
+  it("mid-release: left paused where it is, with a condition and a Warning; the rest of the release goes on", () => {
+    const g = new Group();
+    g.plan(all(healthy("w1"), healthy("a1"), healthy("d1")));
+    g.plan(all(moving("w2", "w1"), moving("a2", "a1"), healthy("d1")));
+    g.plan(all(moving("w2", "w1"), moving("a2", "a1"), healthy("d1")));
+    assert.equal(g.last?.outcome, "Progressing");
+    // web leaves the group while held at w2 (its stable revision is still w1).
+    g.g = { ...g.g, spec: { members: [{ name: "api" }, { name: "db-adapter" }] } };
+    const actions = g.plan({ api: moving("a2", "a1"), "db-adapter": healthy("d1") }, 10_000, {
+      web: moving("w2", "w1"),
+    });
+    assert.deepEqual(
+      writes(actions).filter((a) => a.kind === "leaveMember"),
+      [{ kind: "leaveMember", name: "web", pause: true }],
+    );
+    assert.equal(g.last?.members.find((m) => m.name === "web")?.state, "Removed");
+    const c = g.g.status?.conditions?.find((x) => x.type === "MemberRemoved");
+    assert.match(
+      c?.message ?? "",
+      /web was removed from the group during release 2; left where it is \(paused between w1 and w2/,
+    );
+    assert.ok(reasons(actions).includes("MemberRemoved"));
+    // api finishes: the release succeeds without web.
+    g.plan({ api: healthy("a2"), "db-adapter": healthy("d1") });
+    assert.equal(g.last?.outcome, "Succeeded");
+  });
+
+  it("between releases: its marks are dropped, nothing paused", () => {
+    const g = new Group();
+    g.plan(all(healthy("w1"), healthy("a1"), healthy("d1")));
+    g.g = { ...g.g, spec: { members: [{ name: "api" }, { name: "db-adapter" }] } };
+    const actions = g.plan({ api: healthy("a1"), "db-adapter": healthy("d1") }, 10_000, {
+      web: healthy("w1"),
+    });
+    assert.deepEqual(
+      writes(actions).filter((a) => a.kind === "leaveMember"),
+      [{ kind: "leaveMember", name: "web", pause: false }],
+    );
+  });
+});
+
+describe("RolloutGroup: members it cannot hold", () => {
+  it("a blue-green Rollout is refused by name, with a condition, and never touched", () => {
+    const g = new Group();
+    const actions = g.plan(all(healthy("w1", { blueGreen: true }), healthy("a1"), healthy("d1")));
+    const c = g.g.status?.conditions?.find((x) => x.type === "UnsupportedMember");
+    assert.match(
+      c?.message ?? "",
+      /Rollout web uses strategy.blueGreen: blue-green members are not supported yet/,
+    );
+    assert.ok(reasons(actions).includes("BlueGreenMember"));
+    assert.deepEqual(
+      writes(actions).filter((a) => "name" in a && a.name === "web"),
+      [],
+    );
+    assert.deepEqual(
+      reasons(g.plan(all(healthy("w1", { blueGreen: true }), healthy("a1"), healthy("d1")))),
+      [],
+    );
+  });
+});

@@ -30,4 +30,18 @@ describe("planRollout: a RolloutGroup member is held until its group releases it
     w.settle();
     assert.deepEqual(w.split(), { r1: 0, r2: 10 });
   });
+
+  it("a member of a group that was deleted is not held: it delivers as a Rollout of its own", () => {
+    const w = new World(rollout({}, { steps }));
+    w.settle();
+    w.annotate("kestrel.dev/group", "shop");
+    w.annotate("kestrel.dev/group-released", w.rollout.status?.currentPodHash ?? "");
+    w.setImage("web:2");
+    w.settle();
+    assert.equal(w.rollout.status?.phase, "Paused", "held while the group exists");
+    w.groupExists = false;
+    w.settle();
+    assert.deepEqual(w.split(), { r1: 0, r2: 10 });
+    assert.equal(w.rollout.status?.phase, "Healthy");
+  });
 });

@@ -34,6 +34,8 @@ export class World {
   analysisRuns = new Map<string, AnalysisRun>();
   /** Services by name (stableService, canaryService); their selectors patched as the API server would. */
   services = new Map<string, V1Service>();
+  /** Whether the RolloutGroup the Rollout's kestrel.dev/group names exists, as the shell's cache says. */
+  groupExists = true;
   /** HTTPRoutes by name, for a Rollout with trafficRouting; patched as the API server would. */
   routes = new Map<string, HTTPRoute>();
   /** Route patches and ReplicaSet scalings in the order the shell applied them: "route web 10", "scale r2 3". */
@@ -66,6 +68,7 @@ export class World {
       services: new Map([...this.services].map(([n, svc]) => [n, structuredClone(svc)])),
       configSources: this.configSources,
       configPinnedGone: this.configPinnedGone,
+      groupExists: this.groupExists,
       now: new Date(this.now),
     });
   }
