@@ -21,7 +21,7 @@ import { serveDashboard } from "../dashboard/serve.js";
 import { parseCommand, splitPair, UsageError, type Command } from "./args.js";
 import { describeStatus, statusDone, timedOut } from "./decide.js";
 import { configChanges, configColumn, describeConfigChanges, historyRows } from "./history.js";
-import { drawTree, roundForPeople } from "./present.js";
+import { drawTree, roundForPeople, table } from "./present.js";
 import { rolloutTree } from "./tree.js";
 import {
   controllersOf,
@@ -125,18 +125,6 @@ function print(ctx: Ctx, data: unknown, text: () => string): void {
   if (ctx.output === "json") process.stdout.write(`${JSON.stringify(data, null, 2)}\n`);
   else if (ctx.output === "yaml") process.stdout.write(stringify(data));
   else process.stdout.write(`${text()}\n`);
-}
-
-function table(rows: string[][]): string {
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length)));
-  return rows
-    .map((r) =>
-      r
-        .map((c, i) => c.padEnd(widths[i]! + 2))
-        .join("")
-        .trimEnd(),
-    )
-    .join("\n");
 }
 
 async function list(ctx: Ctx, all: boolean): Promise<number> {
