@@ -5,6 +5,16 @@
  */
 import { parseArgs } from "node:util";
 import { parseDurationMs } from "../api/duration.js";
+import { UsageError } from "./args-error.js";
+import {
+  groupForms,
+  isGroupVerb,
+  namesGroup,
+  releaseNumber,
+  takeGroup,
+  targetWords,
+  type GroupVerb,
+} from "./group-args.js";
 import { parseCreateRun, parseRunName, type RunRequest } from "./run-args.js";
 
 export const verbs = [
@@ -24,13 +34,20 @@ export const verbs = [
   "terminate",
   "version",
   "dashboard",
+  "release",
 ] as const;
 export type Verb = (typeof verbs)[number];
 
 export interface Command {
   verb: Verb;
-  /** The Rollout's name; "" for list and version. */
+  /** The Rollout's name (the RolloutGroup's when `group`); "" for list and version. */
   name: string;
+  /** history, undo, release start: the target is a RolloutGroup (group/NAME). */
+  group: boolean;
+  /** undo group/NAME --to-release=N; undefined: the last release before the newest that succeeded. */
+  toRelease?: number;
+  /** history group/NAME --release=N. */
+  release?: number;
   /** set image: CONTAINER=IMAGE pairs, in order. */
   images: string[];
   namespace?: string;
@@ -63,13 +80,8 @@ export interface Command {
 /** help: the usage text; asked says whether -h asked for it (exit 0) or nothing was given (exit 2). */
 export type Parsed = { help: string; asked: boolean } | { command: Command };
 
-/** Bad arguments: exit code 2, as distinct from 1 (the command ran and failed). */
-export class UsageError extends Error {
-  readonly code = 2;
-  constructor(problem: string, usageLine?: string) {
-    super(usageLine ? `${problem}\nusage: ${usageLine}` : problem);
-  }
-}
+// Its own module so group-args.ts can throw it without importing this one (no cycle).
+export { UsageError };
 
 /** Words for the kind, as kubectl and Argo's plugin users type them: `get ro web`, `get rollout/web`. */
 const kindWords = new Set([
@@ -116,13 +128,24 @@ const spec: Record<Verb, { usage: string; flags: readonly string[] }> = {
     usage: "dashboard [--port=N] [-A] [--read-only]",
     flags: ["port", "all-namespaces", "read-only"],
   },
+  // Only ever a group's verb: parseCommand takes its form from groupForms.
+  release: groupForms.release,
 };
+
+/** Every usage line, a verb's group form right after its rollout form. */
+const usageLines = verbs.flatMap((v) =>
+  v === "release" ? [spec[v].usage] : [spec[v].usage, ...(isGroupVerb(v) ? [groupForms[v].usage] : [])],
+);
 
 export const usage = `kubectl kestrel - progressive delivery with automatic rollback
 
-${verbs.map((v) => `  ${spec[v].usage}`).join("\n")}
+${usageLines.map((u) => `  ${u}`).join("\n")}
 
 NAME may also be written rollout/NAME (or ro/NAME); the kind word is optional.
+A RolloutGroup is group/NAME (or rog/NAME, rolloutgroup NAME): history lists its releases with
+each member's revision; undo asks the controller to undo every member to release N (default: the
+last release before the newest that succeeded); release start moves a release now, without
+waiting for more edits. Both write an annotation the controller acts on once; neither waits.
 create analysisrun starts a one-off run from a template (named TEMPLATE-xxxxx unless --name or
 --generate-name); terminate analysisrun stops one (it ends Successful unless a metric failed).
 version prints the plugin's version and the version of every Kestrel controller you may list.
@@ -141,6 +164,8 @@ const options = {
   "to-last-good": { type: "boolean" },
   "dry-run": { type: "string" },
   revision: { type: "string" },
+  "to-release": { type: "string" },
+  release: { type: "string" },
   watch: { type: "boolean", short: "w" },
   timeout: { type: "string", short: "t" },
   full: { type: "boolean" },
@@ -181,12 +206,17 @@ export function parseCommand(argv: readonly string[]): Parsed {
   const [verbWord, ...rest] = positionals;
   if (flag("help") || !verbWord) return { help: usage, asked: flag("help") ?? false };
   const verb = verbOf(verbWord);
-  const line = `kubectl kestrel ${spec[verb].usage}`;
+  const group =
+    verb === "release" || namesGroup(targetWords(verb, rest, `kubectl kestrel ${spec[verb].usage}`));
+  const form = groupFormOf(verb, group);
+  const line = `kubectl kestrel ${form.usage}`;
   for (const name of given)
-    if (!globalFlags.has(name) && !spec[verb].flags.includes(name))
-      throw new UsageError(`${verb} does not take --${name}`, line);
+    if (!globalFlags.has(name) && !(form.flags as readonly string[]).includes(name))
+      throw new UsageError(`${verb} does not take --${name}${otherFormHint(verb, group, name)}`, line);
 
-  const { name, images, run } = (targets[verb] ?? oneRollout)(rest, { verb, line, given, values });
+  const { name, images, run } = group
+    ? { name: takeGroup(verb as GroupVerb, targetWords(verb, rest, line), line), images: [] }
+    : (targets[verb] ?? oneRollout)(rest, { verb, line, given, values });
   const output = outputOf(values, line);
   const { watch, timeout, timeoutMs } = waitOf(verb, values, flag, line);
   const { toRevision, toLastGood, dryRun } = undoOf(values, flag, line);
@@ -194,6 +224,9 @@ export function parseCommand(argv: readonly string[]): Parsed {
     command: {
       verb,
       name,
+      group,
+      toRelease: releaseNumber("to-release", values["to-release"], line),
+      release: releaseNumber("release", values.release, line),
       images,
       namespace: values.namespace,
       allNamespaces: flag("all-namespaces") ?? false,
@@ -245,6 +278,28 @@ function parseFlags(args: string[]) {
       "kubectl kestrel VERB ... (see --help)",
     );
   }
+}
+
+/** The usage and flags of the verb's rollout form or group form; a group where the verb takes none is refused. */
+function groupFormOf(verb: Verb, group: boolean): { usage: string; flags: readonly string[] } {
+  if (!group) return spec[verb];
+  if (!isGroupVerb(verb))
+    throw new UsageError(
+      `${verb} works on rollouts; a RolloutGroup takes history, undo and release start`,
+      `kubectl kestrel ${spec[verb].usage}`,
+    );
+  return groupForms[verb];
+}
+
+/** A flag of the verb's other form (--release on a rollout, --to-revision on a group) says which it is for. */
+function otherFormHint(verb: Verb, group: boolean, flag: string): string {
+  // -o is not a form's own flag: pointing at the other form would mislead.
+  if (!isGroupVerb(verb) || verb === "release" || flag === "output") return "";
+  const other = group ? spec[verb] : groupForms[verb];
+  if (!(other.flags as readonly string[]).includes(flag)) return "";
+  return group
+    ? ` for a rolloutgroup (it is for a rollout)`
+    : ` for a rollout (it is for ${verb} group/NAME)`;
 }
 
 function verbOf(word: string): Verb {

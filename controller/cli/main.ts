@@ -21,7 +21,9 @@ import { serveDashboard } from "../dashboard/serve.js";
 import { parseCommand, splitPair, UsageError, type Command } from "./args.js";
 import { describeStatus, statusDone, timedOut } from "./decide.js";
 import { configChanges, configColumn, describeConfigChanges, historyRows } from "./history.js";
-import { drawTree, roundForPeople } from "./present.js";
+import { drawTree, roundForPeople, table } from "./present.js";
+import { readGroupHistory, requestGroupUndo, requestReleaseStart } from "./group-actions.js";
+import { describeRelease, describeReleases, pickRelease } from "./group-history.js";
 import { rolloutTree } from "./tree.js";
 import {
   controllersOf,
@@ -69,9 +71,12 @@ async function main(argv: string[]): Promise<number> {
     case "status":
       return status(ctx, cmd);
     case "history":
-      return history(ctx, name, cmd.revision);
+      return cmd.group ? groupHistory(ctx, name, cmd.release) : history(ctx, name, cmd.revision);
     case "undo":
-      return undo(ctx, cmd);
+      // Like `kubectl rollout undo`, it asks and returns: the controller undoes the members.
+      return cmd.group ? say(requestGroupUndo(ctx, name, cmd.toRelease)) : undo(ctx, cmd);
+    case "release":
+      return say(requestReleaseStart(ctx, name));
     case "promote":
       return say(runAction(ctx, name, cmd.full ? "promote-full" : "promote"));
     case "abort":
@@ -125,18 +130,6 @@ function print(ctx: Ctx, data: unknown, text: () => string): void {
   if (ctx.output === "json") process.stdout.write(`${JSON.stringify(data, null, 2)}\n`);
   else if (ctx.output === "yaml") process.stdout.write(stringify(data));
   else process.stdout.write(`${text()}\n`);
-}
-
-function table(rows: string[][]): string {
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length)));
-  return rows
-    .map((r) =>
-      r
-        .map((c, i) => c.padEnd(widths[i]! + 2))
-        .join("")
-        .trimEnd(),
-    )
-    .join("\n");
 }
 
 async function list(ctx: Ctx, all: boolean): Promise<number> {
@@ -209,6 +202,22 @@ async function history(ctx: Ctx, name: string, revision?: number): Promise<numbe
     ]);
     return changes ? `${text}\n${describeConfigChanges(revision!, previous?.revision, changes)}` : text;
   });
+  return 0;
+}
+
+async function groupHistory(ctx: Ctx, name: string, release?: number): Promise<number> {
+  const rows = await readGroupHistory(ctx, name);
+  if (release === undefined) {
+    if (rows.length === 0 && !ctx.output) {
+      process.stdout.write(`rolloutgroup "${name}" has no release yet\n`);
+      return 0;
+    }
+    print(ctx, rows, () => describeReleases(rows));
+    return 0;
+  }
+  const picked = pickRelease(name, rows, release);
+  if ("error" in picked) throw new CliError(picked.error);
+  print(ctx, picked.row, () => describeRelease(name, picked.row));
   return 0;
 }
 

@@ -1,5 +1,5 @@
 /**
- * Text for people, as pure functions (test/unit/cli/present.test.ts): the tree `get` draws and
+ * Text for people, as pure functions (test/unit/cli/present.test.ts): tables, the tree `get` draws and
  * measured values rounded to read at a glance. `-o json|yaml` never passes through here, so data
  * keeps its full precision.
  */
@@ -39,4 +39,17 @@ export function roundForPeople(text: string): string {
     const rounded = Number(Number(n).toFixed(shownDecimals));
     return Object.is(rounded, -0) ? "0" : String(rounded);
   });
+}
+
+/** Rows as kubectl prints them: left-aligned columns two spaces apart, no trailing spaces. */
+export function table(rows: readonly (readonly string[])[]): string {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length)));
+  return rows
+    .map((r) =>
+      r
+        .map((c, i) => c.padEnd(widths[i]! + 2))
+        .join("")
+        .trimEnd(),
+    )
+    .join("\n");
 }

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { drawTree, roundForPeople, type TreeNode } from "../../../controller/cli/present.js";
+import { drawTree, roundForPeople, table, type TreeNode } from "../../../controller/cli/present.js";
 
 describe("drawTree: the tree under `kubectl kestrel get`", () => {
   const leaf = (label: string): TreeNode => ({ label });
@@ -59,5 +59,31 @@ describe("roundForPeople: measured values read at a glance", () => {
   for (const [input, want] of cases)
     it(`"${input}" reads "${want}"`, () => {
       assert.equal(roundForPeople(input), want);
+    });
+});
+
+describe("table: columns as kubectl prints them", () => {
+  const cases: { name: string; rows: string[][]; want: string }[] = [
+    { name: "a header alone", rows: [["NAME", "PHASE"]], want: "NAME  PHASE" },
+    {
+      name: "each column as wide as its widest cell plus two spaces",
+      rows: [
+        ["A", "BB", "C"],
+        ["long", "x", "y"],
+      ],
+      want: "A     BB  C\nlong  x   y",
+    },
+    {
+      name: "no trailing spaces after a short or empty last cell",
+      rows: [
+        ["NAME", "MESSAGE"],
+        ["web", ""],
+      ],
+      want: "NAME  MESSAGE\nweb",
+    },
+  ];
+  for (const c of cases)
+    it(c.name, () => {
+      assert.equal(table(c.rows), c.want);
     });
 });
