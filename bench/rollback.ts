@@ -8,10 +8,10 @@
  */
 import * as k8s from "@kubernetes/client-node";
 import { parseArgs } from "node:util";
-import type { AnalysisRun } from "../controller/api/analysis.js";
 import { intFlag, isMain, numFlag, runMain } from "./lib/cli.js";
 import { createNamespace, deleteNamespace, localBenchContext, type BenchContext } from "./lib/cluster.js";
 import { BenchController, ensureBuilt } from "./lib/controller.js";
+import { decidingMeasurement } from "./lib/deciding.js";
 import { log, phase, progress, waitUntil } from "./lib/log.js";
 import { startMetricsApp, type BenchApp } from "./lib/metrics-app.js";
 import { saveResults } from "./lib/results.js";
@@ -211,23 +211,8 @@ async function measure(
   v1: string,
   v2: string,
 ): Promise<RollbackSample> {
-  const runs = (await custom.listNamespacedCustomObject({
-    group: "kestrel.dev",
-    version: "v1alpha1",
-    plural: "analysisruns",
-    namespace: ns,
-    labelSelector: `kestrel.dev/rollout=${name}`,
-  })) as { items: AnalysisRun[] };
-  const run = runs.items.find((r) => r.status?.phase === "Failed");
-  const failed = (run?.status?.metricResults?.[0]?.measurements ?? [])
-    .filter((m) => m.phase === "Failed" && m.finishedAt)
-    .sort((a, b) => Date.parse(a.finishedAt!) - Date.parse(b.finishedAt!));
-  const decisive = failed[o.failureLimit];
-  if (!decisive?.finishedAt)
-    throw new Error(
-      `${name}: no Failed AnalysisRun with ${o.failureLimit + 1} failed measurements (${JSON.stringify(run?.status)})`,
-    );
-  const decidedAt = Date.parse(decisive.finishedAt);
+  const decidedAtIso = await decidingMeasurement(custom, ns, name, o.failureLimit);
+  const decidedAt = Date.parse(decidedAtIso);
   const R = o.replicas;
 
   // The stable ReplicaSet went down to make room for the canary; the rollback is its way back up.
@@ -254,7 +239,7 @@ async function measure(
     throw new Error(`${name}: the watch never saw the stable side fully available`);
   return {
     rollout: name,
-    decidedAt: decisive.finishedAt,
+    decidedAt: decidedAtIso,
     controllerMs: stableUpAt - decidedAt,
     replicaSetMs: restoredAt - stableUpAt,
     totalMs: restoredAt - decidedAt,

@@ -3,6 +3,7 @@ export interface Summary {
   n: number;
   min: number;
   median: number;
+  p90: number;
   p95: number;
   p99: number;
   max: number;
@@ -22,6 +23,7 @@ export function summarize(values: readonly number[]): Summary {
     n,
     min: n ? sorted[0]! : NaN,
     median: percentile(sorted, 50),
+    p90: percentile(sorted, 90),
     p95: percentile(sorted, 95),
     p99: percentile(sorted, 99),
     max: n ? sorted[n - 1]! : NaN,

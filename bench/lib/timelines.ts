@@ -116,9 +116,13 @@ export interface RolloutState {
   podHash: string;
   /** startTime of the CanaryPauseStep condition, when paused on a step. */
   pauseStart?: string;
+  /** status.stableRS: with phase, podHash and available, whether the Rollout is settled at a revision. */
+  stableHash: string;
+  /** status.availableReplicas. */
+  available: number;
 }
 
-/** Every change of a Rollout's phase, step, hash and pause, from a watch, with receipt times. */
+/** Every change of a Rollout's phase, step, hashes, pause and availability, from a watch, with receipt times. */
 export class RolloutTimeline {
   private readonly events = new Map<string, RolloutState[]>();
   readonly watch: Watched<RolloutObject>;
@@ -135,6 +139,8 @@ export class RolloutTimeline {
         step: st?.currentStepIndex ?? -1,
         podHash: st?.currentPodHash ?? "",
         pauseStart: st?.pauseConditions?.find((p) => p.reason === "CanaryPauseStep")?.startTime,
+        stableHash: st?.stableRS ?? "",
+        available: st?.availableReplicas ?? 0,
       };
       const name = r.metadata.name ?? "";
       const list = this.events.get(name) ?? [];
@@ -146,7 +152,9 @@ export class RolloutTimeline {
         prev.phase === state.phase &&
         prev.step === state.step &&
         prev.podHash === state.podHash &&
-        prev.pauseStart === state.pauseStart
+        prev.pauseStart === state.pauseStart &&
+        prev.stableHash === state.stableHash &&
+        prev.available === state.available
       )
         return;
       list.push(state);

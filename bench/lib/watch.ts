@@ -15,6 +15,7 @@ export const kinds = {
   rollouts: { apiVersion: "kestrel.dev/v1alpha1", kind: "Rollout", plural: "rollouts" },
   replicaSets: { apiVersion: "apps/v1", kind: "ReplicaSet", plural: "replicasets" },
   analysisRuns: { apiVersion: "kestrel.dev/v1alpha1", kind: "AnalysisRun", plural: "analysisruns" },
+  rolloutGroups: { apiVersion: "kestrel.dev/v1alpha1", kind: "RolloutGroup", plural: "rolloutgroups" },
 } satisfies Record<string, WatchedKind>;
 
 /**

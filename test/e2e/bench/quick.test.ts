@@ -1,27 +1,9 @@
 import assert from "node:assert/strict";
-import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
-import { benchContext, type BenchContext } from "../../../bench/lib/cluster.js";
 import { quickSizes } from "../../../bench/quick.js";
 import { runRollback } from "../../../bench/rollback.js";
 import { runScale } from "../../../bench/scale.js";
 import { runThroughput } from "../../../bench/throughput.js";
-import { readClusterInfo } from "../../cluster/cluster.js";
-
-/** Every number under `value` (walking objects and arrays) is finite; names the first that is not. */
-function assertFinite(value: unknown, at: string): void {
-  if (typeof value === "number") assert.ok(Number.isFinite(value), `${at} is ${value}`);
-  else if (Array.isArray(value)) value.forEach((v, i) => assertFinite(v, `${at}[${i}]`));
-  else if (value && typeof value === "object")
-    for (const [k, v] of Object.entries(value)) assertFinite(v, `${at}.${k}`);
-}
-
-function assertWritten(file: string, bench: string): void {
-  const json = JSON.parse(fs.readFileSync(file, "utf8")) as { bench?: string; machine?: object };
-  assert.equal(json.bench, bench);
-  assert.ok(json.machine, "the result names the machine it was measured on");
-}
+import { assertFinite, assertWritten, useBenchContext } from "./support.js";
 
 /**
  * bench:quick in CI: the benchmarks' own code at small sizes on the suite's cluster, so it cannot
@@ -29,29 +11,11 @@ function assertWritten(file: string, bench: string): void {
  * notes, measured on a quiet machine.
  */
 describe("benchmarks at quick sizes (bench:quick)", () => {
-  let ctx: BenchContext;
-  let results = "";
-  const previous = process.env.KESTREL_BENCH_RESULTS;
-
-  before(function () {
-    // The audit log that counts the controller's requests exists only on the local cluster
-    // (test/e2e/.mocharc.cjs leaves this file out on KESTREL_CLUSTER=existing).
-    const info = readClusterInfo();
-    assert.ok(info, "the e2e root hook started the local cluster");
-    ctx = benchContext(info);
-    results = fs.mkdtempSync(path.join(os.tmpdir(), "kestrel-bench-results-"));
-    process.env.KESTREL_BENCH_RESULTS = results;
-  });
-
-  after(() => {
-    if (previous === undefined) delete process.env.KESTREL_BENCH_RESULTS;
-    else process.env.KESTREL_BENCH_RESULTS = previous;
-    if (results) fs.rmSync(results, { recursive: true, force: true });
-  });
+  const ctx = useBenchContext();
 
   it("rollback: total, controller share and ReplicaSet share for every rollback", async function () {
     this.timeout(5 * 60_000);
-    const r = await runRollback(ctx, quickSizes.rollback);
+    const r = await runRollback(ctx(), quickSizes.rollback);
     assert.equal(r.samples.length, quickSizes.rollback.count);
     assertFinite(r.samples, "samples");
     assertFinite(r.summary, "summary");
@@ -61,7 +25,7 @@ describe("benchmarks at quick sizes (bench:quick)", () => {
 
   it("scale: steady-state RSS, CPU and audited API requests, restarts, idle and resync, burst, soak", async function () {
     this.timeout(8 * 60_000);
-    const r = await runScale(ctx, quickSizes.scale);
+    const r = await runScale(ctx(), quickSizes.scale);
     assertFinite(r.steady.usage, "steady.usage");
     assert.ok(r.steady.usage.rssMaxMiB > 0);
     assertFinite(r.steady.api, "steady.api");
@@ -91,7 +55,7 @@ describe("benchmarks at quick sizes (bench:quick)", () => {
 
   it("throughput: controller-added latency per step kind", async function () {
     this.timeout(5 * 60_000);
-    const r = await runThroughput(ctx, quickSizes.throughput);
+    const r = await runThroughput(ctx(), quickSizes.throughput);
     for (const kind of ["start", "setWeight", "pause", "all steps"]) {
       assert.ok((r.summary[kind]?.n ?? 0) > 0, `${kind} was measured`);
       assertFinite(r.summary[kind], kind);
