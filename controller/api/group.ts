@@ -1,5 +1,5 @@
 import Type, { type Static } from "typebox";
-import { Condition } from "./common.js";
+import { Condition, StringMap } from "./common.js";
 import type { ValidationRule } from "./unsupported.js";
 
 /**
@@ -16,9 +16,57 @@ const memberName = Type.String({
 export const maxMembers = 16;
 const maxDependsOn = 8;
 
+const RolloutSelector = Type.Object(
+  {
+    matchLabels: Type.Optional(StringMap("Labels a member Rollout must carry.")),
+    matchExpressions: Type.Optional(
+      Type.Array(
+        Type.Object(
+          {
+            key: Type.String({ minLength: 1 }),
+            operator: Type.Unsafe<"In" | "NotIn" | "Exists" | "DoesNotExist">({
+              type: "string",
+              enum: ["In", "NotIn", "Exists", "DoesNotExist"],
+            }),
+            values: Type.Optional(Type.Array(Type.String(), { maxItems: 32 })),
+          },
+          {
+            "x-kubernetes-validations": [
+              {
+                rule: "(self.operator in ['In', 'NotIn']) == (has(self.values) && size(self.values) > 0)",
+                message: "values: In and NotIn need at least one value; Exists and DoesNotExist take none",
+              },
+            ],
+          },
+        ),
+        { maxItems: 16 },
+      ),
+    ),
+  },
+  {
+    description:
+      "The Rollouts of the group's namespace whose labels match (as a Deployment's selector matches pods): all of them are this member, moving together.",
+    "x-kubernetes-validations": [
+      {
+        rule: "has(self.matchLabels) || has(self.matchExpressions)",
+        message:
+          "selector: give matchLabels or matchExpressions (an empty selector would take every Rollout)",
+      },
+    ],
+  },
+);
+
+export type RolloutSelector = Static<typeof RolloutSelector>;
+
 export const GroupMember = Type.Object(
   {
-    name: memberName,
+    name: Type.String({
+      minLength: 1,
+      maxLength: 63,
+      description:
+        "A Rollout in the group's namespace; with selector, the name this member (the Rollouts it selects) goes by in dependsOn.",
+    }),
+    selector: Type.Optional(RolloutSelector),
     dependsOn: Type.Optional(
       Type.Array(memberName, {
         maxItems: maxDependsOn,

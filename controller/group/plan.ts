@@ -32,17 +32,18 @@ export function planGroup(input: GroupInput): GroupPlan {
   const found = dependencyOrder(group.spec);
   if ("cycle" in found)
     return invalid(input, `spec.members[].dependsOn: a cycle among ${found.cycle.join(", ")}`);
+  const { order, deps } = expand(input, found.order);
   const actions: GroupPlan["actions"] = [];
   const refused = refuseMembers(name, input.members, prev.conditions, now, actions);
   const members = refused.members;
   let conditions = refused.conditions;
   conditions = removeCondition(conditions, "InvalidSpec");
-  actions.push(...claimMembers(name, found.order, members));
+  actions.push(...claimMembers(name, order, members));
 
   const releases = structuredClone(prev.releases ?? []);
   const requests: RequestState = {
     annotations: group.metadata.annotations ?? {},
-    order: found.order,
+    order,
     members,
     releases,
     handled: { ...prev.handledRequests },
@@ -52,7 +53,7 @@ export function planGroup(input: GroupInput): GroupPlan {
   undoToRelease(requests);
   let release = releases.at(-1);
   if (!release || terminalOutcomes.has(release.outcome)) {
-    const next = startRelease(found.order, members, release, now);
+    const next = startRelease(order, members, release, now);
     if (next) {
       releases.push(next);
       release = next;
@@ -68,7 +69,7 @@ export function planGroup(input: GroupInput): GroupPlan {
   }
   startNow(requests);
   conditions = letGoRemoved(input, release, conditions, actions);
-  const s: GroupState = { input, name, order: found.order, members, release: release!, actions };
+  const s: GroupState = { input, name, order, deps, members, release: release!, actions };
   if (release) step(s);
   const status: RolloutGroupStatus = {
     observedGeneration: group.metadata.generation,
@@ -79,6 +80,23 @@ export function planGroup(input: GroupInput): GroupPlan {
   };
   const busy = release?.outcome === "Progressing" || release?.outcome === "RollingBack";
   return { actions, status, ...(busy ? { requeueAfterMs: pollMs } : {}) };
+}
+
+/**
+ * The Rollouts in the order they move (each entry's Rollouts together, in the entries' dependency
+ * order) and, for each, the Rollouts it waits for: every Rollout of the entries its entry depends on.
+ */
+function expand(
+  input: GroupInput,
+  entryOrder: readonly string[],
+): { order: string[]; deps: Map<string, string[]> } {
+  const of = (entry: string): readonly string[] => input.selected?.get(entry) ?? [entry];
+  const deps = new Map(
+    input.group.spec.members.flatMap((m) =>
+      of(m.name).map((r) => [r, (m.dependsOn ?? []).flatMap(of)] as const),
+    ),
+  );
+  return { order: entryOrder.flatMap(of), deps };
 }
 
 function step(s: GroupState): void {

@@ -25,7 +25,6 @@ const done = (r: MemberRelease): boolean => r.state === "Healthy" || r.state ===
  */
 export function advanceRelease(s: GroupState): MemberRelease | undefined {
   const byName = new Map(s.release.members.map((r) => [r.name, r]));
-  const spec = new Map(s.input.group.spec.members.map((m) => [m.name, m.dependsOn ?? []]));
   joinLateEdits(s);
   // The edits of one change arrive one by one: nothing moves until they have had time to land.
   // `kubectl kestrel release start` says the change is complete: no wait.
@@ -39,7 +38,7 @@ export function advanceRelease(s: GroupState): MemberRelease | undefined {
     if (
       !settling &&
       r.state === "Held" &&
-      (spec.get(name) ?? []).every((d) => done(byName.get(d) ?? heldStub))
+      (s.deps.get(name) ?? []).every((d) => done(byName.get(d) ?? notInRelease))
     ) {
       s.actions.push({ kind: "releaseMember", name, released: r.hash ?? "" });
       r.state = "Moving";
@@ -61,7 +60,8 @@ export function advanceRelease(s: GroupState): MemberRelease | undefined {
   return undefined;
 }
 
-const heldStub: MemberRelease = { name: "", state: "Held" };
+/** A dependency that joined after the release started does not move in it: nothing to wait for. */
+const notInRelease: MemberRelease = { name: "", state: "Unchanged" };
 
 /** How long after a release starts its members wait for the rest of the change's edits. */
 export const releaseSettleMs = 5000;

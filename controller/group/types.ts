@@ -30,6 +30,8 @@ export interface GroupInput {
   group: RolloutGroup;
   /** By member name; a member whose Rollout does not exist is absent. */
   members: ReadonlyMap<string, MemberView>;
+  /** For spec.members entries with a selector: the Rollouts each selects (absent: the entry is one Rollout, by name). */
+  selected?: ReadonlyMap<string, readonly string[]>;
   /** Rollouts marked as this group's (kestrel.dev/group) that spec.members no longer lists. */
   strays?: ReadonlyMap<string, MemberView>;
   now: Date;
@@ -56,7 +58,10 @@ export interface GroupPlan {
 export interface GroupState {
   readonly input: GroupInput;
   readonly name: string;
+  /** Member Rollouts in the order they move. */
   readonly order: readonly string[];
+  /** By member Rollout: the Rollouts it waits for. */
+  readonly deps: ReadonlyMap<string, readonly string[]>;
   readonly members: ReadonlyMap<string, MemberView>;
   release: GroupRelease;
   actions: GroupAction[];

@@ -14,7 +14,10 @@ import { SourceIndex } from "../config/source-index.js";
 import { snapshotLabel } from "../config/snapshot.js";
 import { ConfigSnapshotter, configKinds, type ConfigCaches } from "./config-snapshots.js";
 import { verdictHandoff } from "./verdict-handoff.js";
-import { instanceSelector } from "../rollout/labels.js";
+import { groupAnnotation, instanceSelector } from "../rollout/labels.js";
+import { lists } from "../group/selector.js";
+import { listed } from "./group-view.js";
+import type { RolloutObject } from "./rollout-actions.js";
 import { atRest } from "./start-order.js";
 import { GroupReconciler, groupKind, type GroupObject } from "./group-reconciler.js";
 
@@ -123,7 +126,9 @@ export class Controllers {
         runner.enqueue(objectKey(obj));
         // A deleted group holds nothing: its members look again and move on as Rollouts of their own.
         if (e === "delete")
-          for (const m of obj.spec.members) this.rollouts.enqueue(`${obj.metadata?.namespace}/${m.name}`);
+          for (const ro of this.caches.rollouts.list(obj.metadata?.namespace))
+            if (ro.metadata?.annotations?.[groupAnnotation] === obj.metadata?.name)
+              this.rollouts.enqueue(objectKey(ro));
       },
     );
     const groups = new GroupReconciler({
@@ -151,8 +156,11 @@ export class Controllers {
   private enqueueGroupsOf(ro: k8s.KubernetesObject): void {
     // The Rollout cache starts before the group cache exists in the constructor's order.
     if (!this.groupCache || !this.groups) return;
+    // The groups that list it now, and the one whose mark it carries (it may have just left it).
+    const mark = ro.metadata?.annotations?.[groupAnnotation];
     for (const g of this.groupCache.list(ro.metadata?.namespace))
-      if (g.spec.members.some((m) => m.name === ro.metadata?.name)) this.groups.enqueue(objectKey(g));
+      if (g.metadata?.name === mark || lists(g.spec, listed(ro as RolloutObject)))
+        this.groups.enqueue(objectKey(g));
   }
 
   private canAct: () => boolean = () => false;

@@ -12,7 +12,8 @@ import {
   revisionAnnotation,
 } from "../rollout/labels.js";
 import type { EventRecorder } from "./events.js";
-import { memberView } from "./group-view.js";
+import { listed, memberView } from "./group-view.js";
+import { membersOf } from "../group/selector.js";
 import type { KindCache } from "./informers.js";
 import { mergePatch, rolloutKind, type RolloutObject } from "./rollout-actions.js";
 import type { ReconcileResult } from "./runner.js";
@@ -55,23 +56,26 @@ export class GroupReconciler {
     if (!g || g.metadata?.deletionTimestamp) return {};
     const log = this.d.log.child({ namespace, rolloutGroup: name });
     const groups = this.d.groups.list(namespace);
-    const members = new Map(
-      g.spec.members.flatMap((m) => {
-        const ro = this.d.rollouts.get(m.name, namespace);
-        return ro ? [[m.name, memberView(ro, groups)] as const] : [];
-      }),
-    );
-    const listed = new Set(g.spec.members.map((m) => m.name));
+    const rollouts = this.d.rollouts.list(namespace);
+    const byName = new Map(rollouts.map((ro) => [ro.metadata?.name ?? "", ro]));
+    const entries = membersOf(g.spec, rollouts.map(listed));
+    const listedNames = new Set([...entries.values()].flat());
+    const view = (n: string) => {
+      const ro = byName.get(n);
+      return ro ? [[n, memberView(ro, groups)] as const] : [];
+    };
+    const members = new Map([...listedNames].flatMap(view));
     const strays = new Map(
-      this.d.rollouts
-        .list(namespace)
-        .filter(
-          (ro) =>
-            ro.metadata?.annotations?.[groupAnnotation] === name && !listed.has(ro.metadata?.name ?? ""),
-        )
-        .map((ro) => [ro.metadata?.name ?? "", memberView(ro, groups)] as const),
+      rollouts
+        .filter((ro) => ro.metadata?.annotations?.[groupAnnotation] === name)
+        .map((ro) => ro.metadata?.name ?? "")
+        .filter((n) => !listedNames.has(n))
+        .flatMap(view),
     );
-    const plan = planGroup({ group: g, members, strays, now: new Date() });
+    const selected = new Map(
+      g.spec.members.filter((m) => m.selector).map((m) => [m.name, entries.get(m.name) ?? []] as const),
+    );
+    const plan = planGroup({ group: g, members, selected, strays, now: new Date() });
     if (!this.d.canAct()) throw new Error("not the leader: no write");
     // Each member write starts from the object the previous write returned (its resourceVersion).
     const latest = new Map<string, RolloutObject>();

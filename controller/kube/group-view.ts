@@ -2,6 +2,13 @@ import type { RolloutGroup } from "../api/group.js";
 import type { MemberView } from "../group/types.js";
 import { groupAnnotation, groupReleasedAnnotation } from "../rollout/labels.js";
 import type { RolloutObject } from "./rollout-actions.js";
+import { lists, type Listed } from "../group/selector.js";
+
+/** A Rollout as a group's selector sees it. */
+export const listed = (ro: RolloutObject): Listed => ({
+  name: ro.metadata?.name ?? "",
+  labels: ro.metadata?.labels ?? {},
+});
 
 /**
  * What the group planner sees of one member Rollout. claimedBy: the group named by the Rollout's
@@ -11,10 +18,7 @@ import type { RolloutObject } from "./rollout-actions.js";
 export function memberView(ro: RolloutObject, groups: readonly RolloutGroup[]): MemberView {
   const annotations = ro.metadata?.annotations ?? {};
   const group = annotations[groupAnnotation];
-  const name = ro.metadata?.name;
-  const claimer = groups.find(
-    (g) => g.metadata.name === group && g.spec.members.some((m) => m.name === name),
-  );
+  const claimer = groups.find((g) => g.metadata.name === group && lists(g.spec, listed(ro)));
   const status = ro.status ?? {};
   return {
     hash: status.currentPodHash,

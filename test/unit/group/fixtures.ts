@@ -44,6 +44,7 @@ export class Group {
     members: Record<string, MemberView>,
     afterMs = 10_000,
     strays: Record<string, MemberView> = {},
+    selected: Record<string, string[]> = {},
   ): GroupAction[] {
     this.t += afterMs;
     const group = { ...this.g, metadata: { ...this.g.metadata, annotations: this.annotations } };
@@ -51,6 +52,7 @@ export class Group {
       group,
       members: new Map(Object.entries(members)),
       strays: new Map(Object.entries(strays)),
+      selected: new Map(Object.entries(selected)),
       now: new Date(this.t),
     });
     this.g = { ...this.g, status: p.status };

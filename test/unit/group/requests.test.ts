@@ -220,3 +220,26 @@ describe("RolloutGroup: members it cannot hold", () => {
     );
   });
 });
+
+describe("RolloutGroup: members by label selector", () => {
+  it("the Rollouts a selector takes move together, after the members their entry depends on", () => {
+    const spec = {
+      members: [
+        { name: "frontends", selector: { matchLabels: { tier: "web" } }, dependsOn: ["api"] },
+        { name: "api" },
+      ],
+    };
+    const g = new Group(spec);
+    const selected = { frontends: ["web-a", "web-b"] };
+    g.plan({ api: healthy("a1"), "web-a": healthy("x1"), "web-b": healthy("y1") }, 10_000, {}, selected);
+    const changed = { api: moving("a2", "a1"), "web-a": moving("x2", "x1"), "web-b": moving("y2", "y1") };
+    g.plan(changed, 10_000, {}, selected);
+    let actions = g.plan(changed, 10_000, {}, selected);
+    assert.deepEqual(writes(actions), [{ kind: "releaseMember", name: "api", released: "a2" }]);
+    actions = g.plan({ ...changed, api: healthy("a2") }, 10_000, {}, selected);
+    assert.deepEqual(writes(actions), [
+      { kind: "releaseMember", name: "web-a", released: "x2" },
+      { kind: "releaseMember", name: "web-b", released: "y2" },
+    ]);
+  });
+});
