@@ -7,8 +7,8 @@
  *   npm run bench:gateway-rollback -- --count=10 --replicas=5 --error-rate=0.3
  */
 import * as k8s from "@kubernetes/client-node";
+import { decidingMeasurement } from "./lib/deciding.js";
 import { parseArgs } from "node:util";
-import type { AnalysisRun } from "../controller/api/analysis.js";
 import { podSuccessRateTemplate } from "../test/apps/success-rate.js";
 import { readClusterInfo } from "../test/cluster/cluster.js";
 import { appService } from "../test/cluster/node/workloads.js";
@@ -155,7 +155,7 @@ export async function runGatewayRollback(ctx: BenchContext, o: GatewayRollbackOp
         },
         { timeoutMs: 60_000, intervalMs: 100 },
       );
-      const decidedAt = await decidingMeasurement(custom, ns, t0, o.failureLimit);
+      const decidedAt = await decidingMeasurement(custom, ns, app, o.failureLimit, t0);
       const cut = cutover(loop!.answers.slice(mark), (v) => v === version);
       if (cut.lastCanaryAt === undefined || cut.cutoverAt === undefined)
         throw new Error(`${version}: the canary served none of the loop's requests`);
@@ -193,33 +193,6 @@ export async function runGatewayRollback(ctx: BenchContext, o: GatewayRollbackOp
     await controller.stop();
     await phase(`deleting namespace ${ns}`, () => deleteNamespace(ctx, ns));
   }
-}
-
-/** finishedAt of the measurement that made the latest Failed run (created after t0) exceed failureLimit. */
-async function decidingMeasurement(
-  custom: k8s.CustomObjectsApi,
-  ns: string,
-  t0: number,
-  failureLimit: number,
-): Promise<string> {
-  const runs = (await custom.listNamespacedCustomObject({
-    group: "kestrel.dev",
-    version: "v1alpha1",
-    plural: "analysisruns",
-    namespace: ns,
-    labelSelector: `kestrel.dev/rollout=${app}`,
-  })) as { items: AnalysisRun[] };
-  const run = runs.items.find(
-    (r) =>
-      r.status?.phase === "Failed" && Date.parse(String(r.metadata?.creationTimestamp ?? "")) >= t0 - 1000,
-  );
-  const failed = (run?.status?.metricResults?.[0]?.measurements ?? [])
-    .filter((m) => m.phase === "Failed" && m.finishedAt)
-    .sort((a, b) => Date.parse(a.finishedAt!) - Date.parse(b.finishedAt!));
-  const deciding = failed[failureLimit]?.finishedAt;
-  if (!deciding)
-    throw new Error(`no Failed AnalysisRun with ${failureLimit + 1} failed measurements since the change`);
-  return deciding;
 }
 
 function report(o: GatewayRollbackOptions, samples: GatewayRollbackSample[], controller: BenchController) {

@@ -11,6 +11,8 @@ export async function decidingMeasurement(
   namespace: string,
   rollout: string,
   failureLimit: number,
+  /** Only a run created at or after this time (ms; a second of clock skew allowed): a repeated bench's latest. */
+  since = 0,
 ): Promise<string> {
   const runs = (await custom.listNamespacedCustomObject({
     group: "kestrel.dev",
@@ -19,7 +21,10 @@ export async function decidingMeasurement(
     namespace,
     labelSelector: `kestrel.dev/rollout=${rollout}`,
   })) as { items: AnalysisRun[] };
-  const run = runs.items.find((r) => r.status?.phase === "Failed");
+  const run = runs.items.find(
+    (r) =>
+      r.status?.phase === "Failed" && Date.parse(String(r.metadata?.creationTimestamp ?? "")) >= since - 1000,
+  );
   const failed = (run?.status?.metricResults?.[0]?.measurements ?? [])
     .filter((m) => m.phase === "Failed" && m.finishedAt)
     .sort((a, b) => Date.parse(a.finishedAt!) - Date.parse(b.finishedAt!));

@@ -103,27 +103,28 @@ function step(s: GroupState): void {
   if (s.release.outcome === "Progressing") {
     const failed = advanceRelease(s);
     if (failed) onFailure(s, failed);
-    else if (s.release.members.every((r) => ["Healthy", "Unchanged", "Removed"].includes(r.state))) {
-      s.release.outcome = "Succeeded";
-      s.release.finishedAt = s.input.now.toISOString();
-      s.actions.push({
-        kind: "event",
-        type: "Normal",
-        reason: "ReleaseSucceeded",
-        message: `release ${s.release.number}: every member Healthy at its new revision`,
-      });
-    }
+    else if (s.release.members.every((r) => ["Healthy", "Unchanged", "Removed"].includes(r.state)))
+      end(
+        s,
+        "Succeeded",
+        "ReleaseSucceeded",
+        `release ${s.release.number}: every member Healthy at its new revision`,
+      );
   }
-  if (s.release.outcome === "RollingBack" && advanceRollback(s)) {
-    s.release.outcome = "RolledBack";
-    s.release.finishedAt = s.input.now.toISOString();
-    s.actions.push({
-      kind: "event",
-      type: "Normal",
-      reason: "GroupRolledBack",
-      message: `release ${s.release.number} ${why(s.release)}; undone in order: ${(s.release.rollbackOrder ?? []).join(", ") || "none"}`,
-    });
-  }
+  if (s.release.outcome === "RollingBack" && advanceRollback(s))
+    end(
+      s,
+      "RolledBack",
+      "GroupRolledBack",
+      `release ${s.release.number} ${why(s.release)}; undone in order: ${(s.release.rollbackOrder ?? []).join(", ") || "none"}`,
+    );
+}
+
+/** The release ends with this outcome, and an Event says so. */
+function end(s: GroupState, outcome: string, reason: string, message: string): void {
+  s.release.outcome = outcome;
+  s.release.finishedAt = s.input.now.toISOString();
+  s.actions.push({ kind: "event", type: "Normal", reason, message });
 }
 
 /** Why a release rolls back: a member failed, or a person asked to undo to an earlier release. */
