@@ -8,7 +8,9 @@ import { waitFor } from "../support/wait.js";
 import {
   assertOneUndoEach,
   assertReleaseOrder,
+  assertReleaseWrites,
   assertRollbackOrder,
+  assertRollbackWrites,
   groupEvents,
   groupManifest,
   groupStatus,
@@ -21,7 +23,7 @@ import {
   waitForGroup,
   webFails,
 } from "./shop.js";
-import { watchSpecs } from "./timeline.js";
+import { watchRollouts } from "./timeline.js";
 
 /** A member's spec history when the group undid it once: v2, the undo asked, back on v1. */
 const undoneOnce = [
@@ -39,18 +41,20 @@ describe("RolloutGroup on real pods: db-adapter <- api <- web", () => {
   it("releases db-adapter, api, web in that order, as their requests show; web's failing analysis undoes web, then api, then db-adapter, each after the previous is back", async function () {
     this.timeout(180_000);
     const shop = await openShop(ns(), "shop", "undo");
-    const specs = watchSpecs(ns());
-    await specs.started;
+    const rollouts = watchRollouts(ns());
+    await rollouts.started;
     const timeline = await releaseV2(ns(), shop);
     try {
       const failedAt = await webFails(ns(), timeline);
       const done = await waitForGroup(ns(), "shop", (s) => s.phase === "RolledBack", "RolledBack");
       await untilOnlyV1(timeline);
       await timeline.stop();
-      specs.stop();
+      rollouts.stop();
 
       assertReleaseOrder(timeline, failedAt);
       assertRollbackOrder(timeline, failedAt);
+      assertReleaseWrites(rollouts.log, shop);
+      assertRollbackWrites(rollouts.log, shop);
 
       const release = done.releases?.at(-1);
       assert.equal(release?.failedMember, "web");
@@ -73,14 +77,14 @@ describe("RolloutGroup on real pods: db-adapter <- api <- web", () => {
       one("GroupRolledBack", /web failed; undone in order: web, api, db-adapter$/);
 
       for (const name of members) {
-        assert.deepEqual(specs.specs.get(name), undoneOnce, `${name}'s spec history`);
+        assert.deepEqual(rollouts.specHistory(name), undoneOnce, `${name}'s spec history`);
         const ro = await waitForPhase(ns(), name, "Healthy");
         assert.equal(ro.status?.stableRS, shop.v1[name], `${name} stable on v1 again`);
       }
       await assertOneUndoEach(ns(), shop);
     } finally {
       await timeline.stop();
-      specs.close();
+      rollouts.close();
     }
   });
 });
@@ -93,8 +97,8 @@ describe("RolloutGroup on real pods: onFailure freeze", () => {
   it("web's failing analysis freezes the release: nothing undone, db-adapter and api keep answering v2 only", async function () {
     this.timeout(150_000);
     const shop = await openShop(ns(), "shop", "freeze");
-    const specs = watchSpecs(ns());
-    await specs.started;
+    const rollouts = watchRollouts(ns());
+    await rollouts.started;
     const timeline = await releaseV2(ns(), shop);
     try {
       await webFails(ns(), timeline);
@@ -106,9 +110,10 @@ describe("RolloutGroup on real pods: onFailure freeze", () => {
       // seconds (pod start and readiness probe), well inside 8 s.
       await sleep(8_000);
       await timeline.stop();
-      specs.stop();
+      rollouts.stop();
 
       assertReleaseOrder(timeline, frozenAt);
+      assertReleaseWrites(rollouts.log, shop);
       for (const m of ["db-adapter", "api"] as const) {
         assert.equal(
           timeline.firstAnswer(m, "v1", frozenAt),
@@ -120,7 +125,7 @@ describe("RolloutGroup on real pods: onFailure freeze", () => {
       // No spec went back, and no undo was asked (web's own abort leaves its template on v2).
       for (const name of members)
         assert.deepEqual(
-          specs.specs.get(name),
+          rollouts.specHistory(name),
           [
             { version: "v1", rollbackTo: false },
             { version: "v2", rollbackTo: false },
@@ -149,7 +154,7 @@ describe("RolloutGroup on real pods: onFailure freeze", () => {
       );
     } finally {
       await timeline.stop();
-      specs.close();
+      rollouts.close();
     }
   });
 });
@@ -171,8 +176,8 @@ describe("RolloutGroup on real pods: a controller SIGKILLed mid-rollback", () =>
   it("the next controller finishes the rollback in order, each member undone once", async function () {
     this.timeout(180_000);
     const shop = await openShop(ns(), "shop", "undo");
-    const specs = watchSpecs(ns());
-    await specs.started;
+    const rollouts = watchRollouts(ns());
+    await rollouts.started;
     const timeline = await releaseV2(ns(), shop);
     try {
       const failedAt = await webFails(ns(), timeline);
@@ -195,17 +200,18 @@ describe("RolloutGroup on real pods: a controller SIGKILLed mid-rollback", () =>
       const done = await waitForGroup(ns(), "shop", (s) => s.phase === "RolledBack", "RolledBack");
       await untilOnlyV1(timeline);
       await timeline.stop();
-      specs.stop();
+      rollouts.stop();
 
       assert.deepEqual(done.releases?.at(-1)?.rollbackOrder, ["web", "api", "db-adapter"]);
       assertRollbackOrder(timeline, failedAt);
+      assertRollbackWrites(rollouts.log, shop);
       // Once each: the undo asked once (spec.rollbackTo set once), the spec back once, one new revision.
       for (const name of members)
-        assert.deepEqual(specs.specs.get(name), undoneOnce, `${name}'s spec history`);
+        assert.deepEqual(rollouts.specHistory(name), undoneOnce, `${name}'s spec history`);
       await assertOneUndoEach(ns(), shop);
     } finally {
       await timeline.stop();
-      specs.close();
+      rollouts.close();
     }
   });
 });

@@ -6,7 +6,7 @@ import { testCluster } from "../support/cluster.js";
 import { apply, getRollout, revisions, rolloutManifest, waitForPhase } from "../support/rollouts.js";
 import { createService, sampleAppTemplate, startLoadGenerator } from "../support/sample-app.js";
 import { waitFor } from "../support/wait.js";
-import { RequestTimeline } from "./timeline.js";
+import { RequestTimeline, type RolloutSample } from "./timeline.js";
 
 /**
  * The shop: three services on the real node, db-adapter <- api <- web, each a Rollout of the
@@ -195,23 +195,89 @@ export async function webFails(namespace: string, timeline: RequestTimeline): Pr
   return timeline.now();
 }
 
+/** [a member, the member that waits for it]. */
+const releasePairs: [Member, Member][] = [
+  ["db-adapter", "api"],
+  ["api", "web"],
+];
+/** [a member undone, the member undone after it]. */
+const rollbackPairs: [Member, Member][] = [
+  ["web", "api"],
+  ["api", "db-adapter"],
+];
+
+/** As the group's settledAt: Healthy at `hash`, status caught up, every replica available. */
+const settledAt =
+  (name: Member, hash: string | undefined) =>
+  (x: RolloutSample): boolean =>
+    x.name === name &&
+    hash !== undefined &&
+    x.observed &&
+    x.phase === "Healthy" &&
+    x.current === hash &&
+    x.stable === hash &&
+    x.available >= replicas;
+
+/** Two members' samples, one a line, for failure messages. */
+const show = (log: readonly RolloutSample[], ...names: Member[]): string =>
+  log
+    .flatMap((x, i) =>
+      names.includes(x.name as Member)
+        ? [
+            `${i} ${x.name} ${x.version}${x.rollbackTo ? " rollbackTo" : ""} released=${x.released} ${x.phase} current=${x.current} stable=${x.stable} available=${x.available}${x.observed ? "" : " (not observed)"}`,
+          ]
+        : [],
+    )
+    .join("\n");
+
+/**
+ * The release order as the group wrote it, from one Rollout watch (ordered: see watchRollouts):
+ * a member's new revision is released (its group-released annotation moves off v1) only after
+ * the member it depends on was seen settled at its new revision.
+ */
+export function assertReleaseWrites(log: readonly RolloutSample[], shop: Shop): void {
+  for (const [dep, next] of releasePairs) {
+    const released = log.findIndex(
+      (x) => x.name === next && x.released !== undefined && x.released !== shop.v1[next],
+    );
+    const depNew = log.findIndex((x) => x.current !== shop.v1[dep] && settledAt(dep, x.current)(x));
+    assert.ok(
+      depNew >= 0 && released > depNew,
+      `${next} released (Rollout sample ${released}) before ${dep} was settled at its new revision (${depNew}):\n${show(log, dep, next)}`,
+    );
+  }
+}
+
+/**
+ * The rollback order as the group wrote it, from the same watch: a member's undo is asked
+ * (spec.rollbackTo set) only after the member undone before it was seen settled at v1 again.
+ */
+export function assertRollbackWrites(log: readonly RolloutSample[], shop: Shop): void {
+  const asked = (name: Member) => log.findIndex((x) => x.name === name && x.rollbackTo);
+  for (const [prev, next] of rollbackPairs) {
+    const back = log.findIndex((x, i) => i > asked(prev) && settledAt(prev, shop.v1[prev])(x));
+    assert.ok(
+      asked(prev) >= 0 && back > asked(prev) && asked(next) > back,
+      `${next}'s undo asked (Rollout sample ${asked(next)}) before ${prev} was back on v1 (${back}):\n${show(log, prev, next)}`,
+    );
+  }
+}
+
 /**
  * The release order in the requests: no v2 answer from api before db-adapter's last v1 answer,
  * none from web before api's last v1. Strict, on the bounds of RequestTimeline: the last v1 was
- * counted before one read returned, the first v2 after a later read was sent. No tolerance is
- * needed: a member's canary pod starts, passes its readiness probe and joins its Service's
- * endpoints seconds after the group released it, while what it depends on stopped answering v1
- * when its old pods got SIGTERM (the app closes its listener at once), before the group saw it
- * Healthy. The timeline reads every 200 ms, so a correct order is never mistaken for a wrong one;
- * and a member released while what it depends on still served v1 fails here. The release
- * stretch ends at `failedAt`, when web's failure was seen (nothing was undone before it).
+ * counted before one read returned, the first v2 after a later read was sent, so a pass proves
+ * the order and nothing is tolerated. What it needs to pass is room between the two answers: a
+ * member answers v1 until its old pods get SIGTERM (the app closes its listener at once), a
+ * moment after its old ReplicaSet is scaled to 0 and it is Healthy; the next member's canary pod
+ * is created only once the group has seen that, and answers only after it started, passed its
+ * readiness probe and joined its Service's endpoints: 1-3 s later on the real node
+ * (KESTREL_DEBUG_GROUP=1 prints the gaps), against reads 200 ms apart. A member released while
+ * what it depends on still served v1 (tried: release.ts not waiting for dependencies) fails here.
+ * The release stretch ends at `failedAt`, when web's failure was seen (nothing undone yet).
  */
 export function assertReleaseOrder(t: RequestTimeline, failedAt: number): void {
-  const pairs: [Member, Member][] = [
-    ["db-adapter", "api"],
-    ["api", "web"],
-  ];
-  for (const [dep, next] of pairs) {
+  for (const [dep, next] of releasePairs) {
     const lastOld = t.lastAnswer(dep, "v1", failedAt);
     const firstNew = t.firstAnswer(next, "v2");
     assert.ok(
@@ -234,16 +300,15 @@ const margin = (what: string, ms: number): void => {
 
 /**
  * The rollback order in the requests, after `failedAt`: api's first v1 answer again after web's
- * last v2, db-adapter's first v1 again after api's last v2. As strict as the release order, for
- * the same reason (a member's v1 pods start only when the group undoes it, which it does only
- * once the previous member is Healthy on v1 with its v2 pods scaled away).
+ * last v2, db-adapter's first v1 again after api's last v2. Strict as the release order, with the
+ * same room: a member's v1 pods start only when the group undoes it, after the previous member
+ * is Healthy on v1 (its v2 ReplicaSet at 0). Requests alone cannot catch every wrong order here:
+ * undoing the next member without waiting still left it about 0.2 s behind in one run (its v1
+ * pods start while the previous member's v1 pods do), so assertRollbackWrites checks the order
+ * the group wrote the undos in as well.
  */
 export function assertRollbackOrder(t: RequestTimeline, failedAt: number): void {
-  const pairs: [Member, Member][] = [
-    ["web", "api"],
-    ["api", "db-adapter"],
-  ];
-  for (const [prev, next] of pairs) {
+  for (const [prev, next] of rollbackPairs) {
     const lastNew = t.lastAnswer(prev, "v2");
     const firstOld = t.firstAnswer(next, "v1", failedAt);
     assert.ok(

@@ -1,6 +1,7 @@
 import * as k8s from "@kubernetes/client-node";
 import { performance } from "node:perf_hooks";
 import type { Rollout } from "../../../controller/api/rollout.js";
+import { groupReleasedAnnotation } from "../../../controller/rollout/labels.js";
 import { testCluster } from "../support/cluster.js";
 import { answeredBy } from "../support/real-traffic.js";
 
@@ -127,48 +128,73 @@ export class RequestTimeline {
   }
 }
 
-/** One member's spec as the API server stored it, in the order the watch reported its changes. */
-export interface SpecSample {
+/** One state of a member Rollout as the API server stored it. */
+export interface RolloutSample {
+  name: string;
+  /** spec.template's VERSION. */
   version: string | undefined;
+  /** spec.rollbackTo is set: an undo asked and not yet acted on. */
   rollbackTo: boolean;
+  /** The kestrel.dev/group-released annotation: the revision its group lets move. */
+  released: string | undefined;
+  phase: string | undefined;
+  current: string | undefined;
+  stable: string | undefined;
+  available: number;
+  /** status describes this spec (observedGeneration caught up). */
+  observed: boolean;
 }
 
+const sampleOf = (ro: Rollout): RolloutSample => ({
+  name: ro.metadata.name ?? "",
+  version: ro.spec.template.spec?.containers[0]?.env?.find((e) => e.name === "VERSION")?.value,
+  rollbackTo: ro.spec.rollbackTo !== undefined,
+  released: ro.metadata.annotations?.[groupReleasedAnnotation],
+  phase: ro.status?.phase,
+  current: ro.status?.currentPodHash,
+  stable: ro.status?.stableRS,
+  available: ro.status?.availableReplicas ?? 0,
+  observed: ro.status?.observedGeneration === ro.metadata.generation,
+});
+
 /**
- * Every change to the specs of a namespace's Rollouts, per Rollout: one watch, and the API
- * server reports the changes of one object in order, so a write that sets spec.rollbackTo (an
- * undo asked) is never missed or reordered within its Rollout.
+ * Every state of a namespace's Rollouts, from one watch. One watch of one resource reports the
+ * changes in the order the API server stored them (resourceVersion order), across its objects
+ * too, so the index of a sample orders it against every other: unlike two watches (Rollouts and
+ * ReplicaSets), whose streams are not ordered against each other.
  */
-export function watchSpecs(namespace: string): {
+export function watchRollouts(namespace: string): {
   started: Promise<void>;
-  specs: Map<string, SpecSample[]>;
+  log: RolloutSample[];
+  /** One member's spec history: each change of its version or of spec.rollbackTo, in order. */
+  specHistory(name: string): Pick<RolloutSample, "version" | "rollbackTo">[];
   /** Ends the watch; throws if it had ended by itself before (it may have missed changes). */
   stop(): void;
   /** Ends the watch, quietly: for cleanup after a failure. */
   close(): void;
 } {
-  const specs = new Map<string, SpecSample[]>();
+  const log: RolloutSample[] = [];
   let ended: unknown;
   let abort: AbortController | undefined;
   const started = new k8s.Watch(testCluster().kc)
     .watch(
       `/apis/kestrel.dev/v1alpha1/namespaces/${namespace}/rollouts`,
       {},
-      (_type: string, ro: Rollout) => {
-        const env = ro.spec.template.spec?.containers[0]?.env ?? [];
-        const sample = {
-          version: env.find((e) => e.name === "VERSION")?.value,
-          rollbackTo: ro.spec.rollbackTo !== undefined,
-        };
-        const seq = specs.get(ro.metadata.name ?? "") ?? [];
-        const last = seq.at(-1);
-        if (last?.version !== sample.version || last?.rollbackTo !== sample.rollbackTo) seq.push(sample);
-        specs.set(ro.metadata.name ?? "", seq);
-      },
+      (_type: string, ro: Rollout) => log.push(sampleOf(ro)),
       (err) => (ended = err ?? "the watch ended"),
     )
     .then((a) => {
       abort = a;
     });
+  const specHistory = (name: string) => {
+    const seq: Pick<RolloutSample, "version" | "rollbackTo">[] = [];
+    for (const x of log.filter((x) => x.name === name)) {
+      const last = seq.at(-1);
+      if (last?.version !== x.version || last?.rollbackTo !== x.rollbackTo)
+        seq.push({ version: x.version, rollbackTo: x.rollbackTo });
+    }
+    return seq;
+  };
   let closed = false;
   const close = (): unknown => {
     if (closed) return undefined;
@@ -179,7 +205,8 @@ export function watchSpecs(namespace: string): {
   };
   return {
     started,
-    specs,
+    log,
+    specHistory,
     close,
     stop: () => {
       const early = close();
