@@ -1,192 +1,230 @@
-import * as k8s from "@kubernetes/client-node";
 import assert from "node:assert/strict";
-import type { RolloutGroupStatus } from "../../../controller/api/group.js";
-import { testCluster } from "../support/cluster.js";
-import { useController } from "../support/controller.js";
+import { setTimeout as sleep } from "node:timers/promises";
+import { ControllerProcess, useController } from "../support/controller.js";
 import { useNamespace } from "../support/namespace.js";
-import { annotate, apply, rolloutManifest, setImage, v2, waitForPhase } from "../support/rollouts.js";
+import { apply, waitForPhase } from "../support/rollouts.js";
+import { useRealNode } from "../support/sample-app.js";
 import { waitFor } from "../support/wait.js";
-import { firstIndex, watchRollouts, type Sample } from "./timeline.js";
+import {
+  assertOneUndoEach,
+  assertReleaseOrder,
+  assertReleaseWrites,
+  assertRollbackOrder,
+  assertRollbackWrites,
+  groupEvents,
+  groupManifest,
+  groupStatus,
+  members,
+  memberState,
+  openShop,
+  placeholderMembers,
+  releaseV2,
+  untilOnlyV1,
+  waitForGroup,
+  webFails,
+} from "./shop.js";
+import { watchRollouts } from "./timeline.js";
 
-const members = ["db-adapter", "api", "web"] as const;
-const quick = [{ setWeight: 50 }, { pause: { duration: "1s" } }];
+/** A member's spec history when the group undid it once: v2, the undo asked, back on v1. */
+const undoneOnce = [
+  { version: "v1", rollbackTo: false },
+  { version: "v2", rollbackTo: false },
+  { version: "v2", rollbackTo: true },
+  { version: "v1", rollbackTo: false },
+];
 
-async function groupStatus(namespace: string, name: string): Promise<RolloutGroupStatus> {
-  const custom = testCluster().kc.makeApiClient(k8s.CustomObjectsApi);
-  const g = (await custom.getNamespacedCustomObject({
-    group: "kestrel.dev",
-    version: "v1alpha1",
-    plural: "rolloutgroups",
-    namespace,
-    name,
-  })) as { status?: RolloutGroupStatus };
-  return g.status ?? {};
-}
-
-const waitForGroup = (namespace: string, name: string, phase: string, timeoutMs = 90_000) =>
-  waitFor(
-    `RolloutGroup ${name} to be ${phase}`,
-    async () => {
-      const s = await groupStatus(namespace, name);
-      if (s.phase !== phase) throw new Error(`phase ${s.phase}: ${s.message}`);
-      return s;
-    },
-    { timeoutMs },
-  );
-
-const chain = (name: string, onFailure: string) => ({
-  apiVersion: "kestrel.dev/v1alpha1",
-  kind: "RolloutGroup",
-  metadata: { name },
-  spec: {
-    onFailure,
-    members: [
-      { name: "web", dependsOn: ["api"] },
-      { name: "api", dependsOn: ["db-adapter"] },
-      { name: "db-adapter" },
-    ],
-  },
-});
-
-/** Three Healthy members on v1 (web stops at an indefinite pause when it moves), their v1 hashes. */
-async function threeMembers(ns: string): Promise<Record<string, string>> {
-  for (const name of members)
-    await apply(
-      ns,
-      rolloutManifest(name, {
-        replicas: 2,
-        steps: name === "web" ? [{ setWeight: 50 }, { pause: {} }] : quick,
-      }),
-    );
-  const hashes: Record<string, string> = {};
-  for (const name of members)
-    hashes[name] = (await waitForPhase(ns, name, "Healthy")).status?.currentPodHash ?? "";
-  return hashes;
-}
-
-/** The group has claimed its members, then every template changes at once. */
-async function changeAll(ns: string, group: string): Promise<void> {
-  await waitForGroup(ns, group, "Healthy");
-  for (const name of [...members].reverse()) await setImage(ns, name, v2);
-}
-
-const healthyAt = (name: string, hash: (n: string) => string | undefined) => (s: Sample) =>
-  s.name === name &&
-  s.phase === "Healthy" &&
-  s.stable === hash(name) &&
-  s.current === hash(name) &&
-  s.available === 2;
-
-describe("RolloutGroup: db-adapter <- api <- web", () => {
+describe("RolloutGroup on real pods: db-adapter <- api <- web", () => {
+  useRealNode();
   const ns = useNamespace("group");
   useController(ns);
 
-  it("releases in dependency order; aborting web undoes web, then api, then db-adapter, each after the previous is back", async function () {
-    this.timeout(240_000);
-    const old = await threeMembers(ns());
-    const timeline = watchRollouts(ns());
-    await timeline.started;
-    await apply(ns(), chain("shop", "undo"));
-    await changeAll(ns(), "shop");
-    // Held members are Paused too: wait for web's own pause step, after the group released it.
-    const moved = await waitFor(
-      "web at its pause step, released by the group",
-      async () => {
-        const r = await waitForPhase(ns(), "web", "Paused", 1_000);
-        return r.status?.message?.includes("held by") ? undefined : r;
-      },
-      { timeoutMs: 120_000 },
-    );
-    const fresh: Record<string, string> = {};
-    for (const name of members)
-      fresh[name] = await waitFor(`${name} hash`, async () => {
-        const s = timeline.samples.findLast(
-          (x) => x.rsReplicas === undefined && x.name === name && x.current !== old[name],
-        );
-        return s?.current;
-      });
-    assert.equal(moved.status?.currentPodHash, fresh.web);
-    const s = timeline.samples;
-    const dbNew = firstIndex(
-      s,
-      healthyAt("db-adapter", (n) => fresh[n]),
-    );
-    const apiNew = firstIndex(
-      s,
-      healthyAt("api", (n) => fresh[n]),
-    );
-    const starts = (n: string) =>
-      firstIndex(s, (x) => x.name === n && x.current === fresh[n] && (x.rsReplicas ?? 0) > 0);
-    const apiStarts = starts("api");
-    const webStarts = starts("web");
-    assert.ok(dbNew >= 0 && apiNew >= 0 && apiStarts >= 0 && webStarts >= 0, JSON.stringify(s));
-    assert.ok(
-      dbNew < apiStarts,
-      `api moved (sample ${apiStarts}) before db-adapter was Healthy at v2 (${dbNew})`,
-    );
-    assert.ok(apiNew < webStarts, `web moved (sample ${webStarts}) before api was Healthy at v2 (${apiNew})`);
+  it("releases db-adapter, api, web in that order, as their requests show; web's failing analysis undoes web, then api, then db-adapter, each after the previous is back", async function () {
+    this.timeout(180_000);
+    const shop = await openShop(ns(), "shop", "undo");
+    const rollouts = watchRollouts(ns());
+    await rollouts.started;
+    const timeline = await releaseV2(ns(), shop);
+    try {
+      const failedAt = await webFails(ns(), timeline);
+      const done = await waitForGroup(ns(), "shop", (s) => s.phase === "RolledBack", "RolledBack");
+      await untilOnlyV1(timeline);
+      await timeline.stop();
+      rollouts.stop();
 
-    const failedAt = s.length;
-    await annotate(ns(), "web", "kestrel.dev/abort=true");
-    const done = await waitForGroup(ns(), "shop", "RolledBack", 120_000);
-    timeline.stop();
-    const release = done.releases?.at(-1);
-    assert.equal(release?.failedMember, "web");
-    assert.deepEqual(release?.rollbackOrder, ["web", "api", "db-adapter"]);
-    const back = (n: string) =>
-      firstIndex(
-        s,
-        healthyAt(n, (m) => old[m]),
-        failedAt,
-      );
-    const undoStarts = (n: string) =>
-      firstIndex(s, (x) => x.rsReplicas === undefined && x.name === n && x.current === old[n], failedAt);
-    assert.ok(
-      back("web") >= 0 && back("web") < undoStarts("api"),
-      `api undone before web was back: ${JSON.stringify(s.slice(failedAt))}`,
-    );
-    assert.ok(
-      back("api") >= 0 && back("api") < undoStarts("db-adapter"),
-      "db-adapter undone before api was back",
-    );
-    for (const name of members)
-      assert.equal((await waitForPhase(ns(), name, "Healthy")).status?.currentPodHash, old[name]);
+      assertReleaseOrder(timeline, failedAt);
+      assertRollbackOrder(timeline, failedAt);
+      assertReleaseWrites(rollouts.log, shop);
+      assertRollbackWrites(rollouts.log, shop);
+
+      const release = done.releases?.at(-1);
+      assert.equal(release?.failedMember, "web");
+      assert.match(release?.failure ?? "", /aborted by analysis.*metric "success-rate" failed/);
+      assert.match(done.message ?? "", /web failed \(aborted by analysis.*success-rate/);
+      assert.deepEqual(release?.rollbackOrder, ["web", "api", "db-adapter"]);
+      const events = await waitFor("the group's GroupRolledBack Event", async () => {
+        const e = await groupEvents(ns(), "shop");
+        return e.some((x) => x.reason === "GroupRolledBack") ? e : undefined;
+      });
+      const one = (reason: string, message: RegExp) =>
+        assert.equal(
+          events.filter((e) => e.reason === reason && message.test(e.message)).length,
+          1,
+          `one ${reason} Event matching ${message}: ${JSON.stringify(events)}`,
+        );
+      one("MemberFailed", /web failed: aborted by analysis.*success-rate/);
+      one("GroupRollingBack", /undoing web, api, db-adapter in that order/);
+      for (const name of members) one("MemberUndone", new RegExp(`^${name}: back on ${shop.v1[name]}`));
+      one("GroupRolledBack", /web failed; undone in order: web, api, db-adapter$/);
+
+      for (const name of members) {
+        assert.deepEqual(rollouts.specHistory(name), undoneOnce, `${name}'s spec history`);
+        const ro = await waitForPhase(ns(), name, "Healthy");
+        assert.equal(ro.status?.stableRS, shop.v1[name], `${name} stable on v1 again`);
+      }
+      await assertOneUndoEach(ns(), shop);
+    } finally {
+      await timeline.stop();
+      rollouts.close();
+    }
   });
 });
 
-describe("RolloutGroup: onFailure freeze", () => {
+describe("RolloutGroup on real pods: onFailure freeze", () => {
+  useRealNode();
   const ns = useNamespace("group-freeze");
   useController(ns);
 
-  it("stops the release without undoing any member", async function () {
-    this.timeout(240_000);
-    const old = await threeMembers(ns());
-    await apply(ns(), chain("shop", "freeze"));
-    await changeAll(ns(), "shop");
-    await waitForPhase(ns(), "web", "Paused", 90_000);
-    const timeline = watchRollouts(ns());
-    await timeline.started;
-    await annotate(ns(), "web", "kestrel.dev/abort=true");
-    const frozen = await waitForGroup(ns(), "shop", "Frozen");
-    assert.equal(frozen.releases?.at(-1)?.failedMember, "web");
-    // Watched for the whole window: no member's template goes back to its old revision.
-    await new Promise((r) => setTimeout(r, 8_000));
-    timeline.stop();
-    const undone = timeline.samples.filter((x) => x.rsReplicas === undefined && x.current === old[x.name]);
-    assert.deepEqual(undone, [], "a member was undone under freeze");
-    assert.equal((await groupStatus(ns(), "shop")).phase, "Frozen");
+  it("web's failing analysis freezes the release: nothing undone, db-adapter and api keep answering v2 only", async function () {
+    this.timeout(150_000);
+    const shop = await openShop(ns(), "shop", "freeze");
+    const rollouts = watchRollouts(ns());
+    await rollouts.started;
+    const timeline = await releaseV2(ns(), shop);
+    try {
+      await webFails(ns(), timeline);
+      const frozen = await waitForGroup(ns(), "shop", (s) => s.phase === "Frozen", "Frozen");
+      const frozenAt = timeline.now();
+      const v2At = (m: "db-adapter" | "api") => timeline.latest(m).v2 ?? 0;
+      const before = { "db-adapter": v2At("db-adapter"), api: v2At("api") };
+      // The observation window: an undo of api would have its v1 pods answering within a few
+      // seconds (pod start and readiness probe), well inside 8 s.
+      await sleep(8_000);
+      await timeline.stop();
+      rollouts.stop();
+
+      assertReleaseOrder(timeline, frozenAt);
+      assertReleaseWrites(rollouts.log, shop);
+      for (const m of ["db-adapter", "api"] as const) {
+        assert.equal(
+          timeline.firstAnswer(m, "v1", frozenAt),
+          undefined,
+          `${m} answered v1 again:\n${timeline.describe()}`,
+        );
+        assert.ok(v2At(m) > before[m], `${m} kept answering v2`);
+      }
+      // No spec went back, and no undo was asked (web's own abort leaves its template on v2).
+      for (const name of members)
+        assert.deepEqual(
+          rollouts.specHistory(name),
+          [
+            { version: "v1", rollbackTo: false },
+            { version: "v2", rollbackTo: false },
+          ],
+          `${name}'s spec history`,
+        );
+      const release = frozen.releases?.at(-1);
+      assert.equal(release?.failedMember, "web");
+      assert.match(release?.failure ?? "", /aborted by analysis.*success-rate/);
+      assert.deepEqual(
+        release?.members.map((m) => [m.name, m.state]),
+        [
+          ["db-adapter", "Healthy"],
+          ["api", "Healthy"],
+          ["web", "Failed"],
+        ],
+      );
+      const now = await groupStatus(ns(), "shop");
+      assert.equal(now.phase, "Frozen");
+      assert.equal(now.releases?.at(-1)?.rollbackOrder, undefined);
+      const reasons = (await groupEvents(ns(), "shop")).map((e) => e.reason);
+      assert.ok(reasons.includes("GroupFrozen"), JSON.stringify(reasons));
+      assert.ok(
+        !reasons.some((r) => r.startsWith("MemberUndo") || r === "GroupRollingBack"),
+        JSON.stringify(reasons),
+      );
+    } finally {
+      await timeline.stop();
+      rollouts.close();
+    }
   });
 });
 
-describe("RolloutGroup: a Rollout in two groups", () => {
+describe("RolloutGroup on real pods: a controller SIGKILLed mid-rollback", () => {
+  useRealNode();
+  const ns = useNamespace("group-kill");
+  const first = useController(ns);
+  let next: ControllerProcess | undefined;
+  afterEach(function () {
+    if (this.currentTest?.state === "failed" && next)
+      process.stderr.write(`--- restarted controller log (${next.logFile}) ---\n${next.tail(60)}\n`);
+  });
+  after(async function () {
+    this.timeout(30_000);
+    await next?.stop();
+  });
+
+  it("the next controller finishes the rollback in order, each member undone once", async function () {
+    this.timeout(180_000);
+    const shop = await openShop(ns(), "shop", "undo");
+    const rollouts = watchRollouts(ns());
+    await rollouts.started;
+    const timeline = await releaseV2(ns(), shop);
+    try {
+      const failedAt = await webFails(ns(), timeline);
+      await waitForGroup(
+        ns(),
+        "shop",
+        (s) =>
+          ["Undoing", "Undone"].includes(memberState(s, "web") ?? "") && memberState(s, "api") !== "Undone",
+        "web undoing or undone, api not yet undone",
+        60_000,
+      );
+      await first().kill();
+      // The kill came mid-rollback: api (at best undoing) and db-adapter not yet back.
+      const atKill = await groupStatus(ns(), "shop");
+      assert.equal(atKill.phase, "RollingBack");
+      assert.notEqual(memberState(atKill, "api"), "Undone", "killed too late: api was already undone");
+      next = new ControllerProcess([ns()]);
+      await next.start();
+
+      const done = await waitForGroup(ns(), "shop", (s) => s.phase === "RolledBack", "RolledBack");
+      await untilOnlyV1(timeline);
+      await timeline.stop();
+      rollouts.stop();
+
+      assert.deepEqual(done.releases?.at(-1)?.rollbackOrder, ["web", "api", "db-adapter"]);
+      assertRollbackOrder(timeline, failedAt);
+      assertRollbackWrites(rollouts.log, shop);
+      // Once each: the undo asked once (spec.rollbackTo set once), the spec back once, one new revision.
+      for (const name of members)
+        assert.deepEqual(rollouts.specHistory(name), undoneOnce, `${name}'s spec history`);
+      await assertOneUndoEach(ns(), shop);
+    } finally {
+      await timeline.stop();
+      rollouts.close();
+    }
+  });
+});
+
+describe("RolloutGroup: membership and spec checks", () => {
   const ns = useNamespace("group-two");
   useController(ns);
 
-  it("the second group is refused for that member, with a condition naming it", async function () {
+  it("a Rollout in two groups: the second group is refused for that member, with a condition naming it", async function () {
     this.timeout(120_000);
-    await threeMembers(ns());
-    await apply(ns(), chain("shop", "undo"));
-    await waitForGroup(ns(), "shop", "Healthy");
+    await placeholderMembers(ns());
+    await apply(ns(), groupManifest("shop", "undo"));
+    await waitForGroup(ns(), "shop", (s) => s.phase === "Healthy", "Healthy");
     await apply(ns(), {
       apiVersion: "kestrel.dev/v1alpha1",
       kind: "RolloutGroup",
@@ -201,7 +239,10 @@ describe("RolloutGroup: a Rollout in two groups", () => {
 
   it("the API server refuses an unknown dependsOn target, naming the field", async function () {
     await assert.rejects(
-      apply(ns(), { ...chain("bad", "undo"), spec: { members: [{ name: "web", dependsOn: ["nope"] }] } }),
+      apply(ns(), {
+        ...groupManifest("bad", "undo"),
+        spec: { members: [{ name: "web", dependsOn: ["nope"] }] },
+      }),
       /dependsOn: every name must be a member of this group/,
     );
   });
