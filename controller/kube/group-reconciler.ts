@@ -79,9 +79,14 @@ export class GroupReconciler {
     if (!this.d.canAct()) throw new Error("not the leader: no write");
     // Each member write starts from the object the previous write returned (its resourceVersion).
     const latest = new Map<string, RolloutObject>();
-    for (const a of plan.actions) await this.apply(g, a, latest, log);
+    // Member writes first (the status is the group's memory: a crash before it is written replays
+    // them, and they are safe to replay), then the status, then the Events announcing what it
+    // records: a pass that meets a 409 on a member or on the status is planned again without
+    // having announced anything.
+    for (const a of plan.actions) if (a.kind !== "event") await this.apply(g, a, latest, log);
     const written = await writeStatus(this.d.custom, groupKind, g, plan.status);
     if (written) this.writtenAhead.record(key, g, written as GroupObject);
+    for (const a of plan.actions) if (a.kind === "event") await this.apply(g, a, latest, log);
     return plan.requeueAfterMs === undefined ? {} : { requeueAfterMs: plan.requeueAfterMs };
   }
 

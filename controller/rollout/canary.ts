@@ -55,7 +55,9 @@ function stepCanary(s: PlanState): void {
     judgement.state === "inconclusive" ||
     judgement.state === "undecided";
   let waitingFor = hold ? "" : walkSteps(s);
-  waitingFor = backgroundAnalysis(s, judgement) ?? waitingFor;
+  // A revision its group holds has no pods yet: its analysis starts when it is released, so a
+  // long hold cannot run the analysis into Inconclusive on no traffic.
+  if (held === undefined) waitingFor = backgroundAnalysis(s, judgement) ?? waitingFor;
   if (s.spec.paused) {
     s.paused = true;
     waitingFor = "paused by spec.paused";

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { World, rollout } from "./world.js";
+import { World, checkRef, checkTemplates, rollout } from "./world.js";
 
 describe("planRollout: a RolloutGroup member is held until its group releases its revision", () => {
   const steps = [{ setWeight: 20 }, { setWeight: 50 }];
@@ -43,5 +43,20 @@ describe("planRollout: a RolloutGroup member is held until its group releases it
     w.settle();
     assert.deepEqual(w.split(), { r1: 0, r2: 10 });
     assert.equal(w.rollout.status?.phase, "Healthy");
+  });
+
+  it("a held revision starts no background analysis: it has no pods to measure; released, it does", () => {
+    const w = new World(rollout({}, { steps, analysis: checkRef }));
+    w.templates = checkTemplates();
+    w.settle();
+    w.annotate("kestrel.dev/group", "shop");
+    w.annotate("kestrel.dev/group-released", w.rollout.status?.currentPodHash ?? "");
+    w.setImage("web:2");
+    w.settle();
+    assert.equal(w.rollout.status?.phase, "Paused");
+    assert.equal(w.analysisRuns.size, 0, "no AnalysisRun while held");
+    w.annotate("kestrel.dev/group-released", w.rollout.status?.currentPodHash ?? "");
+    w.reconcile();
+    assert.equal(w.analysisRuns.size, 1, "released: its background analysis starts");
   });
 });
