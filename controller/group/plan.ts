@@ -116,7 +116,7 @@ function step(s: GroupState): void {
       s,
       "RolledBack",
       "GroupRolledBack",
-      `release ${s.release.number} ${why(s.release)}; undone in order: ${(s.release.rollbackOrder ?? []).join(", ") || "none"}`,
+      `release ${s.release.number} ${s.release.undoTo !== undefined ? `undid the group to release ${s.release.undoTo}` : `rolled back after ${s.release.failedMember} failed`}; undone in order: ${(s.release.rollbackOrder ?? []).join(", ") || "none"}`,
     );
 }
 

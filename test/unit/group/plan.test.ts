@@ -134,6 +134,10 @@ describe("RolloutGroup planner", () => {
     assert.deepEqual(writes(last), []);
     assert.equal(g.g.status?.phase, "RolledBack");
     assert.deepEqual(g.last?.rollbackOrder, ["web", "api", "db-adapter"]);
+    assert.deepEqual(
+      last.flatMap((a) => (a.kind === "event" && a.reason === "GroupRolledBack" ? [a.message] : [])),
+      ["release 2 rolled back after web failed; undone in order: web, api, db-adapter"],
+    );
     // Back on the last good release: no new release starts from the undone templates.
     assert.deepEqual(writes(g.plan(all(healthy("w1"), healthy("a1"), healthy("d1")))), []);
     assert.equal(g.last?.number, 2);

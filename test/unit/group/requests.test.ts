@@ -55,7 +55,10 @@ describe("RolloutGroup requests", () => {
         { kind: "undoMember", name: "db-adapter", toHash: "d1" },
       ]);
       actions = g.plan(v1());
-      assert.ok(reasons(actions).includes("GroupRolledBack"));
+      assert.deepEqual(
+        actions.flatMap((a) => (a.kind === "event" && a.reason === "GroupRolledBack" ? [a.message] : [])),
+        ["release 3 undid the group to release 1; undone in order: web, api, db-adapter"],
+      );
       assert.deepEqual(g.last?.rollbackOrder, ["web", "api", "db-adapter"]);
       assert.equal(g.last?.outcome, "RolledBack");
       assert.match(g.g.status?.message ?? "", /undoes the group to release 1/);
