@@ -33,6 +33,8 @@ async function main(): Promise<void> {
 
   // Caches fill on every replica, so a standby that takes over acts at once.
   await controllers.startInformers();
+  // atMs: since the process started, as the informers' own list logs give it.
+  log.debug("caches synced", { atMs: Math.round(performance.now()) });
 
   if (config.leaderElect) {
     elector = new LeaderElector({
@@ -43,6 +45,7 @@ async function main(): Promise<void> {
       timing: defaultTiming,
       log,
       onStartedLeading: () => {
+        log.debug("leading", { atMs: Math.round(performance.now()) });
         metrics.isLeader.set(1);
         controllers.startWorkers(() => elector?.isLeader() ?? false);
       },

@@ -249,6 +249,7 @@ export class Controllers {
     this.rollouts.start();
     this.runs.start();
     this.groups.start();
+    this.deps.log.debug("workers started", { atMs: Math.round(performance.now()) });
   }
 
   readiness(): { ready: boolean; checks: Record<string, string> } {

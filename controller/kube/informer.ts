@@ -68,7 +68,18 @@ export class SupervisedInformer<T extends k8s.KubernetesObject> {
     const watch = new BoundedWatch(opts.kc, opts.watchTimeoutSeconds ?? 300);
     // autoStart=false: we start it, so the first list's success is ours to await.
     const list = async (): Promise<k8s.KubernetesListObject<T>> => {
+      const sentAt = performance.now();
+      opts.log.debug("informer list sent", { informer: opts.name, atMs: Math.round(sentAt) });
       const items = await opts.list();
+      const answeredAt = performance.now();
+      // atMs: since the process started (performance.timeOrigin), to line a start up against its spawn.
+      opts.log.debug("informer list answered", {
+        informer: opts.name,
+        atMs: Math.round(answeredAt),
+        ms: Math.round(answeredAt - sentAt),
+        items: items.items.length,
+        resourceVersion: items.metadata?.resourceVersion,
+      });
       this.listed = true;
       // ListWatch puts the items in its cache as soon as this settles, synchronously, and only
       // then opens its watch; a check after the pending microtasks finds them cached. Synced

@@ -46,17 +46,34 @@ export class KindCache<T extends k8s.KubernetesObject> {
       const path = namespace
         ? `${prefix}/namespaces/${namespace}/${kind.plural}`
         : `${prefix}/${kind.plural}`;
+      const name = `${kind.name}${namespace ? ` in ${namespace}` : ""}`;
+      let relist = false;
       const list = async (): Promise<k8s.KubernetesListObject<T>> => {
         const { group, version, plural, labelSelector } = kind;
+        const options = wireProbe(log, name);
+        const { resourceVersion } = listVersion(relist);
+        relist = true;
         if (!group)
-          return (await listCore(core, plural, namespace, labelSelector)) as k8s.KubernetesListObject<T>;
+          return (await listCore(
+            core,
+            plural,
+            namespace,
+            { labelSelector, resourceVersion },
+            options,
+          )) as k8s.KubernetesListObject<T>;
         const res = namespace
-          ? await custom.listNamespacedCustomObject({ group, version, plural, namespace, labelSelector })
-          : await custom.listClusterCustomObject({ group, version, plural, labelSelector });
+          ? await custom.listNamespacedCustomObject(
+              { group, version, plural, namespace, labelSelector, resourceVersion },
+              options,
+            )
+          : await custom.listClusterCustomObject(
+              { group, version, plural, labelSelector, resourceVersion },
+              options,
+            );
         return res as k8s.KubernetesListObject<T>;
       };
       return new SupervisedInformer<T>({
-        name: `${kind.name}${namespace ? ` in ${namespace}` : ""}`,
+        name,
         kc,
         path,
         list,
@@ -115,18 +132,33 @@ export class KindCache<T extends k8s.KubernetesObject> {
   }
 }
 
+/**
+ * Which resourceVersion an informer's list asks for, as client-go's reflector chooses it. The
+ * first list of an informer asks for "0": any version the API server has, served from its watch
+ * cache, where an unset one is a consistent read (the current revision fetched from etcd and,
+ * since Kubernetes 1.31, the watch cache waited on until it has caught up). The watch that follows
+ * starts from the list's own resourceVersion, so whatever the cache had not yet seen arrives as
+ * watch events; nothing is lost, the cache is at most briefly behind. A relist (ListWatch relists
+ * only after 410 Gone: the version it watched from is too old) asks for a consistent read instead,
+ * so the cache never goes back to a version older than one it has already held.
+ */
+export function listVersion(relist: boolean): { resourceVersion?: string } {
+  return relist ? {} : { resourceVersion: "0" };
+}
+
 /** Lists ConfigMaps or Secrets (CustomObjectsApi only builds /apis/... paths). */
 function listCore(
   core: k8s.CoreV1Api,
   plural: string,
   namespace: string | undefined,
-  labelSelector: string | undefined,
+  query: { labelSelector?: string; resourceVersion?: string },
+  options: k8s.ConfigurationOptions,
 ): Promise<k8s.KubernetesListObject<k8s.KubernetesObject>> {
   if (plural === "configmaps")
     return namespace
-      ? core.listNamespacedConfigMap({ namespace, labelSelector })
-      : core.listConfigMapForAllNamespaces({ labelSelector });
-  if (plural === "secrets" && namespace) return core.listNamespacedSecret({ namespace, labelSelector });
+      ? core.listNamespacedConfigMap({ namespace, ...query }, options)
+      : core.listConfigMapForAllNamespaces(query, options);
+  if (plural === "secrets" && namespace) return core.listNamespacedSecret({ namespace, ...query }, options);
   // Never a cluster-wide list of Secrets: the caller reads them one by one instead.
   throw new Error(`no core list for ${plural}${namespace ? ` in ${namespace}` : " cluster-wide"}`);
 }
@@ -138,4 +170,38 @@ export const objectKey = (obj: k8s.KubernetesObject): string =>
 export function controllerOwnerKey(obj: k8s.KubernetesObject, ownerKind: string): string | undefined {
   const ref = obj.metadata?.ownerReferences?.find((r) => r.controller && r.kind === ownerKind);
   return ref ? `${obj.metadata?.namespace ?? ""}/${ref.name}` : undefined;
+}
+
+/**
+ * Per-request options that log, at debug, when a list's answer began to arrive and how many bytes
+ * its body took to read: a start-up's time goes to the API server, the wire or our parsing, and
+ * only these separate them.
+ */
+function wireProbe(log: Logger, informer: string): k8s.ConfigurationOptions {
+  return {
+    middlewareMergeStrategy: "append",
+    middleware: [
+      {
+        pre: (context) => new k8s.Observable(Promise.resolve(context)),
+        post: (context) => {
+          const headersAt = performance.now();
+          const text = context.body.text.bind(context.body);
+          context.body.text = async () => {
+            const body = await text();
+            const readAt = performance.now();
+            log.debug("informer list body read", {
+              informer,
+              status: context.httpStatusCode,
+              encoding: context.headers["content-encoding"] ?? "identity",
+              bytes: body.length,
+              headersAtMs: Math.round(headersAt),
+              readMs: Math.round(readAt - headersAt),
+            });
+            return body;
+          };
+          return new k8s.Observable(Promise.resolve(context));
+        },
+      },
+    ],
+  };
 }

@@ -1,5 +1,5 @@
 import type { AxiosError } from "axios";
-import axios from "axios";
+import { loadAxios } from "./lazy-axios.js";
 import http from "node:http";
 import https from "node:https";
 import type net from "node:net";
@@ -67,6 +67,7 @@ export async function queryPrometheus(q: PrometheusQuery): Promise<QueryResult |
   const headers: Record<string, string> = { ...(q.headers ?? {}) };
   if (q.bearerToken) headers.Authorization = `Bearer ${q.bearerToken}`;
   try {
+    const axios = await loadAxios();
     const res = await axios.post<PromResponse>(
       `${q.address.replace(/\/+$/, "")}/api/v1/query`,
       new URLSearchParams({ query: q.query, timeout: `${Math.max(1, timeoutMs / 1000)}s` }),

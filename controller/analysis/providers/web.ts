@@ -1,4 +1,5 @@
-import axios, { type AxiosError } from "axios";
+import type { AxiosError } from "axios";
+import { loadAxios } from "./lazy-axios.js";
 import http from "node:http";
 import https from "node:https";
 import type net from "node:net";
@@ -25,6 +26,7 @@ const maxBodyBytes = 1024 * 1024;
 export async function callWeb(req: WebRequest): Promise<WebAnswer> {
   const { hostname, port, protocol } = new URL(req.url);
   try {
+    const axios = await loadAxios();
     const res = await axios.request<string>({
       url: req.url,
       method: req.method,
