@@ -68,11 +68,7 @@ export async function runGroupRollback(ctx: BenchContext, o: GroupRunOptions): P
       async () => {
         // Dependents first, as a person editing the chain would: held members do not move anyway.
         for (const name of [...names].reverse()) await setImage(ctx.kc, ns, name, image(2));
-        await waitUntil(
-          `group ${group} to be RolledBack`,
-          () => (groups.watch.get(group, ns)?.status?.phase === "RolledBack" ? true : undefined),
-          { timeoutMs: 120_000 + o.members * 60_000, intervalMs: 100 },
-        );
+        await groupPhase(groups, ns, group, "RolledBack", 120_000 + o.members * 60_000);
       },
     );
     const sample = await measure(ctx, ns, names, o, rollouts, groups);
@@ -115,12 +111,16 @@ async function atV1(
     namespace: ns,
     body: chainGroup(group, names),
   });
-  await waitUntil(
-    `group ${group} Healthy`,
-    () => (groups.watch.get(group, ns)?.status?.phase === "Healthy" ? true : undefined),
-    { timeoutMs: 60_000, intervalMs: 100 },
-  );
+  await groupPhase(groups, ns, group, "Healthy", 60_000);
 }
+
+/** Waits until the group's watch shows it at `phase`. */
+const groupPhase = (groups: GroupTimeline, ns: string, group: string, phase: string, timeoutMs: number) =>
+  waitUntil(
+    `group ${group} ${phase}`,
+    () => (groups.watch.get(group, ns)?.status?.phase === phase ? true : undefined),
+    { timeoutMs, intervalMs: 100 },
+  );
 
 async function measure(
   ctx: BenchContext,

@@ -1,4 +1,5 @@
 import fs from "node:fs";
+import { setTimeout as sleep } from "node:timers/promises";
 import path from "node:path";
 import { ensureBinaries, failureMessage } from "./build.js";
 import { stopDemo } from "./demo.js";
@@ -25,7 +26,7 @@ import { freePorts, httpGet } from "./net.js";
 import { createKwokNodes, waitForDefaultServiceAccount, waitForNodesReady } from "./nodes.js";
 import { kubeconfigPath, stateDir } from "./paths.js";
 import { writeCredentials, type Credentials } from "./pki.js";
-import { isOurs, startDetached, stopProcess, type RecordedProcess } from "./proc.js";
+import { isOurs, listeningPorts, startDetached, stopProcess, type RecordedProcess } from "./proc.js";
 import { log, phase } from "./progress.js";
 import { targetsDir } from "./prometheus.js";
 import { hasLiveKubelet, releaseRealNode, startRealNode, type RealNodeInfo } from "./node/node.js";
@@ -277,6 +278,26 @@ async function stopAll(info: ClusterInfo | undefined): Promise<void> {
   if (!info) return;
   for (const p of [...info.processes].reverse()) await stopProcess(p);
   await releaseRealNode(info.state);
+  await portsClosed(Object.values(info.ports));
+}
+
+/**
+ * Waits (up to 5 s) until the kernel has closed the cluster's listening sockets: an exited
+ * process's sockets can outlive it by a moment while its last threads are torn down.
+ */
+async function portsClosed(ports: number[]): Promise<void> {
+  const deadline = Date.now() + 5_000;
+  for (;;) {
+    const open = ports.filter((port) => listeningPorts().has(port));
+    if (open.length === 0) return;
+    if (Date.now() > deadline) {
+      log(
+        `ports still listening after every process stopped (another program may hold them): ${open.join(", ")}`,
+      );
+      return;
+    }
+    await sleep(100);
+  }
 }
 
 /** Stops the cluster and removes its state folder; a no-op when nothing runs. */

@@ -56,6 +56,31 @@ export function isOurs(p: RecordedProcess): boolean {
   }
 }
 
+/**
+ * True while any thread of the PID still runs. A multi-threaded program's main thread can show as
+ * a zombie while its other threads are still tearing down and still hold its sockets open.
+ */
+function anyThreadAlive(pid: number): boolean {
+  let tasks: string[];
+  try {
+    tasks = fs.readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return false;
+  }
+  return tasks.some((tid) => {
+    try {
+      const stat = fs.readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8");
+      const state = stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
+      return state !== "Z" && state !== "X";
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** Ours and not yet wholly gone: the PID runs our executable, or its last threads are exiting. */
+const stillExiting = (p: RecordedProcess): boolean => isOurs(p) || anyThreadAlive(p.pid);
+
 /** Stops one recorded process by its PID: SIGTERM, then SIGKILL if it has not exited in time. */
 export async function stopProcess(p: RecordedProcess, graceMs = 10_000): Promise<void> {
   if (!isOurs(p)) return;
@@ -66,7 +91,7 @@ export async function stopProcess(p: RecordedProcess, graceMs = 10_000): Promise
   }
   const deadline = Date.now() + graceMs;
   while (Date.now() < deadline) {
-    if (!isOurs(p)) return;
+    if (!stillExiting(p)) return;
     await sleep(100);
   }
   try {
@@ -75,7 +100,7 @@ export async function stopProcess(p: RecordedProcess, graceMs = 10_000): Promise
     return;
   }
   const killDeadline = Date.now() + 5_000;
-  while (isOurs(p) && Date.now() < killDeadline) await sleep(50);
+  while (stillExiting(p) && Date.now() < killDeadline) await sleep(50);
   if (isOurs(p)) throw new Error(`${p.name} (pid ${p.pid}) did not exit after SIGKILL`);
 }
 

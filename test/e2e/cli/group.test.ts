@@ -1,8 +1,6 @@
-import * as k8s from "@kubernetes/client-node";
 import assert from "node:assert/strict";
-import type { RolloutGroup } from "../../../controller/api/group.js";
-import { testCluster } from "../support/cluster.js";
 import { useController } from "../support/controller.js";
+import { getGroup, waitForGroupStatus } from "../support/groups.js";
 import { kestrelPlugin as kestrel } from "../support/kubectl.js";
 import { useNamespace } from "../support/namespace.js";
 import { apply, rolloutManifest, setImage, v2, waitForPhase } from "../support/rollouts.js";
@@ -11,29 +9,13 @@ import { waitFor } from "../support/wait.js";
 const undoKey = "kestrel.dev/undo-to-release";
 const startKey = "kestrel.dev/release-start";
 
-async function getGroup(namespace: string, name: string): Promise<RolloutGroup> {
-  const custom = testCluster().kc.makeApiClient(k8s.CustomObjectsApi);
-  return (await custom.getNamespacedCustomObject({
-    group: "kestrel.dev",
-    version: "v1alpha1",
-    plural: "rolloutgroups",
-    namespace,
-    name,
-  })) as RolloutGroup;
-}
-
 /** The group in `phase` with `releases` kept: the status the plugin reads. */
 const waitForGroup = (namespace: string, phase: string, releases: number) =>
-  waitFor(
-    `RolloutGroup shop ${phase} with ${releases} releases`,
-    async () => {
-      const s = (await getGroup(namespace, "shop")).status;
-      if (s?.phase !== phase || s.releases?.length !== releases)
-        throw new Error(`phase ${s?.phase}, ${s?.releases?.length} releases: ${s?.message}`);
-      return s;
-    },
-    { timeoutMs: 90_000 },
-  );
+  waitForGroupStatus(namespace, "shop", `${phase} with ${releases} releases`, (s) => {
+    if (s.phase !== phase || s.releases?.length !== releases)
+      throw new Error(`phase ${s.phase}, ${s.releases?.length} releases: ${s.message}`);
+    return true;
+  });
 
 describe("kubectl kestrel: a RolloutGroup's history, undo and release start", () => {
   const ns = useNamespace("plugin-group");

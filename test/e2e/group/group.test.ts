@@ -11,9 +11,7 @@ import {
   assertReleaseWrites,
   assertRollbackOrder,
   assertRollbackWrites,
-  groupEvents,
-  groupManifest,
-  groupStatus,
+  shopGroup,
   members,
   memberState,
   openShop,
@@ -24,6 +22,7 @@ import {
   webFails,
 } from "./shop.js";
 import { watchRollouts } from "./timeline.js";
+import { groupEvents, groupStatus } from "../support/groups.js";
 
 /** A member's spec history when the group undid it once: v2, the undo asked, back on v1. */
 const undoneOnce = [
@@ -223,7 +222,7 @@ describe("RolloutGroup: membership and spec checks", () => {
   it("a Rollout in two groups: the second group is refused for that member, with a condition naming it", async function () {
     this.timeout(120_000);
     await placeholderMembers(ns());
-    await apply(ns(), groupManifest("shop", "undo"));
+    await apply(ns(), shopGroup("shop", "undo"));
     await waitForGroup(ns(), "shop", (s) => s.phase === "Healthy", "Healthy");
     await apply(ns(), {
       apiVersion: "kestrel.dev/v1alpha1",
@@ -240,7 +239,7 @@ describe("RolloutGroup: membership and spec checks", () => {
   it("the API server refuses an unknown dependsOn target, naming the field", async function () {
     await assert.rejects(
       apply(ns(), {
-        ...groupManifest("bad", "undo"),
+        ...shopGroup("bad", "undo"),
         spec: { members: [{ name: "web", dependsOn: ["nope"] }] },
       }),
       /dependsOn: every name must be a member of this group/,

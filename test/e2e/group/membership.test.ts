@@ -68,7 +68,7 @@ describe("RolloutGroup: members by label selector, release start, undo to a rele
       "shop",
       "release 2 succeeded",
       (s) => s.releases?.at(-1)?.number === 2 && s.phase === "Healthy",
-      120_000,
+      { timeoutMs: 120_000 },
     );
     const r2 = done.releases!.at(-1)!;
     assert.equal(r2.startedBy, "Command", "release start made the release move at once");
@@ -91,7 +91,7 @@ describe("RolloutGroup: members by label selector, release start, undo to a rele
       "shop",
       "release 3 (the undo) rolled back",
       (s) => s.releases?.at(-1)?.number === 3 && s.phase === "RolledBack",
-      120_000,
+      { timeoutMs: 120_000 },
     );
     assert.equal(back.releases?.at(-1)?.undoTo, 1);
     assert.deepEqual(back.releases?.at(-1)?.rollbackOrder, ["web-b", "web-a", "api"]);

@@ -1,10 +1,10 @@
-import * as k8s from "@kubernetes/client-node";
 import assert from "node:assert/strict";
 import type { RolloutGroupStatus } from "../../../controller/api/group.js";
 import { podSuccessRateTemplate } from "../../apps/success-rate.js";
 import { testCluster } from "../support/cluster.js";
 import { apply, getRollout, revisions, rolloutManifest, waitForPhase } from "../support/rollouts.js";
 import { createService, sampleAppTemplate, startLoadGenerator } from "../support/sample-app.js";
+import { groupManifest, waitForGroupStatus } from "../support/groups.js";
 import { waitFor } from "../support/wait.js";
 import { RequestTimeline, type RolloutSample } from "./timeline.js";
 
@@ -60,19 +60,15 @@ export function memberRollout(namespace: string, name: Member, version: "v1" | "
   };
 }
 
-export const groupManifest = (name: string, onFailure: "undo" | "freeze") => ({
-  apiVersion: "kestrel.dev/v1alpha1",
-  kind: "RolloutGroup",
-  metadata: { name },
-  spec: {
+export const shopGroup = (name: string, onFailure: "undo" | "freeze"): object =>
+  groupManifest(name, {
     onFailure,
     members: [
       { name: "web", dependsOn: ["api"] },
       { name: "api", dependsOn: ["db-adapter"] },
       { name: "db-adapter" },
     ],
-  },
-});
+  });
 
 export interface Shop {
   /** Each member's v1 pod template hash. */
@@ -109,7 +105,7 @@ export async function openShop(
       loadIps[name] = await startLoadGenerator(namespace, `load-${name}`, clusterIp);
     }),
   );
-  await apply(namespace, groupManifest(group, onFailure));
+  await apply(namespace, shopGroup(group, onFailure));
   await waitForGroup(namespace, group, (s) => s.phase === "Healthy", "Healthy");
   return { v1, loadIps };
 }
@@ -133,19 +129,7 @@ export async function releaseV2(namespace: string, shop: Shop): Promise<RequestT
   return timeline;
 }
 
-export async function groupStatus(namespace: string, name: string): Promise<RolloutGroupStatus> {
-  const custom = testCluster().kc.makeApiClient(k8s.CustomObjectsApi);
-  const g = (await custom.getNamespacedCustomObject({
-    group: "kestrel.dev",
-    version: "v1alpha1",
-    plural: "rolloutgroups",
-    namespace,
-    name,
-  })) as { status?: RolloutGroupStatus };
-  return g.status ?? {};
-}
-
-/** Polls the group's status (every 100 ms: a crash drill must catch a state that lasts a second). */
+/** Polls the group's status every 100 ms: a crash drill must catch a state that lasts a second. */
 export const waitForGroup = (
   namespace: string,
   name: string,
@@ -153,34 +137,10 @@ export const waitForGroup = (
   what: string,
   timeoutMs = 120_000,
 ): Promise<RolloutGroupStatus> =>
-  waitFor(
-    `RolloutGroup ${name}: ${what}`,
-    async () => {
-      const s = await groupStatus(namespace, name);
-      if (!ok(s)) throw new Error(`phase ${s.phase}: ${s.message}`);
-      return s;
-    },
-    { timeoutMs, intervalMs: 100 },
-  );
+  waitForGroupStatus(namespace, name, what, ok, { timeoutMs, intervalMs: 100 });
 
 export const memberState = (s: RolloutGroupStatus, name: Member): string | undefined =>
   s.releases?.at(-1)?.members.find((m) => m.name === name)?.state;
-
-/** The group's Events (reason and message), oldest first. */
-export async function groupEvents(
-  namespace: string,
-  name: string,
-): Promise<{ reason: string; message: string }[]> {
-  const core = testCluster().kc.makeApiClient(k8s.CoreV1Api);
-  const list = await core.listNamespacedEvent({
-    namespace,
-    fieldSelector: `involvedObject.kind=RolloutGroup,involvedObject.name=${name}`,
-  });
-  const at = (e: k8s.CoreV1Event) => new Date(e.eventTime ?? e.firstTimestamp ?? 0).getTime();
-  return list.items
-    .sort((a, b) => at(a) - at(b))
-    .map((e) => ({ reason: e.reason ?? "", message: e.message ?? "" }));
-}
 
 /** Waits for web's analysis to fail it: web aborted by itself at v2. Returns the moment it was seen. */
 export async function webFails(namespace: string, timeline: RequestTimeline): Promise<number> {

@@ -19,32 +19,51 @@ export const groupManifest = (name: string, spec: RolloutGroup["spec"]): object 
   spec,
 });
 
-/** Waits until the group's status satisfies `ok` (which throws or returns false to keep waiting). */
+/** The group's status, {} before the controller first wrote one. */
+export async function groupStatus(namespace: string, name: string): Promise<RolloutGroupStatus> {
+  return (await getGroup(namespace, name)).status ?? {};
+}
+
+/**
+ * Waits until the group's status satisfies `ok` (which throws or returns false to keep waiting).
+ * A crash drill polls faster (intervalMs 100) to catch a state that lasts a second.
+ */
 export const waitForGroupStatus = (
   namespace: string,
   name: string,
   what: string,
   ok: (s: RolloutGroupStatus) => boolean,
-  timeoutMs = 90_000,
+  { timeoutMs = 90_000, intervalMs }: { timeoutMs?: number; intervalMs?: number } = {},
 ): Promise<RolloutGroupStatus> =>
   waitFor(
     `RolloutGroup ${name}: ${what}`,
     async () => {
-      const s = (await getGroup(namespace, name)).status ?? {};
+      const s = await groupStatus(namespace, name);
       if (!ok(s)) throw new Error(`phase ${s.phase}: ${s.message}`);
       return s;
     },
-    { timeoutMs },
+    { timeoutMs, intervalMs },
   );
 
-/** The reasons of a RolloutGroup's Events, oldest first. */
-export async function groupEventReasons(namespace: string, name: string): Promise<string[]> {
+/** The group's Events (reason and message), oldest first. */
+export async function groupEvents(
+  namespace: string,
+  name: string,
+): Promise<{ reason: string; message: string }[]> {
   const core = testCluster().kc.makeApiClient(k8s.CoreV1Api);
   const list = await core.listNamespacedEvent({
     namespace,
     fieldSelector: `involvedObject.kind=RolloutGroup,involvedObject.name=${name}`,
   });
-  return list.items.map((e) => e.reason ?? "");
+  const at = (e: k8s.CoreV1Event) => new Date(e.eventTime ?? e.firstTimestamp ?? 0).getTime();
+  return list.items
+    .sort((a, b) => at(a) - at(b))
+    .map((e) => ({ reason: e.reason ?? "", message: e.message ?? "" }));
+}
+
+/** The reasons of a RolloutGroup's Events, oldest first. */
+export async function groupEventReasons(namespace: string, name: string): Promise<string[]> {
+  return (await groupEvents(namespace, name)).map((e) => e.reason);
 }
 
 export async function deleteGroup(namespace: string, name: string): Promise<void> {
