@@ -74,15 +74,22 @@ describe("Drill: user edits race the controller's status writes (409s on both si
     await setImage(ns(), name, v2);
 
     let userConflicts = 0;
+    /** True while the scenario runs: the controller and the patcher write the Rollout meanwhile. */
+    let editing = true;
     /** Read-modify-write until the API server takes it; `stale` waits for a newer object first. */
     const edit = async (change: (r: Rollout) => void, stale = false): Promise<Rollout> => {
       for (let attempt = 0; attempt < 100; attempt++) {
         const read = await get();
         if (stale && attempt === 0) {
           // Hold the object until someone else (the controller, the patcher) has written it.
+          // Once the scenario is over nobody else writes, so the wait ends with it (an edit that
+          // began just before the end would otherwise wait out the timeout).
           await waitFor(
             "someone else to write the Rollout",
-            async () => (await get()).metadata.resourceVersion !== read.metadata.resourceVersion || undefined,
+            async () =>
+              !editing ||
+              (await get()).metadata.resourceVersion !== read.metadata.resourceVersion ||
+              undefined,
             { timeoutMs: 30_000, intervalMs: 20 },
           );
         }
@@ -99,7 +106,6 @@ describe("Drill: user edits race the controller's status writes (409s on both si
 
     // User A: numbered edits of labels, an annotation and spec fields, half of them stale.
     const acknowledged: number[] = [];
-    let editing = true;
     const editor = (async () => {
       for (let i = 0; editing || i < 10; i++) {
         await edit(
