@@ -135,7 +135,7 @@ export class Controllers {
       groups: cache,
       rollouts: this.caches.rollouts,
       custom: kc.makeApiClient(k8s.CustomObjectsApi),
-      apps: kc.makeApiClient(k8s.AppsV1Api),
+      replicaSets: this.caches.replicaSets,
       events: this.events,
       log,
       canAct: () => this.canAct(),

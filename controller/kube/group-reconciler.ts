@@ -34,7 +34,8 @@ export interface GroupReconcilerDeps {
   groups: KindCache<GroupObject>;
   rollouts: KindCache<RolloutObject>;
   custom: k8s.CustomObjectsApi;
-  apps: k8s.AppsV1Api;
+  /** The Rollouts' ReplicaSets (the Rollout controllers' cache): where an undo finds its revision. */
+  replicaSets: KindCache<k8s.V1ReplicaSet>;
   events: EventRecorder;
   log: Logger;
   canAct: () => boolean;
@@ -112,7 +113,7 @@ export class GroupReconciler {
     }
     const ro = latest.get(a.name) ?? this.d.rollouts.get(a.name, namespace);
     if (!ro) return;
-    const body = await this.patchOf(g, a, ro);
+    const body = this.patchOf(g, a, ro);
     const written = (await this.d.custom.patchNamespacedCustomObject(
       { ...rolloutKind, namespace, name: a.name, body },
       mergePatch,
@@ -122,7 +123,7 @@ export class GroupReconciler {
   }
 
   /** A merge patch carrying the resourceVersion read: a Rollout changed since answers 409 and requeues. */
-  private async patchOf(g: GroupObject, a: Exclude<GroupAction, { kind: "event" }>, ro: RolloutObject) {
+  private patchOf(g: GroupObject, a: Exclude<GroupAction, { kind: "event" }>, ro: RolloutObject) {
     const resourceVersion = ro.metadata?.resourceVersion;
     switch (a.kind) {
       case "releaseMember":
@@ -147,19 +148,19 @@ export class GroupReconciler {
       case "undoMember":
         return {
           metadata: { resourceVersion },
-          spec: { rollbackTo: { revision: await this.revisionOf(ro, a.toHash) } },
+          spec: { rollbackTo: { revision: this.revisionOf(ro, a.toHash) } },
         };
     }
   }
 
-  /** The revision number of a member's ReplicaSet with this pod template hash (the undo target). */
-  private async revisionOf(ro: RolloutObject, hash: string): Promise<number> {
-    const namespace = ro.metadata?.namespace ?? "";
-    const list = await this.d.apps.listNamespacedReplicaSet({
-      namespace,
-      labelSelector: `${podTemplateHashLabel}=${hash}`,
-    });
-    const rs = list.items.find((r) => r.metadata?.ownerReferences?.some((o) => o.uid === ro.metadata?.uid));
+  /**
+   * The revision number of a member's ReplicaSet with this pod template hash (the undo target), from
+   * the cache; one not there yet throws, and the retried pass finds it once the watch has.
+   */
+  private revisionOf(ro: RolloutObject, hash: string): number {
+    const rs = this.d.replicaSets
+      .ownedBy(ro.metadata?.uid)
+      .find((r) => r.metadata?.labels?.[podTemplateHashLabel] === hash);
     const revision = Number(rs?.metadata?.annotations?.[revisionAnnotation]);
     if (!rs || !Number.isInteger(revision) || revision < 1)
       throw new Error(
