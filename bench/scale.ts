@@ -10,6 +10,7 @@
  */
 import { parseArgs } from "node:util";
 import { latencyText, type ApiRequestCounts } from "./lib/audit.js";
+import { replicaSetCreateFloor, type WriteFloor } from "./lib/floor.js";
 import { intFlag, isMain, numFlag, runMain } from "./lib/cli.js";
 import {
   createNamespace,
@@ -93,6 +94,8 @@ export interface ScaleResult {
     allSettledMs: number;
     reconciles: ReconcileWindow;
     api: ApiRequestCounts;
+    /** The API server's floor: as many ReplicaSets created at once by a bare client. */
+    floor: WriteFloor;
   };
   soak?: {
     intervals: SoakInterval[];
@@ -199,6 +202,8 @@ export async function runScale(ctx: BenchContext, o: ScaleOptions): Promise<Scal
 
     // Burst: image changes sent at once; latency = patch answered -> new ReplicaSet in the watch.
     const burstNames = names.slice(0, Math.min(o.burst, names.length));
+    // The API server's floor for as many ReplicaSets created at once (bench/lib/floor.ts).
+    const burstFloor = await replicaSetCreateFloor(ctx, burstNames.length);
     const burst = await phase(`burst of ${burstNames.length} image changes`, async () => {
       await idle(controller);
       const mark = await markReconciles(controller);
@@ -217,6 +222,7 @@ export async function runScale(ctx: BenchContext, o: ScaleOptions): Promise<Scal
         allSettledMs,
         reconciles: reconcilesBetween(mark, after),
         api: ctx.audit.count(audit),
+        floor: burstFloor,
       };
     });
 
@@ -416,6 +422,12 @@ function print(r: Omit<ScaleResult, "file" | "controllerLogErrors">): void {
         secs(b.settleMs.max),
       ],
       ["controller reconcile duration (ms, its histogram)", ms(b.reconciles.p50), ms(b.reconciles.p99), "-"],
+      [
+        `floor: ${b.floor.writes} ReplicaSets created at once by a bare client, answered (${b.floor.rounds} rounds)`,
+        secs(b.floor.answered.median),
+        secs(b.floor.answered.p99),
+        secs(b.floor.answered.max),
+      ],
     ],
   );
   process.stdout.write(

@@ -9,6 +9,7 @@
  */
 import { parseArgs } from "node:util";
 import { latencyText, type ApiRequestCounts } from "./lib/audit.js";
+import { statusWriteFloor, type WriteFloor } from "./lib/floor.js";
 import { parseDurationMs } from "../controller/api/duration.js";
 import type { CanaryStep } from "../controller/api/rollout.js";
 import { surgeLimits, weightTarget } from "../controller/rollout/replicas.js";
@@ -61,6 +62,8 @@ export interface ThroughputResult {
   usage: WindowUsage;
   api: ApiRequestCounts;
   stepsNotObserved: number;
+  /** The API server's floor: as many status writes as canaries, sent at once by a bare client. */
+  floor: WriteFloor;
   controllerLogErrors: number;
   file: string;
 }
@@ -76,6 +79,8 @@ export async function runThroughput(ctx: BenchContext, o: ThroughputOptions): Pr
     { pause: { duration: o.pause } },
     { setWeight: 100 },
   ];
+  // Measured first, on the quiet API server, with no controller running.
+  const floor = await statusWriteFloor(ctx, o.canaries);
   const ns = await createNamespace(ctx, "bench-throughput");
   const replicaSets = new ReplicaSetTimeline(ctx.kc, ns);
   const rollouts = new RolloutTimeline(ctx.kc, ns);
@@ -250,6 +255,14 @@ export async function runThroughput(ctx: BenchContext, o: ThroughputOptions): Pr
         ["controller CPU while stepping (% of one core)", (usage.cpuCores * 100).toFixed(1)],
         ["controller API requests while stepping (audit log)", api.excludingWatches],
         ["API server latency of those requests p50 / p99 (ms)", latencyText(api)],
+        [
+          `floor: ${floor.writes} status writes sent at once by a bare client, answered p50 / p99 (s; ${floor.rounds} rounds)`,
+          `${secs(floor.answered.median)} / ${secs(floor.answered.p99)}`,
+        ],
+        [
+          "floor: the last answer of a round, median / max (s)",
+          `${secs(floor.lastOfRound.median)} / ${secs(floor.lastOfRound.max)}`,
+        ],
       ],
     );
     printTable(
@@ -265,6 +278,7 @@ export async function runThroughput(ctx: BenchContext, o: ThroughputOptions): Pr
       usage,
       api,
       stepsNotObserved,
+      floor,
       latencies,
     });
     log("throughput benchmark done");

@@ -44,6 +44,8 @@ describe("benchmarks at quick sizes (bench:quick)", () => {
     assert.ok(r.restart.api.total > 0, "the audit log recorded the controller's requests");
     assertFinite(r.burst, "burst");
     assert.equal(r.burst.reactionMs.n, quickSizes.scale.burst);
+    const floor = r.burst.floor;
+    assert.equal(floor.answered.n, floor.writes * floor.rounds, "every floor create was answered and timed");
     assert.ok(r.soak && r.soak.intervals.length >= 2, "the soak ran its intervals");
     for (const i of r.soak.intervals) {
       assertFinite(i.usage, `soak[${i.index}].usage`);
@@ -61,6 +63,12 @@ describe("benchmarks at quick sizes (bench:quick)", () => {
       assertFinite(r.summary[kind], kind);
     }
     assertFinite(r.reconcileSeconds, "reconcileSeconds");
+    assert.equal(
+      r.floor.answered.n,
+      r.floor.writes * r.floor.rounds,
+      "every floor write was answered and timed",
+    );
+    assertFinite(r.floor, "floor");
     assertWritten(r.file, "throughput");
   });
 });
