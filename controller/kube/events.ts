@@ -30,8 +30,8 @@ const maxPending = 2000;
 /**
  * Events in flight at once. Two keep up with hundreds a second, and leave the API server to the
  * writes a reconcile waits for: under a burst of 100 image changes (200 Events among 700
- * requests), 8 in flight held a third of the server's concurrent work, and the reaction's p50
- * was 0.61 s where with 2 it was 0.41-0.43 s (README, bench:scale burst).
+ * requests), 8 in flight held a third of the server's concurrent work; with 2 the reaction's
+ * p50 was 0.41-0.71 s where it had been 0.61-0.92 s (README, bench:scale burst; single runs).
  */
 const maxInFlight = 2;
 
