@@ -18,7 +18,7 @@ import { groupAnnotation, instanceSelector } from "../rollout/labels.js";
 import { lists } from "../group/selector.js";
 import { listed } from "./group-view.js";
 import type { RolloutObject } from "./rollout-actions.js";
-import { atRest } from "./start-order.js";
+import { atRest, awaitsReaction } from "./start-order.js";
 import { GroupReconciler, groupKind, type GroupObject } from "./group-reconciler.js";
 
 export interface ControllerDeps {
@@ -179,7 +179,8 @@ export class Controllers {
     return {
       rollouts: new KindCache({ ...rolloutKinds.rollouts, labelSelector }, scope, (e, obj) => {
         this.sourceIndex.update(objectKey(obj), e === "delete" ? undefined : obj);
-        if (!this.listing || !atRest(obj)) this.rollouts.enqueue(objectKey(obj));
+        // A person's change goes ahead of our own follow-ups (start-order.ts, awaitsReaction).
+        if (!this.listing || !atRest(obj)) this.rollouts.enqueue(objectKey(obj), awaitsReaction(obj));
         this.enqueueGroupsOf(obj);
       }),
       // A Deployment that a Rollout's spec.workloadRef names: its template is that Rollout's.

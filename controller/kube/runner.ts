@@ -36,9 +36,10 @@ export class Runner {
 
   constructor(private readonly opts: RunnerOptions) {}
 
-  enqueue(key: string): void {
+  enqueue(key: string, urgent = false): void {
     this.opts.metrics.loopDelay.working();
-    this.queue.add(key);
+    if (urgent) this.queue.addUrgent(key);
+    else this.queue.add(key);
     this.opts.metrics.queueDepth.set({ kind: this.opts.kind }, this.queue.length);
   }
 

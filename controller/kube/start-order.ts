@@ -14,9 +14,18 @@ const triggers = [promoteAnnotation, abortAnnotation, retryAnnotation, undoToAnn
  * spec and phase don't show (a pause that ended meanwhile, a changed ConfigMap) is still seen.
  */
 export function atRest(r: StoredRollout): boolean {
-  const s = r.status;
-  if (!s || s.phase !== "Healthy") return false;
-  if (r.metadata.generation === undefined || s.observedGeneration !== r.metadata.generation) return false;
+  return r.status?.phase === "Healthy" && !awaitsReaction(r);
+}
+
+/**
+ * Whether a person's request waits on this Rollout: a spec the status has not yet seen (a new
+ * image, a scale, an undo) or a trigger annotation. Such a change is queued ahead of the
+ * controller's own follow-up passes (the echoes of its ReplicaSet and status writes), so under a
+ * burst of changes each one's first reaction comes before anyone's second.
+ */
+export function awaitsReaction(r: StoredRollout): boolean {
+  const generation = r.metadata.generation;
+  if (generation === undefined || r.status?.observedGeneration !== generation) return true;
   const annotations = r.metadata.annotations ?? {};
-  return !triggers.some((a) => a in annotations);
+  return triggers.some((a) => a in annotations);
 }

@@ -6,7 +6,9 @@
  * - addAfter() schedules a key (pause timers, analysis intervals), keeping the earliest time;
  * - addRateLimited() backs off exponentially per key until forget();
  * - addLowPriority() (the periodic resync) queues a key behind every other key, so a resync of
- *   thousands never delays the reaction to a change; adding such a key normally moves it ahead.
+ *   thousands never delays the reaction to a change; adding such a key normally moves it ahead;
+ * - addUrgent() (a person's change not yet acted on) queues a key ahead of the normal keys, in
+ *   arrival order among urgent ones; a key already queued moves up.
  */
 export interface WorkQueueOptions {
   baseDelayMs?: number;
@@ -23,6 +25,10 @@ const defaultTimer = (fn: () => void, ms: number): { cancel(): void } => {
 
 export class WorkQueue {
   private readonly queue: string[] = [];
+  /** Keys served before `queue`; a key is in at most one of the two. */
+  private readonly urgent: string[] = [];
+  private readonly inUrgent = new Set<string>();
+  private readonly urgentWhileProcessing = new Set<string>();
   /**
    * Low-priority keys in order, each with the number it was queued under; an entry whose number
    * is no longer the key's in `lowQueued` (the key was moved ahead since) is stale and skipped.
@@ -61,6 +67,30 @@ export class WorkQueue {
     if (this.handToWaiter(key)) return;
     this.queued.add(key);
     this.queue.push(key);
+  }
+
+  /** Queues the key ahead of every normally added key (behind earlier urgent ones). */
+  addUrgent(key: string): void {
+    if (this.shuttingDown) return;
+    if (this.processing.has(key)) {
+      this.dirtyWhileProcessing.add(key);
+      this.urgentWhileProcessing.add(key);
+      return;
+    }
+    if (this.inUrgent.has(key)) return;
+    if (this.lowQueued.delete(key)) return this.pushUrgent(key);
+    if (this.queued.has(key)) {
+      this.queue.splice(this.queue.indexOf(key), 1);
+      return this.pushUrgent(key);
+    }
+    if (this.handToWaiter(key)) return;
+    this.queued.add(key);
+    this.pushUrgent(key);
+  }
+
+  private pushUrgent(key: string): void {
+    this.inUrgent.add(key);
+    this.urgent.push(key);
   }
 
   /** Queues the key behind every normally added key; a no-op if it is queued or in progress. */
@@ -117,7 +147,7 @@ export class WorkQueue {
 
   /** Resolves with the next key, or undefined once shut down. The caller must call done(key). */
   get(): Promise<string | undefined> {
-    const key = this.queue.shift() ?? this.nextLow();
+    const key = this.nextUrgent() ?? this.queue.shift() ?? this.nextLow();
     if (key !== undefined) {
       this.queued.delete(key);
       this.processing.add(key);
@@ -125,6 +155,12 @@ export class WorkQueue {
     }
     if (this.shuttingDown) return Promise.resolve(undefined);
     return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  private nextUrgent(): string | undefined {
+    const key = this.urgent.shift();
+    if (key !== undefined) this.inUrgent.delete(key);
+    return key;
   }
 
   private nextLow(): string | undefined {
@@ -138,11 +174,15 @@ export class WorkQueue {
 
   done(key: string): void {
     this.processing.delete(key);
-    if (this.dirtyWhileProcessing.delete(key)) this.add(key);
+    const urgent = this.urgentWhileProcessing.delete(key);
+    if (this.dirtyWhileProcessing.delete(key)) {
+      if (urgent) this.addUrgent(key);
+      else this.add(key);
+    }
   }
 
   get length(): number {
-    return this.queue.length + this.lowQueued.size;
+    return this.urgent.length + this.queue.length + this.lowQueued.size;
   }
 
   shutDown(): void {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import type { StoredRollout } from "../../../controller/api/rollout.js";
-import { atRest } from "../../../controller/kube/start-order.js";
+import { atRest, awaitsReaction } from "../../../controller/kube/start-order.js";
 
 /** A Rollout at generation 3 whose status saw generation 3 and left it Healthy, changed by `edit`. */
 function rollout(edit: (r: { metadata: Record<string, unknown>; status?: Record<string, unknown> }) => void) {
@@ -38,6 +38,24 @@ describe("atRest: which Rollouts a restart may reconcile after the others", () =
   for (const [name, edit, expected] of cases) {
     it(`${name}: ${expected ? "can wait" : "goes first"}`, () => {
       assert.equal(atRest(rollout(edit)), expected);
+    });
+  }
+});
+
+describe("awaitsReaction: which Rollout events go ahead of the controller's own follow-ups", () => {
+  const cases: [string, Parameters<typeof rollout>[0], boolean][] = [
+    ["spec observed, no trigger (an echo of our own write)", () => {}, false],
+    ["the same while Progressing", (r) => (r.status!.phase = "Progressing"), false],
+    ["a new spec (generation ahead of the status)", (r) => (r.metadata.generation = 4), true],
+    ["never reconciled (no status)", (r) => delete r.status, true],
+    ["a promote waits", (r) => (r.metadata.annotations = { "kestrel.dev/promote": "step" }), true],
+    ["an abort waits", (r) => (r.metadata.annotations = { "kestrel.dev/abort": "true" }), true],
+    ["an undo waits", (r) => (r.metadata.annotations = { "kestrel.dev/undo-to": "abc" }), true],
+    ["an unrelated annotation", (r) => (r.metadata.annotations = { team: "shop" }), false],
+  ];
+  for (const [name, edit, expected] of cases) {
+    it(`${name}: ${expected ? "ahead" : "in turn"}`, () => {
+      assert.equal(awaitsReaction(rollout(edit)), expected);
     });
   }
 });

@@ -22,6 +22,17 @@ function fakeTimers() {
   };
 }
 
+/** Takes every queued key, marking each done, in the order workers would get them. */
+async function drain(q: WorkQueue): Promise<string[]> {
+  const order: string[] = [];
+  while (q.length > 0) {
+    const key = (await q.get())!;
+    order.push(key);
+    q.done(key);
+  }
+  return order;
+}
+
 describe("WorkQueue", () => {
   it("de-duplicates a key added several times before it is taken", async () => {
     const q = new WorkQueue();
@@ -121,17 +132,6 @@ describe("WorkQueue", () => {
     assert.equal(q.length, 0, "adds after shutdown are dropped");
   });
   describe("low priority (the periodic resync)", () => {
-    /** Takes every queued key, marking each done, in the order workers would get them. */
-    async function drain(q: WorkQueue): Promise<string[]> {
-      const order: string[] = [];
-      while (q.length > 0) {
-        const key = (await q.get())!;
-        order.push(key);
-        q.done(key);
-      }
-      return order;
-    }
-
     it("serves every normally added key before any resync key, whatever the order they came in", async () => {
       const q = new WorkQueue();
       q.addLowPriority("ns/r1");
@@ -177,6 +177,68 @@ describe("WorkQueue", () => {
       const waiting = q.get();
       q.addLowPriority("ns/a");
       assert.equal(await waiting, "ns/a");
+    });
+  });
+
+  describe("urgent (a person's change not yet acted on)", () => {
+    it("serves urgent keys first, in arrival order, then normal keys, then resync keys", async () => {
+      const q = new WorkQueue();
+      q.addLowPriority("ns/r");
+      q.add("ns/echo1");
+      q.addUrgent("ns/change1");
+      q.add("ns/echo2");
+      q.addUrgent("ns/change2");
+      assert.deepEqual(await drain(q), ["ns/change1", "ns/change2", "ns/echo1", "ns/echo2", "ns/r"]);
+    });
+
+    it("moves a queued normal or resync key up, once", async () => {
+      const q = new WorkQueue();
+      q.add("ns/a");
+      q.add("ns/b");
+      q.addLowPriority("ns/c");
+      q.addUrgent("ns/b");
+      q.addUrgent("ns/c");
+      q.addUrgent("ns/b");
+      assert.equal(q.length, 3);
+      assert.deepEqual(await drain(q), ["ns/b", "ns/c", "ns/a"]);
+    });
+
+    it("keeps an urgent key urgent when a normal add comes after it", async () => {
+      const q = new WorkQueue();
+      q.add("ns/a");
+      q.addUrgent("ns/b");
+      q.add("ns/b");
+      assert.deepEqual(await drain(q), ["ns/b", "ns/a"]);
+    });
+
+    it("re-queues a key made urgent while in progress ahead of normal keys on done", async () => {
+      const q = new WorkQueue();
+      q.add("ns/a");
+      const key = (await q.get())!;
+      q.add("ns/b");
+      q.addUrgent("ns/a");
+      assert.equal(q.length, 1, "not queued while in progress");
+      q.done(key);
+      assert.deepEqual(await drain(q), ["ns/a", "ns/b"]);
+    });
+
+    it("re-queues a key changed in progress only normally when no urgent add came", async () => {
+      const q = new WorkQueue();
+      q.add("ns/a");
+      const key = (await q.get())!;
+      q.add("ns/b");
+      q.add("ns/a");
+      q.done(key);
+      assert.deepEqual(await drain(q), ["ns/b", "ns/a"]);
+    });
+
+    it("hands an urgent key straight to a waiting worker", async () => {
+      const q = new WorkQueue();
+      const waiting = q.get();
+      q.addUrgent("ns/a");
+      assert.equal(await waiting, "ns/a");
+      q.done("ns/a");
+      assert.equal(q.length, 0);
     });
   });
 });
