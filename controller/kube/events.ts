@@ -28,12 +28,11 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, Ma
 /** Events waiting to be sent beyond which new ones are dropped (and counted in the log). */
 const maxPending = 2000;
 /**
- * Events in flight at once. Two keep up with hundreds a second, and leave the API server to the
- * writes a reconcile waits for: under a burst of 100 image changes (200 Events among 700
- * requests), 8 in flight held a third of the server's concurrent work; with 2 the reaction's
- * p50 was 0.41-0.71 s where it had been 0.61-0.92 s (README, bench:scale burst; single runs).
+ * Events in flight at once: enough to keep up, few enough to keep the connection pool small.
+ * Two were tried (README, "The API server's floor"): a burst's reactions came a little sooner, but
+ * under 500 objects at once Events fell seconds behind the decisions they announce.
  */
-const maxInFlight = 2;
+const maxInFlight = 8;
 
 /**
  * Records core/v1 Events, the way `kubectl describe` shows them. Events are best effort and off
