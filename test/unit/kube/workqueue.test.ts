@@ -211,26 +211,22 @@ describe("WorkQueue", () => {
       assert.deepEqual(await drain(q), ["ns/b", "ns/a"]);
     });
 
-    it("re-queues a key made urgent while in progress ahead of normal keys on done", async () => {
-      const q = new WorkQueue();
-      q.add("ns/a");
-      const key = (await q.get())!;
-      q.add("ns/b");
-      q.addUrgent("ns/a");
-      assert.equal(q.length, 1, "not queued while in progress");
-      q.done(key);
-      assert.deepEqual(await drain(q), ["ns/a", "ns/b"]);
-    });
-
-    it("re-queues a key changed in progress only normally when no urgent add came", async () => {
-      const q = new WorkQueue();
-      q.add("ns/a");
-      const key = (await q.get())!;
-      q.add("ns/b");
-      q.add("ns/a");
-      q.done(key);
-      assert.deepEqual(await drain(q), ["ns/b", "ns/a"]);
-    });
+    const whileInProgress: [string, (q: WorkQueue) => void, string[]][] = [
+      ["made urgent: ahead of normal keys", (q) => q.addUrgent("ns/a"), ["ns/a", "ns/b"]],
+      ["changed, with no urgent add: in turn", (q) => q.add("ns/a"), ["ns/b", "ns/a"]],
+    ];
+    for (const [name, change, order] of whileInProgress) {
+      it(`re-queues a key ${name} while in progress, on done`, async () => {
+        const q = new WorkQueue();
+        q.add("ns/a");
+        const key = (await q.get())!;
+        q.add("ns/b");
+        change(q);
+        assert.equal(q.length, 1, "not queued while in progress");
+        q.done(key);
+        assert.deepEqual(await drain(q), order);
+      });
+    }
 
     it("hands an urgent key straight to a waiting worker", async () => {
       const q = new WorkQueue();
