@@ -11,6 +11,7 @@
 import { parseArgs } from "node:util";
 import { latencyText, type ApiRequestCounts } from "./lib/audit.js";
 import { replicaSetCreateFloor, type WriteFloor } from "./lib/floor.js";
+import { firstListsFloor, type FirstListsFloor } from "./lib/first-lists.js";
 import { intFlag, isMain, numFlag, runMain } from "./lib/cli.js";
 import {
   createNamespace,
@@ -85,7 +86,11 @@ export interface ScaleResult {
     /** [seconds into the window, RSS MiB] every 10 s. */
     rssSeriesMiB: [number, number][];
   };
-  restart: RestartResult & { rssAfterSyncMiB: number };
+  restart: RestartResult & {
+    rssAfterSyncMiB: number;
+    /** The API server's floor under /readyz: a bare process sending the same first lists. */
+    floor: FirstListsFloor;
+  };
   idle?: IdleResult;
   burst: {
     size: number;
@@ -190,7 +195,9 @@ export async function runScale(ctx: BenchContext, o: ScaleOptions): Promise<Scal
     // changed Rollout's first reconcile and every Rollout reconciled, over o.restarts runs.
     const restart = await phase(`restarting the controller (SIGKILL) x${o.restarts}`, async () => {
       const r = await measureRestarts(ctx, ns, names, controller, replicaSets, o.restarts);
-      return { ...r, rssAfterSyncMiB: (sampler.sample()?.rss ?? NaN) / 2 ** 20 };
+      const rssAfterSyncMiB = (sampler.sample()?.rss ?? NaN) / 2 ** 20;
+      const floor = await firstListsFloor(ctx.controllerKubeconfig, [ns], o.restarts);
+      return { ...r, rssAfterSyncMiB, floor };
     });
 
     // Idle: a window with no resync in it, then the resync after it, each on its own.
@@ -282,7 +289,7 @@ export async function runScale(ctx: BenchContext, o: ScaleOptions): Promise<Scal
         met: restart.syncedMs.median < 30_000,
       };
       targets.ready = {
-        target: "SIGKILL + restart: spawn to /readyz < 0.3 s (median, quiet machine)",
+        target: `SIGKILL + restart: spawn to /readyz < 0.3 s (median, quiet machine; floor here ${secs(restart.floor.spawnToParsedMs.median)} s)`,
         value: restart.readyMs.median / 1000,
         met: restart.readyMs.median < 300,
       };
@@ -482,6 +489,10 @@ function printRestarts(rs: ScaleResult["restart"]): void {
   const rows: [string, Summary][] = [
     ["spawn -> first log line", rs.firstLogMs],
     ["spawn -> /readyz (caches synced, workers started)", rs.readyMs],
+    [
+      `floor: a bare node process sending the same ${rs.floor.lists} lists, spawn -> all parsed (${rs.floor.rounds} rounds)`,
+      rs.floor.spawnToParsedMs,
+    ],
     ["spawn -> the changed Rollout's new ReplicaSet (its first reconcile)", rs.firstReconcileMs],
     ["spawn -> every Rollout reconciled, queue empty", rs.syncedMs],
   ];

@@ -225,7 +225,14 @@ export class Controllers {
     };
   }
 
-  private allCaches(): { start(): Promise<void>; stop(): Promise<void>; health(): Record<string, string> }[] {
+  /** Each informer's first list: its path and label selector (no request is sent). */
+  firstLists(): { path: string; labelSelector?: string }[] {
+    return this.allCaches().flatMap((c) =>
+      c.paths.map((path) => ({ path, labelSelector: c.kind.labelSelector })),
+    );
+  }
+
+  private allCaches(): KindCache<k8s.KubernetesObject>[] {
     const config = [this.configCaches.configMaps, this.configCaches.secrets].filter((c) => c !== undefined);
     return [...Object.values(this.caches), ...config, this.groupCache];
   }

@@ -30,6 +30,8 @@ export interface CacheScope {
 export class KindCache<T extends k8s.KubernetesObject> {
   private readonly informers: SupervisedInformer<T>[];
   private readonly owners = new OwnerIndex<T>();
+  /** What each informer lists and watches (benchmarks list the same to measure the API server alone). */
+  readonly paths: string[];
 
   constructor(
     readonly kind: WatchedKind,
@@ -40,12 +42,9 @@ export class KindCache<T extends k8s.KubernetesObject> {
     const custom = kc.makeApiClient(k8s.CustomObjectsApi);
     const core = kc.makeApiClient(k8s.CoreV1Api);
     const scopes = kind.namespaced && namespaces.length > 0 ? namespaces : [undefined];
+    this.paths = scopes.map((namespace) => kindPath(kind, namespace));
     this.informers = scopes.map((namespace) => {
-      // The core group ("": ConfigMaps, Secrets) lives under /api, not /apis.
-      const prefix = kind.group ? `/apis/${kind.group}/${kind.version}` : `/api/${kind.version}`;
-      const path = namespace
-        ? `${prefix}/namespaces/${namespace}/${kind.plural}`
-        : `${prefix}/${kind.plural}`;
+      const path = kindPath(kind, namespace);
       const name = `${kind.name}${namespace ? ` in ${namespace}` : ""}`;
       let relist = false;
       const list = async (): Promise<k8s.KubernetesListObject<T>> => {
@@ -130,6 +129,13 @@ export class KindCache<T extends k8s.KubernetesObject> {
     });
     return checks;
   }
+}
+
+/** Where a kind is listed and watched: in one namespace, or cluster-wide when none is given. */
+export function kindPath(kind: WatchedKind, namespace?: string): string {
+  // The core group ("": ConfigMaps, Secrets) lives under /api, not /apis.
+  const prefix = kind.group ? `/apis/${kind.group}/${kind.version}` : `/api/${kind.version}`;
+  return namespace ? `${prefix}/namespaces/${namespace}/${kind.plural}` : `${prefix}/${kind.plural}`;
 }
 
 /**

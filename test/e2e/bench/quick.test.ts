@@ -36,6 +36,13 @@ describe("benchmarks at quick sizes (bench:quick)", () => {
         run.firstLogMs <= run.readyMs && run.firstReconcileMs > 0,
         `the first log line before /readyz, the changed Rollout reconciled: ${JSON.stringify(run)}`,
       );
+    // The bare lister sent one list per informer and found the benchmark's Rollouts in one of them.
+    assert.equal(r.restart.floor.spawnToParsedMs.n, quickSizes.scale.restarts, "every bare start was timed");
+    assert.equal(r.restart.floor.items.length, r.restart.floor.lists);
+    assert.ok(
+      r.restart.floor.items.includes(quickSizes.scale.rollouts),
+      `one list held the ${quickSizes.scale.rollouts} Rollouts: ${JSON.stringify(r.restart.floor.items)}`,
+    );
     assert.ok(r.idle, "the idle window was measured");
     assert.equal(r.idle.reconciles, 0, "no reconcile (no resync) inside the idle window");
     assert.ok(r.idle.resync.reconciles >= quickSizes.scale.rollouts, "the resync after it was measured");
