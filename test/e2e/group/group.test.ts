@@ -12,16 +12,14 @@ import {
   assertRollbackOrder,
   assertRollbackWrites,
   shopGroup,
+  duringRelease,
   members,
   memberState,
-  openShop,
   placeholderMembers,
-  releaseV2,
   untilOnlyV1,
   waitForGroup,
   webFails,
 } from "./shop.js";
-import { watchRollouts } from "./timeline.js";
 import { groupEvents, groupStatus } from "../support/groups.js";
 
 /** A member's spec history when the group undid it once: v2, the undo asked, back on v1. */
@@ -39,11 +37,7 @@ describe("RolloutGroup on real pods: db-adapter <- api <- web", () => {
 
   it("releases db-adapter, api, web in that order, as their requests show; web's failing analysis undoes web, then api, then db-adapter, each after the previous is back", async function () {
     this.timeout(180_000);
-    const shop = await openShop(ns(), "shop", "undo");
-    const rollouts = watchRollouts(ns());
-    await rollouts.started;
-    const timeline = await releaseV2(ns(), shop);
-    try {
+    await duringRelease(ns(), "undo", async ({ shop, rollouts, timeline }) => {
       const failedAt = await webFails(ns(), timeline);
       const done = await waitForGroup(ns(), "shop", (s) => s.phase === "RolledBack", "RolledBack");
       await untilOnlyV1(timeline);
@@ -81,10 +75,7 @@ describe("RolloutGroup on real pods: db-adapter <- api <- web", () => {
         assert.equal(ro.status?.stableRS, shop.v1[name], `${name} stable on v1 again`);
       }
       await assertOneUndoEach(ns(), shop);
-    } finally {
-      await timeline.stop();
-      rollouts.close();
-    }
+    });
   });
 });
 
@@ -95,11 +86,7 @@ describe("RolloutGroup on real pods: onFailure freeze", () => {
 
   it("web's failing analysis freezes the release: nothing undone, db-adapter and api keep answering v2 only", async function () {
     this.timeout(150_000);
-    const shop = await openShop(ns(), "shop", "freeze");
-    const rollouts = watchRollouts(ns());
-    await rollouts.started;
-    const timeline = await releaseV2(ns(), shop);
-    try {
+    await duringRelease(ns(), "freeze", async ({ shop, rollouts, timeline }) => {
       await webFails(ns(), timeline);
       const frozen = await waitForGroup(ns(), "shop", (s) => s.phase === "Frozen", "Frozen");
       const frozenAt = timeline.now();
@@ -151,10 +138,7 @@ describe("RolloutGroup on real pods: onFailure freeze", () => {
         !reasons.some((r) => r.startsWith("MemberUndo") || r === "GroupRollingBack"),
         JSON.stringify(reasons),
       );
-    } finally {
-      await timeline.stop();
-      rollouts.close();
-    }
+    });
   });
 });
 
@@ -174,11 +158,7 @@ describe("RolloutGroup on real pods: a controller SIGKILLed mid-rollback", () =>
 
   it("the next controller finishes the rollback in order, each member undone once", async function () {
     this.timeout(180_000);
-    const shop = await openShop(ns(), "shop", "undo");
-    const rollouts = watchRollouts(ns());
-    await rollouts.started;
-    const timeline = await releaseV2(ns(), shop);
-    try {
+    await duringRelease(ns(), "undo", async ({ shop, rollouts, timeline }) => {
       const failedAt = await webFails(ns(), timeline);
       await waitForGroup(
         ns(),
@@ -208,10 +188,7 @@ describe("RolloutGroup on real pods: a controller SIGKILLed mid-rollback", () =>
       for (const name of members)
         assert.deepEqual(rollouts.specHistory(name), undoneOnce, `${name}'s spec history`);
       await assertOneUndoEach(ns(), shop);
-    } finally {
-      await timeline.stop();
-      rollouts.close();
-    }
+    });
   });
 });
 

@@ -6,7 +6,7 @@ import { apply, getRollout, revisions, rolloutManifest, waitForPhase } from "../
 import { createService, sampleAppTemplate, startLoadGenerator } from "../support/sample-app.js";
 import { groupManifest, waitForGroupStatus } from "../support/groups.js";
 import { waitFor } from "../support/wait.js";
-import { RequestTimeline, type RolloutSample } from "./timeline.js";
+import { RequestTimeline, watchRollouts, type RolloutSample } from "./timeline.js";
 
 /**
  * The shop: three services on the real node, db-adapter <- api <- web, each a Rollout of the
@@ -127,6 +127,38 @@ export async function releaseV2(namespace: string, shop: Shop): Promise<RequestT
     throw err;
   }
   return timeline;
+}
+
+/** What a release scenario reads: the shop, every state of its Rollouts, and the requests its pods answered. */
+export interface Release {
+  shop: Shop;
+  rollouts: ReturnType<typeof watchRollouts>;
+  timeline: RequestTimeline;
+}
+
+/**
+ * A scenario's frame: the shop open on v1 under a group `shop` with this onFailure, a watch of its
+ * Rollouts, the release of v2 begun; `body` runs the scenario, and the watch and the request
+ * timeline end however it ends.
+ */
+export async function duringRelease(
+  namespace: string,
+  onFailure: "undo" | "freeze",
+  body: (release: Release) => Promise<void>,
+): Promise<void> {
+  const shop = await openShop(namespace, "shop", onFailure);
+  const rollouts = watchRollouts(namespace);
+  try {
+    await rollouts.started;
+    const timeline = await releaseV2(namespace, shop);
+    try {
+      await body({ shop, rollouts, timeline });
+    } finally {
+      await timeline.stop();
+    }
+  } finally {
+    rollouts.close();
+  }
 }
 
 /** Polls the group's status every 100 ms: a crash drill must catch a state that lasts a second. */
