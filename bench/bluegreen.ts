@@ -22,7 +22,7 @@ import {
 } from "../test/cluster/node/workloads.js";
 import { intFlag, isMain, runMain } from "./lib/cli.js";
 import { createNamespace, deleteNamespace, localBenchContext, type BenchContext } from "./lib/cluster.js";
-import { BenchController, ensureBuilt } from "./lib/controller.js";
+import { BenchController, controllerCommand, ensureBuilt } from "./lib/controller.js";
 import { log, phase, sleep, waitUntil } from "./lib/log.js";
 import { saveResults } from "./lib/results.js";
 import { secs, summarize } from "./lib/stats.js";
@@ -251,7 +251,7 @@ export async function runBlueGreen(ctx: BenchContext, o: BlueGreenOptions): Prom
       load: `${o.rps} requests/s through activeService (a pod on the real node)`,
       analysis:
         "postPromotionAnalysis: pod success rate over 5s every 1s, failureLimit 0; bad revision failing 50%",
-      controller: "node dist/controller/main.js (compiled), default flags",
+      controller: controllerCommand(),
     };
     printInputs("Blue-green rollback benchmark inputs", inputs);
     printTable(

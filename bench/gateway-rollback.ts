@@ -16,7 +16,7 @@ import { gatewayRollout, gatewayRoute, routeHost, routeWeights } from "../test/t
 import { cutover, startRequestLoop, type RequestLoop } from "../test/traffic/request-loop.js";
 import { intFlag, isMain, numFlag, runMain } from "./lib/cli.js";
 import { createNamespace, deleteNamespace, localBenchContext, type BenchContext } from "./lib/cluster.js";
-import { BenchController, ensureBuilt } from "./lib/controller.js";
+import { BenchController, controllerCommand, ensureBuilt } from "./lib/controller.js";
 import { log, phase, waitUntil } from "./lib/log.js";
 import { saveResults } from "./lib/results.js";
 import { secs, summarize } from "./lib/stats.js";
@@ -208,7 +208,7 @@ function report(o: GatewayRollbackOptions, samples: GatewayRollbackSample[], con
     analysis: `prometheus pod success rate every ${o.interval}, failureLimit ${o.failureLimit}, canary failing ${o.errorRate * 100}%`,
     traffic:
       "two sequential request loops from this process through the gateway (Traefik, loopback), 5 ms apart",
-    controller: "node dist/controller/main.js (compiled), default flags",
+    controller: controllerCommand(),
   };
   printInputs("Gateway rollback benchmark inputs", inputs);
   const row = (label: string, s: ReturnType<typeof summarize>) => [

@@ -10,7 +10,7 @@ import * as k8s from "@kubernetes/client-node";
 import { parseArgs } from "node:util";
 import { intFlag, isMain, numFlag, runMain } from "./lib/cli.js";
 import { createNamespace, deleteNamespace, localBenchContext, type BenchContext } from "./lib/cluster.js";
-import { BenchController, ensureBuilt } from "./lib/controller.js";
+import { BenchController, controllerCommand, ensureBuilt } from "./lib/controller.js";
 import { decidingMeasurement } from "./lib/deciding.js";
 import { log, phase, progress, waitUntil } from "./lib/log.js";
 import { startMetricsApp, type BenchApp } from "./lib/metrics-app.js";
@@ -156,7 +156,7 @@ export async function runRollback(ctx: BenchContext, o: RollbackOptions): Promis
       replicas: R,
       steps: "setWeight 25, pause {} (background analysis from step 1)",
       analysis: `prometheus success rate every ${o.interval}, failureLimit ${o.failureLimit}, canary app failing ${o.errorRate * 100}%`,
-      controller: "node dist/controller/main.js (compiled), default flags",
+      controller: controllerCommand(),
       controlPlane: ctx.controlPlane,
     };
     printInputs("Rollback benchmark inputs", inputs);

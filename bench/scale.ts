@@ -20,7 +20,7 @@ import {
   localBenchContext,
   type BenchContext,
 } from "./lib/cluster.js";
-import { BenchController, controllerForm, ensureBuilt } from "./lib/controller.js";
+import { BenchController, controllerCommand, ensureBuilt } from "./lib/controller.js";
 import { measureIdleAndResync, type IdleResult } from "./lib/idle.js";
 import { measureRestarts, type RestartResult } from "./lib/restarts.js";
 import { awaitChanges, changeImages, reactionMs, settleMs } from "./lib/image-changes.js";
@@ -327,7 +327,7 @@ export async function runScale(ctx: BenchContext, o: ScaleOptions): Promise<Scal
         o.soakMinutes > 0
           ? `${o.soakMinutes} min, intervals of ${o.soakIntervalSeconds}s, ${o.probe} image changes each`
           : "none",
-      controller: `node ${controllerForm === "tsc" ? "dist/controller/main.js" : "bin/kestrel-controller.cjs (the bundle, with its code cache)"} --namespaces=<bench ns>${extraArgs.length ? ` ${extraArgs.join(" ")}` : ""} (otherwise default flags: --workers=${controllerDefaults.workers}, --resync-seconds=${controllerDefaults.resyncSeconds})`,
+      controller: controllerCommand(["--namespaces=<bench ns>", ...extraArgs]),
       controlPlane: ctx.controlPlane,
       extraArgsEnv: Object.fromEntries(
         Object.entries(process.env).filter(([k]) => k.startsWith("KESTREL_EXTRA_ARGS_")),

@@ -15,7 +15,7 @@ import type { CanaryStep } from "../controller/api/rollout.js";
 import { surgeLimits, weightTarget } from "../controller/rollout/replicas.js";
 import { intFlag, isMain, runMain } from "./lib/cli.js";
 import { createNamespace, deleteNamespace, localBenchContext, type BenchContext } from "./lib/cluster.js";
-import { BenchController, ensureBuilt } from "./lib/controller.js";
+import { BenchController, controllerCommand, ensureBuilt } from "./lib/controller.js";
 import { log, phase, progress, waitUntil } from "./lib/log.js";
 import { mapLimit } from "./lib/pool.js";
 import { ProcSampler, type WindowUsage } from "./lib/proc-stats.js";
@@ -25,10 +25,6 @@ import { createRollouts, image, imageOf, isSettled, manifest, setImage } from ".
 import { secs, summarize, type Summary } from "./lib/stats.js";
 import { printInputs, printTable } from "./lib/table.js";
 import { ReplicaSetTimeline, RolloutTimeline } from "./lib/timelines.js";
-import { loadConfig } from "../controller/config.js";
-
-/** The controller's own defaults, printed with the inputs so a figure says what it ran with. */
-const controllerDefaults = loadConfig([], {});
 
 export interface ThroughputOptions {
   canaries: number;
@@ -234,7 +230,7 @@ export async function runThroughput(ctx: BenchContext, o: ThroughputOptions): Pr
       replicas: o.replicas,
       steps: `setWeight 25, pause ${o.pause}, setWeight 50, pause ${o.pause}, setWeight 100`,
       start: "all image changes sent at once",
-      controller: `node dist/controller/main.js (compiled), ${extraArgs.length ? extraArgs.join(" ") : `default flags (--workers=${controllerDefaults.workers})`}`,
+      controller: controllerCommand(extraArgs),
       controlPlane: ctx.controlPlane,
     };
     printInputs("Throughput benchmark inputs", inputs);

@@ -2,6 +2,7 @@ import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { loadConfig } from "../../controller/config.js";
 import { freePorts, httpGet } from "../../test/cluster/net.js";
 import { repoRoot } from "../../test/cluster/paths.js";
 import { log, sleep } from "./log.js";
@@ -18,6 +19,16 @@ const launcher = path.join(repoRoot, "bin", "kestrel-controller.cjs");
  */
 export const controllerForm = process.env.KESTREL_BENCH_CONTROLLER === "tsc" ? "tsc" : "bundle";
 const entry = controllerForm === "tsc" ? distMain : launcher;
+
+/** What the benchmarks' controller runs with, as a benchmark prints it among its inputs. */
+export function controllerCommand(flags: readonly string[] = []): string {
+  const defaults = loadConfig([], {});
+  const what =
+    controllerForm === "tsc"
+      ? "dist/controller/main.js (the compiled modules)"
+      : "bin/kestrel-controller.cjs (the bundle, with its code cache)";
+  return `node ${what}${flags.map((f) => ` ${f}`).join("")} (otherwise default flags: --workers=${defaults.workers}, --resync-seconds=${defaults.resyncSeconds})`;
+}
 
 function newestMtime(dir: string): number {
   let newest = 0;
