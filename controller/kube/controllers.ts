@@ -77,6 +77,7 @@ export class Controllers {
       canAct: () => this.canAct(),
       config: new ConfigSnapshotter(kc.makeApiClient(k8s.CoreV1Api), this.configCaches, this.events),
       groupExists: (name, namespace) => this.groupCache?.get(name, namespace) !== undefined,
+      othersWaiting: () => this.rollouts.urgentWaiting(),
     });
     this.rollouts = new Runner({
       kind: "Rollout",

@@ -74,6 +74,11 @@ export interface RolloutReconcilerDeps {
   config?: ConfigSnapshotter;
   /** Whether a RolloutGroup exists (a member of a deleted group is not held). */
   groupExists?: (name: string, namespace: string) => boolean;
+  /**
+   * Other people's changes waiting for a worker (Runner.urgentWaiting). While there are any, a pass
+   * that creates a new ReplicaSet ends with the create (applyOrder's yieldAfterCreate).
+   */
+  othersWaiting?: () => number;
 }
 
 export { jsonPatch, rolloutPatch } from "./rollout-actions.js";
@@ -199,8 +204,15 @@ export class RolloutReconciler {
     // other objects first, then the status (or an undo's spec rewrite), then the Events that announce
     // the decision it recorded, then the removal of trigger annotations, conditional on the status
     // write's resourceVersion. A pass that meets a 409 is planned again from the newer object.
+    const waiting = this.d.othersWaiting?.() ?? 0;
+    const full = applyOrder(plan);
+    const steps = waiting > 0 ? applyOrder(plan, { yieldAfterCreate: true }) : full;
+    if (steps.length < full.length)
+      log.debug("yielding after the new ReplicaSet's create; the status follows in the next pass", {
+        othersWaiting: waiting,
+      });
     let current = ro;
-    for (const step of applyOrder(plan)) {
+    for (const step of steps) {
       if (step.kind === "writeStatus") {
         const written = await this.writePlannedStatus(ro, step.status, log);
         if (written) this.writtenAhead.record(key, current, written);

@@ -43,6 +43,11 @@ export class Runner {
     this.opts.metrics.queueDepth.set({ kind: this.opts.kind }, this.queue.length);
   }
 
+  /** People's changes waiting for a worker (WorkQueue.addUrgent); see RolloutReconciler's yield. */
+  urgentWaiting(): number {
+    return this.queue.urgentWaiting;
+  }
+
   start(): void {
     for (let i = 0; i < this.opts.workers; i++) this.running.push(this.work());
     this.resync();

@@ -181,6 +181,11 @@ export class WorkQueue {
     }
   }
 
+  /** Urgent keys waiting for a worker (not those being processed): a person's change not yet acted on. */
+  get urgentWaiting(): number {
+    return this.urgent.length;
+  }
+
   get length(): number {
     return this.urgent.length + this.queue.length + this.lowQueued.size;
   }

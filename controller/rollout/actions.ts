@@ -55,6 +55,9 @@ export type Action =
   | { kind: "patchRoute"; name: string; patch: PatchOp[] }
   | { kind: "event"; type: "Normal" | "Warning"; reason: string; message: string };
 
+/** The Event that announces a createReplicaSet: a fact once the create is answered (see applyOrder). */
+export const newReplicaSetCreated = "NewReplicaSetCreated";
+
 export interface Plan {
   actions: Action[];
   /** The status to write last; undefined when the spec is being rewritten (the next reconcile writes it). */

@@ -1,5 +1,5 @@
 import type { RolloutStatus } from "../api/rollout.js";
-import type { Action, Plan } from "./actions.js";
+import { newReplicaSetCreated, type Action, type Plan } from "./actions.js";
 
 /** One step in applying a plan: one of its actions, or the write of its status. */
 export type Step = Action | { kind: "writeStatus"; status: RolloutStatus };
@@ -20,12 +20,22 @@ export const isSpecRewrite = (a: Action): a is RolloutUpdate =>
  * 3. otherwise the status (it records the triggers handled), then the Events, which announce only
  *    a decision the status write recorded, then the Rollout updates (trigger annotations removed),
  *    which the shell guards with the status write's resourceVersion.
+ * With `yieldAfterCreate` (the shell asks for it while other people's changes wait for a worker),
+ * a pass that creates the new ReplicaSet ends with that create and the Event announcing it (a
+ * fact once the create is answered). The rest (other objects, the status, the other Events) is
+ * planned again by the next pass, which the new ReplicaSet's watch event brings: the same pass a
+ * crash right after the create leads to, so rule 1 already makes it safe. Why: under a burst
+ * (100 image changes at once) each worker otherwise holds a change through its status write too,
+ * and the last change's ReplicaSet waited for every other change's status write.
  */
-export function applyOrder(plan: Plan): Step[] {
+export function applyOrder(plan: Plan, { yieldAfterCreate = false } = {}): Step[] {
   const objects = plan.actions.filter((a) => a.kind !== "event" && a.kind !== "updateRollout");
   const events = plan.actions.filter((a) => a.kind === "event");
   const rewrite = plan.actions.find(isSpecRewrite);
   if (rewrite) return [...objects, rewrite, ...events];
+  const create = objects.findIndex((a) => a.kind === "createReplicaSet");
+  if (yieldAfterCreate && create >= 0)
+    return [...objects.slice(0, create + 1), ...events.filter((e) => e.reason === newReplicaSetCreated)];
   const updates = plan.actions.filter((a) => a.kind === "updateRollout");
   const status: Step[] = plan.status ? [{ kind: "writeStatus", status: plan.status }] : [];
   return [...objects, ...status, ...events, ...updates];

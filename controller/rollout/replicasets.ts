@@ -9,6 +9,7 @@ import {
 import { recordOf, roleMetadata, withMetadata } from "./metadata.js";
 import { controllerRef } from "./owner.js";
 import { hashOf, historyToDelete, revisionOf, specReplicas } from "./revisions.js";
+import { newReplicaSetCreated } from "./actions.js";
 import { event, type PlanState } from "./state.js";
 
 /**
@@ -28,7 +29,7 @@ export function replicaSetActions(s: PlanState): void {
     event(
       s,
       "Normal",
-      "NewReplicaSetCreated",
+      newReplicaSetCreated,
       `created ReplicaSet ${s.newRSName} (revision ${s.newRevision}) with ${replicas} replicas`,
     );
   }

@@ -228,6 +228,22 @@ describe("WorkQueue", () => {
       });
     }
 
+    it("counts as waiting only urgent keys no worker has taken yet", async () => {
+      const q = new WorkQueue();
+      q.add("ns/echo");
+      q.addLowPriority("ns/resync");
+      assert.equal(q.urgentWaiting, 0, "normal and resync keys are not people's changes");
+      q.addUrgent("ns/a");
+      q.addUrgent("ns/b");
+      assert.equal(q.urgentWaiting, 2);
+      const a = (await q.get())!;
+      assert.equal(q.urgentWaiting, 1, "the one being processed no longer waits");
+      q.addUrgent(a);
+      assert.equal(q.urgentWaiting, 1, "made urgent again while in progress: not waiting until done");
+      q.done(a);
+      assert.equal(q.urgentWaiting, 2, "requeued on done, urgent");
+    });
+
     it("hands an urgent key straight to a waiting worker", async () => {
       const q = new WorkQueue();
       const waiting = q.get();

@@ -17,8 +17,8 @@ const pinOnly: Action = { kind: "updateRollout", clearRollbackTo: false, annotat
 const status = { phase: "Healthy" as const };
 
 /** Each step as a short word: the action's name or reason, or "status". */
-function order(plan: Plan): string[] {
-  return applyOrder(plan).map((s) => {
+function order(plan: Plan, options?: { yieldAfterCreate: boolean }): string[] {
+  return applyOrder(plan, options).map((s) => {
     if (s.kind === "writeStatus") return `status ${s.status.phase}`;
     if (s.kind === "scaleReplicaSet") return `scale ${s.name}`;
     if (s.kind === "event") return `event ${s.reason}`;
@@ -56,6 +56,41 @@ describe("applyOrder: the one order a plan is applied in", () => {
     { name: "nothing at all", plan: { actions: [] }, want: [] },
   ];
   for (const c of cases) it(c.name, () => assert.deepEqual(order(c.plan), c.want));
+
+  const create: Action = {
+    kind: "createReplicaSet",
+    replicaSet: { metadata: { name: "r2" } },
+  };
+  const yielding: { name: string; plan: Plan; want: string[] }[] = [
+    {
+      name: "the objects up to the create, then only the Event announcing it",
+      plan: {
+        actions: [
+          event("ServiceSwitchWaiting"),
+          scale("r0"),
+          create,
+          event("NewReplicaSetCreated"),
+          scale("r1"),
+          clearTriggers,
+        ],
+        status,
+      },
+      want: ["scale r0", "createReplicaSet", "event NewReplicaSetCreated"],
+    },
+    {
+      name: "no create: the whole pass",
+      plan: { actions: [scale("r1"), event("A"), clearTriggers], status },
+      want: ["scale r1", "status Healthy", "event A", "update"],
+    },
+    {
+      name: "an undo is never split: the rewrite and its Events",
+      plan: { actions: [create, event("NewReplicaSetCreated"), event("Undo"), rewrite], status },
+      want: ["createReplicaSet", "rewrite", "event NewReplicaSetCreated", "event Undo"],
+    },
+  ];
+  for (const c of yielding)
+    it(`yielding after the create: ${c.name}`, () =>
+      assert.deepEqual(order(c.plan, { yieldAfterCreate: true }), c.want));
 
   it("a spec rewrite is an update with a template or clearRollbackTo true, nothing else", () => {
     assert.deepEqual([rewrite, clearRollbackTo, pinOnly, clearTriggers, scale("r1")].map(isSpecRewrite), [

@@ -105,12 +105,13 @@ export class World {
   /**
    * One reconcile, walking the plan in the order the shell does (applyOrder): other objects, then
    * the status, then the events that announce it, then the Rollout updates.
-   * `crashBeforeRolloutUpdate` leaves the Rollout updates out, as a SIGKILL after the status write could.
+   * `crashBeforeRolloutUpdate` leaves the Rollout updates out, as a SIGKILL after the status write could;
+   * `yieldAfterCreate` is the shell's pass while other changes wait (applyOrder).
    */
-  reconcile({ crashBeforeRolloutUpdate = false } = {}): Plan {
+  reconcile({ crashBeforeRolloutUpdate = false, yieldAfterCreate = false } = {}): Plan {
     const plan = this.plan();
     this.lastPlan = plan;
-    for (const step of applyOrder(plan)) {
+    for (const step of applyOrder(plan, { yieldAfterCreate })) {
       if (step.kind === "writeStatus") this.rollout.status = step.status;
       else if (step.kind !== "updateRollout" || !crashBeforeRolloutUpdate) this.apply(step);
     }
