@@ -15,6 +15,7 @@ const rewrite: Action = { kind: "updateRollout", template: { metadata: {} }, ann
 const clearRollbackTo: Action = { kind: "updateRollout", clearRollbackTo: true };
 const pinOnly: Action = { kind: "updateRollout", clearRollbackTo: false, annotations: { pin: "x" } };
 const status = { phase: "Healthy" as const };
+const createR2: Action = { kind: "createReplicaSet", replicaSet: { metadata: { name: "r2" } } };
 
 /** Each step as a short word: the action's name or reason, or "status". */
 function order(plan: Plan, options?: { yieldAfterCreate: boolean }): string[] {
@@ -52,15 +53,16 @@ describe("applyOrder: the one order a plan is applied in", () => {
       plan: { actions: [event("UndoSkipped"), clearRollbackTo] },
       want: ["clearRollbackTo", "event UndoSkipped"],
     },
+    {
+      name: "a new ReplicaSet, not asked to yield: the whole pass",
+      plan: { actions: [createR2, event("NewReplicaSetCreated"), scale("r1"), clearTriggers], status },
+      want: ["createReplicaSet", "scale r1", "status Healthy", "event NewReplicaSetCreated", "update"],
+    },
     { name: "nothing to do: only the status", plan: { actions: [], status }, want: ["status Healthy"] },
     { name: "nothing at all", plan: { actions: [] }, want: [] },
   ];
   for (const c of cases) it(c.name, () => assert.deepEqual(order(c.plan), c.want));
 
-  const create: Action = {
-    kind: "createReplicaSet",
-    replicaSet: { metadata: { name: "r2" } },
-  };
   const yielding: { name: string; plan: Plan; want: string[] }[] = [
     {
       name: "the objects up to the create, then only the Event announcing it",
@@ -68,7 +70,7 @@ describe("applyOrder: the one order a plan is applied in", () => {
         actions: [
           event("ServiceSwitchWaiting"),
           scale("r0"),
-          create,
+          createR2,
           event("NewReplicaSetCreated"),
           scale("r1"),
           clearTriggers,
@@ -84,7 +86,7 @@ describe("applyOrder: the one order a plan is applied in", () => {
     },
     {
       name: "an undo is never split: the rewrite and its Events",
-      plan: { actions: [create, event("NewReplicaSetCreated"), event("Undo"), rewrite], status },
+      plan: { actions: [createR2, event("NewReplicaSetCreated"), event("Undo"), rewrite], status },
       want: ["createReplicaSet", "rewrite", "event NewReplicaSetCreated", "event Undo"],
     },
   ];
