@@ -4,13 +4,8 @@ import type { RolloutGroup } from "../api/group.js";
 import { planGroup } from "../group/plan.js";
 import type { GroupAction } from "../group/types.js";
 import type { Logger } from "../log.js";
-import {
-  abortAnnotation,
-  groupAnnotation,
-  groupReleasedAnnotation,
-  podTemplateHashLabel,
-  revisionAnnotation,
-} from "../rollout/labels.js";
+import { abortAnnotation, groupAnnotation, groupReleasedAnnotation } from "../rollout/labels.js";
+import { hashOf, revisionOf } from "../rollout/revisions.js";
 import type { EventRecorder } from "./events.js";
 import { listed, memberView } from "./group-view.js";
 import { membersOf } from "../group/selector.js";
@@ -148,7 +143,7 @@ export class GroupReconciler {
       case "undoMember":
         return {
           metadata: { resourceVersion },
-          spec: { rollbackTo: { revision: this.revisionOf(ro, a.toHash) } },
+          spec: { rollbackTo: { revision: this.undoRevision(ro, a.toHash) } },
         };
     }
   }
@@ -157,11 +152,9 @@ export class GroupReconciler {
    * The revision number of a member's ReplicaSet with this pod template hash (the undo target), from
    * the cache; one not there yet throws, and the retried pass finds it once the watch has.
    */
-  private revisionOf(ro: RolloutObject, hash: string): number {
-    const rs = this.d.replicaSets
-      .ownedBy(ro.metadata?.uid)
-      .find((r) => r.metadata?.labels?.[podTemplateHashLabel] === hash);
-    const revision = Number(rs?.metadata?.annotations?.[revisionAnnotation]);
+  private undoRevision(ro: RolloutObject, hash: string): number {
+    const rs = this.d.replicaSets.ownedBy(ro.metadata?.uid).find((r) => hashOf(r) === hash);
+    const revision = rs ? revisionOf(rs) : 0;
     if (!rs || !Number.isInteger(revision) || revision < 1)
       throw new Error(
         `undo of ${ro.metadata?.name} to ${hash}: no ReplicaSet with that pod template hash and a revision`,

@@ -43,8 +43,8 @@ export class KindCache<T extends k8s.KubernetesObject> {
     const core = kc.makeApiClient(k8s.CoreV1Api);
     const scopes = kind.namespaced && namespaces.length > 0 ? namespaces : [undefined];
     this.paths = scopes.map((namespace) => kindPath(kind, namespace));
-    this.informers = scopes.map((namespace) => {
-      const path = kindPath(kind, namespace);
+    this.informers = scopes.map((namespace, i) => {
+      const path = this.paths[i]!;
       const name = `${kind.name}${namespace ? ` in ${namespace}` : ""}`;
       let relist = false;
       const list = async (): Promise<k8s.KubernetesListObject<T>> => {
