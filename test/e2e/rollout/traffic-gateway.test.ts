@@ -149,7 +149,8 @@ describe("Rollout: traffic routing with a Gateway API HTTPRoute (weights on the 
         return rs?.spec?.replicas ?? 0;
       };
       assert.equal(await canaryReplicas(), 2, "the canary's pods outlive the weight going to 0");
-      const aborted = await getRollout(ns(), "web");
+      // The route is written before the status (objects first, status last), so wait for it.
+      const aborted = await waitForPhase(ns(), "web", "Degraded");
       assert.ok(aborted.status?.canary?.canaryScaleDownAt, "status says when they go");
       await waitForSplit(ns(), "web", { [v1]: 4, [v2]: 0 }, { timeoutMs: 60_000 });
     } finally {
