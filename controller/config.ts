@@ -56,18 +56,14 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
   const logLevel = (values["log-level"] ?? env.KESTREL_LOG_LEVEL ?? "info") as LogLevel;
   if (!levels.includes(logLevel))
     throw new Error(`--log-level: "${logLevel}" is not one of ${levels.join(", ")}`);
-  const providerAllowedHosts = (values["provider-allowed-hosts"] ?? env.KESTREL_PROVIDER_ALLOWED_HOSTS ?? "")
-    .split(",")
-    .map((s) => s.trim())
-    .filter(Boolean);
+  const providerAllowedHosts = commaList(
+    values["provider-allowed-hosts"] ?? env.KESTREL_PROVIDER_ALLOWED_HOSTS,
+  );
   parseAllowed(providerAllowedHosts); // a bad entry stops start-up, naming it
   const instanceId = parseInstanceId(values["instance-id"] ?? env.KESTREL_INSTANCE_ID);
   return {
     kubeconfig: values.kubeconfig ?? env.KUBECONFIG,
-    namespaces: (values.namespaces ?? env.KESTREL_NAMESPACES ?? "")
-      .split(",")
-      .map((s) => s.trim())
-      .filter(Boolean),
+    namespaces: commaList(values.namespaces ?? env.KESTREL_NAMESPACES),
     metricsPort: positiveInt(
       "--metrics-port",
       values["metrics-port"] ?? env.KESTREL_METRICS_PORT ?? "8080",
@@ -96,6 +92,14 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
     providerAllowedHosts,
     instanceId,
   };
+}
+
+/** "a, b,,c" -> ["a", "b", "c"]; unset or empty -> []. */
+function commaList(raw: string | undefined): string[] {
+  return (raw ?? "")
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 
 /**

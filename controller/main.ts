@@ -3,12 +3,12 @@
  * /metrics /healthz /readyz, and a graceful shutdown that releases the lease.
  */
 import * as k8s from "@kubernetes/client-node";
-import { loadConfig } from "./config.js";
+import { loadConfig, type ControllerConfig } from "./config.js";
 import { loadKubeConfig } from "./kube/client.js";
 import { LeaderElector } from "./kube/leader.js";
 import { defaultTiming } from "./kube/lease-decision.js";
-import { createLogger } from "./log.js";
-import { createMetrics } from "./metrics.js";
+import { createLogger, type Logger } from "./log.js";
+import { createMetrics, type Metrics } from "./metrics.js";
 import { startServer } from "./server.js";
 import { Controllers } from "./kube/controllers.js";
 
@@ -18,8 +18,6 @@ async function main(): Promise<void> {
   const metrics = createMetrics();
   const kc = loadKubeConfig(config.kubeconfig);
   const controllers = new Controllers({ kc, config, log, metrics });
-
-  let elector: LeaderElector | undefined;
   const server = startServer(config.metricsPort, config.bindAddress, metrics.registry, {
     readiness: () => controllers.readiness(),
   });
@@ -36,32 +34,53 @@ async function main(): Promise<void> {
   // atMs: since the process started, as the informers' own list logs give it.
   log.debug("caches synced", { atMs: Math.round(performance.now()) });
 
-  if (config.leaderElect) {
-    elector = new LeaderElector({
-      api: kc.makeApiClient(k8s.CustomObjectsApi),
-      namespace: config.leaseNamespace,
-      name: config.leaseName,
-      identity: config.identity,
-      timing: defaultTiming,
-      log,
-      onStartedLeading: () => {
-        log.debug("leading", { atMs: Math.round(performance.now()) });
-        metrics.isLeader.set(1);
-        controllers.startWorkers(() => elector?.isLeader() ?? false);
-      },
-      onStoppedLeading: () => {
-        metrics.isLeader.set(0);
-        // Whatever was in flight must not finish a write: exit, and let the Deployment restart us as a standby.
-        log.error("leadership lost; exiting so no further action is taken", { identity: config.identity });
-        process.exit(1);
-      },
-    });
-    elector.start();
-  } else {
+  const elector = config.leaderElect ? elect({ config, kc, controllers, metrics, log }) : undefined;
+  if (!elector) {
     metrics.isLeader.set(1);
     controllers.startWorkers(() => true);
   }
+  stopOnSignals(log, async () => {
+    await controllers.stop();
+    await elector?.stop();
+    server.close();
+  });
+}
 
+interface Parts {
+  config: ControllerConfig;
+  kc: k8s.KubeConfig;
+  controllers: Controllers;
+  metrics: Metrics;
+  log: Logger;
+}
+
+/** Workers run only while this replica holds the lease; losing it ends the process. */
+function elect({ config, kc, controllers, metrics, log }: Parts): LeaderElector {
+  const elector: LeaderElector = new LeaderElector({
+    api: kc.makeApiClient(k8s.CustomObjectsApi),
+    namespace: config.leaseNamespace,
+    name: config.leaseName,
+    identity: config.identity,
+    timing: defaultTiming,
+    log,
+    onStartedLeading: () => {
+      log.debug("leading", { atMs: Math.round(performance.now()) });
+      metrics.isLeader.set(1);
+      controllers.startWorkers(() => elector.isLeader());
+    },
+    onStoppedLeading: () => {
+      metrics.isLeader.set(0);
+      // Whatever was in flight must not finish a write: exit, and let the Deployment restart us as a standby.
+      log.error("leadership lost; exiting so no further action is taken", { identity: config.identity });
+      process.exit(1);
+    },
+  });
+  elector.start();
+  return elector;
+}
+
+/** SIGTERM / SIGINT: stop once, releasing the lease; forced out after 20 s if stopping hangs. */
+function stopOnSignals(log: Logger, stop: () => Promise<void>): void {
   let stopping = false;
   const shutdown = async (signal: string): Promise<void> => {
     if (stopping) return;
@@ -69,9 +88,7 @@ async function main(): Promise<void> {
     log.info("shutting down", { signal });
     const force = setTimeout(() => process.exit(1), 20_000);
     force.unref();
-    await controllers.stop();
-    await elector?.stop();
-    server.close();
+    await stop();
     process.exit(0);
   };
   process.on("SIGTERM", () => void shutdown("SIGTERM"));

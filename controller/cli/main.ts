@@ -51,18 +51,7 @@ async function main(argv: string[]): Promise<number> {
     return parsed.asked ? 0 : 2;
   }
   const cmd = parsed.command;
-  const kc = new k8s.KubeConfig();
-  if (cmd.kubeconfig) kc.loadFromFile(cmd.kubeconfig);
-  else kc.loadFromDefault();
-  if (cmd.context) kc.setCurrentContext(cmd.context);
-  const namespace = cmd.namespace ?? kc.getContextObject(kc.getCurrentContext())?.namespace ?? "default";
-  const ctx: Ctx = {
-    kc,
-    namespace,
-    output: cmd.output,
-    api: kc.makeApiClient(k8s.CustomObjectsApi),
-    apps: kc.makeApiClient(k8s.AppsV1Api),
-  };
+  const ctx = connect(cmd);
   const name = cmd.name;
 
   switch (cmd.verb) {
@@ -97,22 +86,40 @@ async function main(argv: string[]): Promise<number> {
       return showVersion(ctx);
     case "dashboard":
       return serveDashboard({
-        kc,
-        namespace,
+        kc: ctx.kc,
+        namespace: ctx.namespace,
         allNamespaces: cmd.allNamespaces,
         port: cmd.port,
         readOnly: cmd.readOnly,
       });
-    case "get": {
-      // --watch redraws the tree when it changes, until --timeout (or Ctrl-C).
-      const deadline = cmd.timeoutMs > 0 ? Date.now() + cmd.timeoutMs : Infinity;
-      let last = "";
-      for (;;) {
-        last = await get(ctx, name, last);
-        if (!cmd.watch || Date.now() > deadline) return 0;
-        await sleep(pollMs);
-      }
-    }
+    case "get":
+      return getTree(ctx, cmd);
+  }
+}
+
+/** The client for the cluster and namespace kubectl would use with the same flags. */
+function connect(cmd: Command): Ctx {
+  const kc = new k8s.KubeConfig();
+  if (cmd.kubeconfig) kc.loadFromFile(cmd.kubeconfig);
+  else kc.loadFromDefault();
+  if (cmd.context) kc.setCurrentContext(cmd.context);
+  return {
+    kc,
+    namespace: cmd.namespace ?? kc.getContextObject(kc.getCurrentContext())?.namespace ?? "default",
+    output: cmd.output,
+    api: kc.makeApiClient(k8s.CustomObjectsApi),
+    apps: kc.makeApiClient(k8s.AppsV1Api),
+  };
+}
+
+/** `get`: the tree once, or with --watch redrawn when it changes, until --timeout (or Ctrl-C). */
+async function getTree(ctx: Ctx, cmd: Command): Promise<number> {
+  const deadline = cmd.timeoutMs > 0 ? Date.now() + cmd.timeoutMs : Infinity;
+  let last = "";
+  for (;;) {
+    last = await get(ctx, cmd.name, last);
+    if (!cmd.watch || Date.now() > deadline) return 0;
+    await sleep(pollMs);
   }
 }
 
