@@ -4,7 +4,7 @@ import { ControllerProcess, useController } from "../support/controller.js";
 import { useNamespace } from "../support/namespace.js";
 import { apply, waitForPhase } from "../support/rollouts.js";
 import { useRealNode } from "../support/sample-app.js";
-import { waitFor } from "../support/wait.js";
+import { waitFor, waitForReasons } from "../support/wait.js";
 import {
   assertOneUndoEach,
   assertReleaseOrder,
@@ -132,8 +132,8 @@ describe("RolloutGroup on real pods: onFailure freeze", () => {
       const now = await groupStatus(ns(), "shop");
       assert.equal(now.phase, "Frozen");
       assert.equal(now.releases?.at(-1)?.rollbackOrder, undefined);
-      const reasons = (await groupEvents(ns(), "shop")).map((e) => e.reason);
-      assert.ok(reasons.includes("GroupFrozen"), JSON.stringify(reasons));
+      const events = await waitForReasons("GroupFrozen", () => groupEvents(ns(), "shop"), ["GroupFrozen"]);
+      const reasons = events.map((e) => e.reason);
       assert.ok(
         !reasons.some((r) => r.startsWith("MemberUndo") || r === "GroupRollingBack"),
         JSON.stringify(reasons),

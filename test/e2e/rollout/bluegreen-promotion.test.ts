@@ -4,7 +4,7 @@ import { useController } from "../support/controller.js";
 import { useNamespace } from "../support/namespace.js";
 import { apply, revisions, rolloutEvents, waitForPhase } from "../support/rollouts.js";
 import { createService, sampleAppTemplate, useRealNode } from "../support/sample-app.js";
-import { waitFor } from "../support/wait.js";
+import { waitFor, waitForReasons } from "../support/wait.js";
 import { watchReplicaSets, watchServices, type Seen } from "../support/watch-log.js";
 
 /**
@@ -105,7 +105,9 @@ describe("blue-green on the real node: autoPromotionSeconds and previewReplicaCo
         `activeService switched (resourceVersion ${switched.rv}) only after v2 was 2/2 available (${available.rv})`,
       );
 
-      const events = await rolloutEvents(ns(), "web");
+      const events = await waitForReasons("the promotion's Event", () => rolloutEvents(ns(), "web"), [
+        "RolloutPromoted",
+      ]);
       assert.ok(
         events.some(
           (e) =>

@@ -6,7 +6,7 @@ import { testCluster } from "../support/cluster.js";
 import { useController } from "../support/controller.js";
 import { kubectl } from "../support/kubectl.js";
 import { useNamespace } from "../support/namespace.js";
-import { waitFor } from "../support/wait.js";
+import { waitFor, waitForReasons } from "../support/wait.js";
 import {
   annotate,
   apply,
@@ -48,10 +48,12 @@ describe("Rollout: canary steps on the real cluster", () => {
     assert.equal(done.status?.stableRS, current!.hash);
     assert.deepEqual([old!.revision, current!.revision], [1, 2]);
     assert.equal(done.metadata.annotations?.["kestrel.dev/promote"], undefined, "the trigger was consumed");
-    const reasons = (await rolloutEvents(ns(), "steps")).map((e) => e.reason);
-    for (const reason of ["NewReplicaSetCreated", "RolloutPaused", "RolloutPromoted", "RolloutCompleted"]) {
-      assert.ok(reasons.includes(reason), `an Event ${reason} was recorded (saw ${reasons.join(", ")})`);
-    }
+    await waitForReasons("an Event for each decision", () => rolloutEvents(ns(), "steps"), [
+      "NewReplicaSetCreated",
+      "RolloutPaused",
+      "RolloutPromoted",
+      "RolloutCompleted",
+    ]);
     const printed = await kubectl(["get", "ro", "steps", "-n", ns()]);
     assert.match(
       printed.stdout,

@@ -18,3 +18,26 @@ export async function waitFor<T>(
   }
   throw new Error(`timed out after ${timeoutMs / 1000}s waiting for ${what} (last: ${String(last)})`);
 }
+
+/**
+ * The Events `list` returns, once every reason named is among them (else times out naming the
+ * missing ones). The controller sends Events after the status write they announce, so a test that
+ * has just seen a status waits for its Events rather than reading them once.
+ */
+export async function waitForReasons<E extends { reason?: string }>(
+  what: string,
+  list: () => Promise<E[]>,
+  reasons: readonly string[],
+  timeoutMs = 15_000,
+): Promise<E[]> {
+  return waitFor(
+    what,
+    async () => {
+      const events = await list();
+      const missing = reasons.filter((r) => !events.some((e) => e.reason === r));
+      if (missing.length === 0) return events;
+      throw new Error(`no Event ${missing.join(", ")} (saw ${events.map((e) => e.reason).join(", ")})`);
+    },
+    { timeoutMs },
+  );
+}
