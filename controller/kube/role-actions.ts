@@ -25,14 +25,19 @@ export async function patchServiceSelector(
 /**
  * Ephemeral metadata for one ReplicaSet: its template first (pods it creates from now on carry
  * it), then its running pods in place (no restart), then the record, last, so that a crash
- * anywhere before leaves the record stale and the next pass does it all again.
+ * anywhere before leaves the record unfinished and the next pass does it all again. The template
+ * goes with the pending record in one patch: a template carrying keys its record does not name
+ * would read as a different template (an undo's target would look like a new revision).
  */
 export async function syncPodMetadata(
   { apps, core, namespace, log }: ActionContext,
   a: Extract<Action, { kind: "syncPodMetadata" }>,
 ): Promise<void> {
   const metadata = { labels: a.labels, annotations: a.annotations };
-  const template = { spec: { template: { metadata } } };
+  const template = {
+    metadata: { annotations: { [ephemeralMetadataAnnotation]: a.pendingRecord } },
+    spec: { template: { metadata } },
+  };
   await apps.patchNamespacedReplicaSet({ name: a.replicaSet, namespace, body: template }, mergePatch);
   let pods = 0;
   if (a.pods) {

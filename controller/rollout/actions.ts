@@ -48,6 +48,13 @@ export type Action =
       hash: string;
       labels: Record<string, string | null>;
       annotations: Record<string, string | null>;
+      /**
+       * The record while the sync is under way, written in the same patch as the template: it
+       * names the old keys and the new ones, so the template reads back without either whatever
+       * a reader (a lagging cache, the pass after a crash) catches of it, and it is never taken
+       * for a finished sync.
+       */
+      pendingRecord: string;
       record: string | null;
       pods: boolean;
     }

@@ -37,7 +37,19 @@ export function recordOf(meta: PodMetadata | undefined): string | undefined {
   return canonicalJson({ labels, annotations });
 }
 
-/** What a ReplicaSet's record says was written to its template and pods. */
+/**
+ * The record of a sync under way from `had` to `want`: every key of both (the new values where
+ * both have one), marked pending so that it never equals a finished record.
+ */
+export function pendingRecordOf(had: PodMetadata, want: PodMetadata | undefined): string {
+  return canonicalJson({
+    labels: { ...had.labels, ...want?.labels },
+    annotations: { ...had.annotations, ...want?.annotations },
+    pending: true,
+  });
+}
+
+/** What a ReplicaSet's record says was written to its template and pods (a pending one: all its keys). */
 export function recordedMetadata(rs: V1ReplicaSet): PodMetadata {
   const raw = rs.metadata?.annotations?.[ephemeralMetadataAnnotation];
   if (!raw) return {};
@@ -78,6 +90,7 @@ export function ephemeralMetadata(s: PlanState): void {
       hash,
       labels: changes(had.labels, want?.labels),
       annotations: changes(had.annotations, want?.annotations),
+      pendingRecord: pendingRecordOf(had, want),
       record: record ?? null,
       // A revision with no role keeps no pods worth relabelling: only its template is cleaned.
       pods: hasPods && want !== undefined,

@@ -28,6 +28,12 @@ function rs(hash: string, replicas: number, record?: string): V1ReplicaSet {
 // The records, written out by hand: keys sorted, empty maps kept.
 const canaryRecord = '{"annotations":{},"labels":{"role":"canary","track":"new"}}';
 const stableRecord = '{"annotations":{"example.com/role":"stable"},"labels":{"role":"stable"}}';
+// While a sync is under way: the keys of both sides (new values), marked pending.
+const toStablePending =
+  '{"annotations":{"example.com/role":"stable"},"labels":{"role":"stable"},"pending":true}';
+const toCanaryPending = '{"annotations":{},"labels":{"role":"canary","track":"new"},"pending":true}';
+const canaryToStablePending =
+  '{"annotations":{"example.com/role":"stable"},"labels":{"role":"stable","track":"new"},"pending":true}';
 
 interface Case {
   name: string;
@@ -49,6 +55,7 @@ const cases: Case[] = [
         hash: "a",
         labels: { role: "stable" },
         annotations: { "example.com/role": "stable" },
+        pendingRecord: toStablePending,
         record: stableRecord,
         pods: true,
       },
@@ -72,6 +79,7 @@ const cases: Case[] = [
         hash: "a",
         labels: { role: null },
         annotations: { "example.com/role": null },
+        pendingRecord: toStablePending,
         record: null,
         pods: false,
       },
@@ -80,7 +88,43 @@ const cases: Case[] = [
         hash: "b",
         labels: { role: "stable", track: null },
         annotations: { "example.com/role": "stable" },
+        pendingRecord: canaryToStablePending,
         record: stableRecord,
+        pods: true,
+      },
+    ],
+  },
+  {
+    name: "a sync left under way (its record still pending) is not taken as done: it is done again",
+    replicaSets: [rs("a", 2, stableRecord), rs("b", 1, toCanaryPending)],
+    hash: "b",
+    stableHash: "a",
+    expected: [
+      {
+        replicaSet: "web-b",
+        hash: "b",
+        labels: { role: "canary", track: "new" },
+        annotations: {},
+        pendingRecord: toCanaryPending,
+        record: canaryRecord,
+        pods: true,
+      },
+    ],
+  },
+  {
+    name: "left mid-way to stable, then back to canary: every key the pending record names that canary lacks is removed",
+    replicaSets: [rs("a", 2, stableRecord), rs("b", 1, canaryToStablePending)],
+    hash: "b",
+    stableHash: "a",
+    expected: [
+      {
+        replicaSet: "web-b",
+        hash: "b",
+        labels: { role: "canary", track: "new" },
+        annotations: { "example.com/role": null },
+        pendingRecord:
+          '{"annotations":{"example.com/role":"stable"},"labels":{"role":"canary","track":"new"},"pending":true}',
+        record: canaryRecord,
         pods: true,
       },
     ],
@@ -96,6 +140,7 @@ const cases: Case[] = [
         hash: "b",
         labels: { role: "canary", track: "new" },
         annotations: {},
+        pendingRecord: toCanaryPending,
         record: canaryRecord,
         pods: false,
       },

@@ -1,7 +1,8 @@
 import type { V1ReplicaSet } from "@kubernetes/client-node";
 import assert from "node:assert/strict";
 import { podTemplateHash } from "../../../controller/rollout/hash.js";
-import { planUndo, templateHash } from "../../../controller/rollout/undo.js";
+import { pendingRecordOf } from "../../../controller/rollout/metadata.js";
+import { planUndo, templateHash, templateOf } from "../../../controller/rollout/undo.js";
 import { rollout } from "./world.js";
 
 /** planUndo and templateHash on their own; the expected actions written from the undo rules. */
@@ -82,5 +83,37 @@ describe("planUndo edges", () => {
     assert.equal(templateHash(t, [equal, defaulted]), own);
     assert.equal(templateHash(t, [equal]), "other", "without it, the equal template's revision");
     assert.equal(templateHash(t, []), own);
+  });
+
+  it("templateHash: an undo's target stays its revision while its role metadata is being synced", () => {
+    const record = "kestrel.dev/ephemeral-metadata";
+    // The target as the API server keeps it: defaulted, so only its template's content names it.
+    const target = rs(1, "a", "web:1");
+    target.spec!.template!.spec!.containers[0]!.imagePullPolicy = "IfNotPresent";
+    const undone = templateOf(target); // what the undo wrote into spec.template
+    assert.equal(templateHash(undone, [target]), "a");
+
+    // The sync's first write: canaryMetadata on the template, with the pending record beside it.
+    const midSync = structuredClone(target);
+    midSync.spec!.template!.metadata!.labels!.role = "canary";
+    midSync.metadata!.annotations![record] = pendingRecordOf({}, { labels: { role: "canary" } });
+    assert.equal(
+      templateHash(undone, [midSync]),
+      "a",
+      "relabelled, with its pending record: still revision a",
+    );
+    // The same template beside no record is another template: a pass reading it made a new revision.
+    delete midSync.metadata!.annotations![record];
+    assert.notEqual(templateHash(undone, [midSync]), "a");
+
+    // A role changing (canary to stable): the pending record names the keys leaving and arriving.
+    const promoted = structuredClone(target);
+    promoted.spec!.template!.metadata!.labels!.role = "stable";
+    promoted.spec!.template!.metadata!.annotations = { "example.com/role": "stable" };
+    promoted.metadata!.annotations![record] = pendingRecordOf(
+      { labels: { role: "canary", track: "new" } },
+      { labels: { role: "stable" }, annotations: { "example.com/role": "stable" } },
+    );
+    assert.equal(templateHash(undone, [promoted]), "a");
   });
 });
