@@ -130,6 +130,23 @@ const cases: Case[] = [
     ],
   },
   {
+    name: "scaled to zero while its pods are still going: they are relabelled too",
+    replicaSets: [rs("a", 3, stableRecord), { ...rs("b", 0), status: { replicas: 2 } }],
+    hash: "b",
+    stableHash: "a",
+    expected: [
+      {
+        replicaSet: "web-b",
+        hash: "b",
+        labels: { role: "canary", track: "new" },
+        annotations: {},
+        pendingRecord: toCanaryPending,
+        record: canaryRecord,
+        pods: true,
+      },
+    ],
+  },
+  {
     name: "a canary scaled to zero (aborted) keeps its role, and has no pods to update",
     replicaSets: [rs("a", 3, stableRecord), rs("b", 0)],
     hash: "b",
