@@ -35,6 +35,16 @@ const toCanaryPending = '{"annotations":{},"labels":{"role":"canary","track":"ne
 const canaryToStablePending =
   '{"annotations":{"example.com/role":"stable"},"labels":{"role":"stable","track":"new"},"pending":true}';
 
+/** Revision b taking the canary role from none. */
+const bToCanary = {
+  replicaSet: "web-b",
+  hash: "b",
+  labels: { role: "canary", track: "new" },
+  annotations: {},
+  pendingRecord: toCanaryPending,
+  record: canaryRecord,
+};
+
 interface Case {
   name: string;
   replicaSets: V1ReplicaSet[];
@@ -99,17 +109,7 @@ const cases: Case[] = [
     replicaSets: [rs("a", 2, stableRecord), rs("b", 1, toCanaryPending)],
     hash: "b",
     stableHash: "a",
-    expected: [
-      {
-        replicaSet: "web-b",
-        hash: "b",
-        labels: { role: "canary", track: "new" },
-        annotations: {},
-        pendingRecord: toCanaryPending,
-        record: canaryRecord,
-        pods: true,
-      },
-    ],
+    expected: [{ ...bToCanary, pods: true }],
   },
   {
     name: "left mid-way to stable, then back to canary: every key the pending record names that canary lacks is removed",
@@ -134,34 +134,14 @@ const cases: Case[] = [
     replicaSets: [rs("a", 3, stableRecord), { ...rs("b", 0), status: { replicas: 2 } }],
     hash: "b",
     stableHash: "a",
-    expected: [
-      {
-        replicaSet: "web-b",
-        hash: "b",
-        labels: { role: "canary", track: "new" },
-        annotations: {},
-        pendingRecord: toCanaryPending,
-        record: canaryRecord,
-        pods: true,
-      },
-    ],
+    expected: [{ ...bToCanary, pods: true }],
   },
   {
     name: "a canary scaled to zero (aborted) keeps its role, and has no pods to update",
     replicaSets: [rs("a", 3, stableRecord), rs("b", 0)],
     hash: "b",
     stableHash: "a",
-    expected: [
-      {
-        replicaSet: "web-b",
-        hash: "b",
-        labels: { role: "canary", track: "new" },
-        annotations: {},
-        pendingRecord: toCanaryPending,
-        record: canaryRecord,
-        pods: false,
-      },
-    ],
+    expected: [{ ...bToCanary, pods: false }],
   },
 ];
 
