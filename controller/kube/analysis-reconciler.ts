@@ -11,7 +11,7 @@ import {
 import { providers as defaultProviders } from "../analysis/providers/registry.js";
 import { redact } from "../analysis/redact.js";
 import { resolveRunSpec } from "../analysis/resolve.js";
-import { nextLookMs, planRun, recordMeasurement } from "../analysis/run.js";
+import { nextLookMs, planRun, recordMeasurement, type RunPlan } from "../analysis/run.js";
 import { isTerminalPhase } from "../api/phases.js";
 import type { Logger } from "../log.js";
 import type { Metrics } from "../metrics.js";
@@ -77,7 +77,30 @@ export class AnalysisReconciler {
       rollout: cached.metadata?.labels?.["kestrel.dev/rollout"],
     });
     const run = await this.storeResolvedSpec(cached, log);
-    const plan = planRun(run, new Date());
+    const { status, inProgress } = await this.measureDue(run, planRun(run, new Date()), log);
+    if (!this.d.canAct()) throw new Error("not the leader: no status write");
+    if (isTerminalPhase(status.phase) && !isTerminalPhase(run.status?.phase)) await this.release(run, log);
+    const written = await writeStatus(this.d.custom, analysisKinds.analysisRuns, run, status);
+    if (written) this.d.written?.(run, written as AnalysisRun & k8s.KubernetesObject);
+    if (status.phase !== run.status?.phase)
+      log.info("analysis run phase changed", {
+        from: run.status?.phase ?? "none",
+        to: status.phase,
+        detail: status.message,
+      });
+    const after = nextLookMs(planRun({ ...run, status }, new Date()), inProgress);
+    return after === undefined ? {} : { requeueAfterMs: after };
+  }
+
+  /**
+   * Takes the measurements the plan says are due and records those that ended in the status; a
+   * measurement still running (a Job) is left out, with when to look at it again.
+   */
+  private async measureDue(
+    run: AnalysisRun,
+    plan: RunPlan,
+    log: Logger,
+  ): Promise<{ status: AnalysisRunStatus; inProgress: Map<string, number> }> {
     let status: AnalysisRunStatus = plan.status;
     // Metrics due together are measured together: a slow provider delays none of the others.
     const results = await Promise.all(
@@ -109,18 +132,7 @@ export class AnalysisReconciler {
         detail: outcome.message,
       });
     }
-    if (!this.d.canAct()) throw new Error("not the leader: no status write");
-    if (isTerminalPhase(status.phase) && !isTerminalPhase(run.status?.phase)) await this.release(run, log);
-    const written = await writeStatus(this.d.custom, analysisKinds.analysisRuns, run, status);
-    if (written) this.d.written?.(run, written as AnalysisRun & k8s.KubernetesObject);
-    if (status.phase !== run.status?.phase)
-      log.info("analysis run phase changed", {
-        from: run.status?.phase ?? "none",
-        to: status.phase,
-        detail: status.message,
-      });
-    const after = nextLookMs(planRun({ ...run, status }, new Date()), inProgress);
-    return after === undefined ? {} : { requeueAfterMs: after };
+    return { status, inProgress };
   }
 
   /**
